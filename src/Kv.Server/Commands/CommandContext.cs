@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Kv.Protocol;
+using Kv.Server.Network;
+using Kv.Server.Storage;
+
+namespace Kv.Server.Commands;
+
+/// <summary>
+/// What a handler sees of the command it runs: its arguments (spans of the receive buffer), the
+/// client, the server state and the reply writer. One per connection, reused for every command.
+/// </summary>
+internal sealed class CommandContext
+{
+    private ReadOnlyMemory<byte> _source;
+    private ArgRangeList _ranges = null!;
+    private int _first;
+
+    public CommandContext(ServerState server, ClientSession client, RespWriter reply)
+    {
+        Server = server;
+        Client = client;
+        Reply = reply;
+    }
+
+    public ServerState Server { get; }
+
+    public ClientSession Client { get; }
+
+    public RespWriter Reply { get; }
+
+    public CommandDefinition Command { get; set; } = null!;
+
+    /// <summary>Unix milliseconds, read once per command: every expiry check in one command agrees.</summary>
+    public long Now { get; set; }
+
+    public int ArgCount { get; private set; }
+
+    public Keyspace Keyspace => Server.Keyspace;
+
+    public Database Db => Server.Keyspace.Databases[Client.Db];
+
+    public void SetArguments(ReadOnlyMemory<byte> source, ArgRangeList ranges, int first, int count)
+    {
+        _source = source;
+        _ranges = ranges;
+        _first = first;
+        ArgCount = count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<byte> Arg(int index)
+    {
+        ref readonly var range = ref _ranges[_first + index];
+        return _source.Span.Slice(range.Offset, range.Length);
+    }
+
+    /// <summary>A copy of an argument, for storing it.</summary>
+    public byte[] ArgBytes(int index) => Arg(index).ToArray();
+
+    /// <summary>An argument as text (for names and options, never on a key or value path).</summary>
+    public string ArgString(int index) => Encoding.UTF8.GetString(Arg(index));
+
+    /// <summary>True when argument <paramref name="index"/> is <paramref name="word"/>, ignoring ASCII case.</summary>
+    public bool ArgIs(int index, ReadOnlySpan<byte> word) => Ascii.EqualsIgnoreCase(Arg(index), word);
+
+    /// <summary>Parses an integer argument, replying Redis's error when it is not one.</summary>
+    public bool TryArgLong(int index, out long value)
+    {
+        if (RespNumber.TryParseInt64(Arg(index), out value))
+        {
+            return true;
+        }
+
+        Reply.Error(Errors.NotInteger);
+        return false;
+    }
+
+    /// <summary>Parses a float argument, replying Redis's error when it is not one.</summary>
+    public bool TryArgDouble(int index, out double value)
+    {
+        if (RespNumber.TryParseDouble(Arg(index), out value))
+        {
+            return true;
+        }
+
+        Reply.Error(Errors.NotFloat);
+        return false;
+    }
+
+    /// <summary>Counts one write for persistence and WATCH.</summary>
+    public void Dirty(long changes = 1) => Server.Keyspace.Dirty += changes;
+}

@@ -1,0 +1,90 @@
+namespace Kv.Server.Commands;
+
+/// <summary>Runs one command. Handlers never await: they read <see cref="CommandContext.Arg"/> and write one reply.</summary>
+internal delegate void CommandHandler(CommandContext context);
+
+/// <summary>
+/// One row of the command table: everything the dispatcher checks before a handler runs, and
+/// what COMMAND INFO / COMMAND DOCS report.
+/// </summary>
+internal sealed class CommandDefinition
+{
+    public CommandDefinition(string name, int arity, CommandFlags flags, int firstKey, int lastKey, int step, AclCategories acl, CommandHandler? handler, string group, string summary, string since = "1.0.0", string complexity = "O(1)")
+    {
+        Name = name;
+        NameBytes = System.Text.Encoding.ASCII.GetBytes(name);
+        Arity = arity;
+        Flags = flags;
+        FirstKey = firstKey;
+        LastKey = lastKey;
+        Step = step;
+        Acl = acl;
+        Handler = handler;
+        Group = group;
+        Summary = summary;
+        Since = since;
+        Complexity = complexity;
+        FullName = name;
+    }
+
+    /// <summary>Lower-case name (for a subcommand, its own name, such as <c>kill</c>).</summary>
+    public string Name { get; }
+
+    public byte[] NameBytes { get; }
+
+    /// <summary>Name as Redis reports it in errors and COMMAND: <c>get</c>, or <c>client|kill</c>.</summary>
+    public string FullName { get; private set; }
+
+    /// <summary>Positive: exact argument count (command name included); negative: at least -Arity.</summary>
+    public int Arity { get; }
+
+    public CommandFlags Flags { get; }
+
+    public int FirstKey { get; }
+
+    public int LastKey { get; }
+
+    public int Step { get; }
+
+    public AclCategories Acl { get; }
+
+    /// <summary>Null for a container command whose subcommands do the work (CLIENT, CONFIG…).</summary>
+    public CommandHandler? Handler { get; }
+
+    public string Group { get; }
+
+    public string Summary { get; }
+
+    public string Since { get; }
+
+    public string Complexity { get; }
+
+    public CommandDefinition? Parent { get; private set; }
+
+    /// <summary>Subcommands by lower-case name; empty for a plain command.</summary>
+    public Dictionary<string, CommandDefinition> Subcommands { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Per-command counters for INFO commandstats; changed under the keyspace lock.</summary>
+    public CommandStats Stats { get; } = new();
+
+    public bool Has(CommandFlags flag) => (Flags & flag) != 0;
+
+    public CommandDefinition AddSubcommand(CommandDefinition sub)
+    {
+        sub.Parent = this;
+        sub.FullName = Name + "|" + sub.Name;
+        Subcommands.Add(sub.Name, sub);
+        return this;
+    }
+
+    public bool ArityMatches(int argCount) => Arity >= 0 ? argCount == Arity : argCount >= -Arity;
+}
+
+/// <summary>calls, usec, rejected and failed calls, as INFO commandstats reports.</summary>
+internal sealed class CommandStats
+{
+    public long Calls;
+    public long Microseconds;
+    public long RejectedCalls;
+    public long FailedCalls;
+}

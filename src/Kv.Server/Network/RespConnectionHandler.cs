@@ -1,0 +1,58 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Server.Network;
+
+/// <summary>Kestrel's entry point for each accepted connection: registers the client and runs its loop.</summary>
+internal sealed class RespConnectionHandler : ConnectionHandler
+{
+    private readonly ServerState _server;
+
+    public RespConnectionHandler(ServerState server) => _server = server;
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var server = _server;
+        Interlocked.Increment(ref server.Stats.TotalConnectionsReceived);
+        var session = new ClientSession(
+            server.Clients.NextId(),
+            Format(connection.RemoteEndPoint),
+            Format(connection.LocalEndPoint),
+            server.Keyspace.NowMilliseconds)
+        {
+            Authenticated = !server.RequiresPassword,
+            Abort = connection.Abort,
+        };
+
+        if (server.Clients.Count >= server.Config.MaxClients)
+        {
+            Interlocked.Increment(ref server.Stats.RejectedConnections);
+            await connection.Transport.Output.WriteAsync("-ERR max number of clients reached\r\n"u8.ToArray()).ConfigureAwait(false);
+            return;
+        }
+
+        server.Clients.Add(session);
+        try
+        {
+            await new ClientConnection(server, connection, session).RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or OperationCanceledException or IOException or InvalidOperationException)
+        {
+            server.Logger.LogDebug("Client id={Id} addr={Address} closed: {Reason}", session.Id, session.Address, ex.Message);
+        }
+        finally
+        {
+            server.Clients.Remove(session);
+        }
+    }
+
+    private static string Format(EndPoint? endPoint) => endPoint switch
+    {
+        IPEndPoint ip when ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !ip.Address.IsIPv4MappedToIPv6 => $"{ip.Address}:{ip.Port}",
+        IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
+        System.Net.Sockets.UnixDomainSocketEndPoint unix => unix.ToString() + ":0",
+        null => "?:0",
+        _ => endPoint.ToString() ?? "?:0",
+    };
+}

@@ -1,0 +1,78 @@
+using Kv.Server;
+using Kv.Server.Configuration;
+using Microsoft.Extensions.Logging;
+
+// kv-server [config-file] [--name value ...]: the same command line redis-server takes.
+if (args.Length == 1 && args[0] is "-v" or "--version")
+{
+    Console.WriteLine($"kv-server v={typeof(KvServer).Assembly.GetName().Version} (Redis 7.0 protocol)");
+    return 0;
+}
+
+if (args.Length == 1 && args[0] is "-h" or "--help")
+{
+    Console.WriteLine("Usage: kv-server [/path/to/redis.conf] [options]");
+    Console.WriteLine("       kv-server --port 6380 --bind 127.0.0.1 --requirepass secret --save \"\" --appendonly no");
+    return 0;
+}
+
+var config = new ServerConfig();
+try
+{
+    ConfigLoader.Apply(config, args);
+}
+catch (KvConfigException ex)
+{
+    Console.Error.WriteLine("*** FATAL CONFIG ERROR ***");
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+
+using var loggerFactory = LoggerFactory.Create(logging =>
+{
+    logging.AddSimpleConsole(console =>
+    {
+        console.SingleLine = true;
+        console.TimestampFormat = "dd MMM yyyy HH:mm:ss.fff ";
+    });
+    logging.SetMinimumLevel(config.LogLevel switch
+    {
+        "debug" => LogLevel.Debug,
+        "verbose" => LogLevel.Information,
+        "notice" => LogLevel.Information,
+        "warning" => LogLevel.Warning,
+        _ => LogLevel.None,
+    });
+    logging.AddFilter("Microsoft", LogLevel.Warning);
+});
+
+var logger = loggerFactory.CreateLogger("kv-server");
+await using var server = new KvServer(config, TimeProvider.System, loggerFactory);
+try
+{
+    await server.StartAsync();
+}
+catch (IOException ex)
+{
+    logger.LogCritical("Could not listen on port {Port}: {Reason}", config.Port, ex.Message);
+    return 1;
+}
+
+logger.LogInformation("kv-server started, pid={Pid}, port={Port}. Ready to accept connections tcp", Environment.ProcessId, server.Port);
+
+using var signals = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    signals.Cancel();
+};
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    signals.Cancel();
+});
+
+await Task.WhenAny(server.Stopped, Task.Delay(Timeout.Infinite, signals.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+logger.LogInformation("Received shutdown request, stopping. kv-server is now ready to exit, bye bye...");
+await server.StopAsync();
+return 0;

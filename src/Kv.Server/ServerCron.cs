@@ -1,0 +1,131 @@
+using System.Diagnostics;
+
+namespace Kv.Server;
+
+/// <summary>
+/// The server's background cycle, run <c>hz</c> times a second as Redis's serverCron: active expiry
+/// of keys nobody touches, and closing clients idle past <c>timeout</c>.
+/// </summary>
+internal sealed class ServerCron : IAsyncDisposable
+{
+    // Redis: ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP, _ACCEPTABLE_STALE and _SLOW_TIME_PERC.
+    private const int KeysPerLoop = 20;
+    private const int AcceptableStalePercent = 10;
+    private const int SlowTimePercent = 25;
+
+    // The keyspace lock is released between slices so clients keep being served during a long cycle.
+    private static readonly long SliceTicks = Stopwatch.Frequency / 1000;
+
+    private readonly ServerState _server;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Random _random = new();
+    private Task? _loop;
+
+    public ServerCron(ServerState server) => _server = server;
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            int hz = Math.Clamp(_server.Config.Hz, 1, 500);
+            await Task.Delay(1000 / hz, _stop.Token).ConfigureAwait(false);
+            ActiveExpireCycle(hz);
+            CloseIdleClients();
+        }
+    }
+
+    /// <summary>Samples keys with a TTL and deletes the expired ones, within Redis's time budget.</summary>
+    internal void ActiveExpireCycle(int hz)
+    {
+        var keyspace = _server.Keyspace;
+        int effort = Math.Clamp(_server.Config.ActiveExpireEffort, 1, 10) - 1;
+        int keysPerLoop = KeysPerLoop + (KeysPerLoop / 4 * effort);
+        int stalePercent = AcceptableStalePercent - effort;
+        long budgetTicks = Stopwatch.Frequency * SlowTimePercent / 100 / hz;
+        long start = Stopwatch.GetTimestamp();
+
+        foreach (var db in keyspace.Databases)
+        {
+            bool again = true;
+            while (again)
+            {
+                lock (keyspace.Lock)
+                {
+                    long sliceStart = Stopwatch.GetTimestamp();
+                    long now = keyspace.NowMilliseconds;
+                    do
+                    {
+                        var table = db.Table;
+                        int volatileCount = table.VolatileCount;
+                        if (volatileCount == 0)
+                        {
+                            again = false;
+                            break;
+                        }
+
+                        int sampled = Math.Min(keysPerLoop, volatileCount);
+                        int expired = 0;
+                        for (int i = 0; i < sampled && table.VolatileCount > 0; i++)
+                        {
+                            int index = table.VolatileAt(_random.Next(table.VolatileCount));
+                            long expiresAt = table.At(index).ExpiresAt;
+                            if (expiresAt <= now)
+                            {
+                                db.Expire(index);
+                                expired++;
+                            }
+                        }
+
+                        again = expired * 100 > sampled * stalePercent;
+                    }
+                    while (again && Stopwatch.GetTimestamp() - sliceStart < SliceTicks);
+                }
+
+                if (Stopwatch.GetTimestamp() - start > budgetTicks)
+                {
+                    keyspace.Stats.ExpireCycleCpuMilliseconds += (Stopwatch.GetTimestamp() - start) * 1000 / Stopwatch.Frequency;
+                    return;
+                }
+            }
+        }
+
+        keyspace.Stats.ExpireCycleCpuMilliseconds += (Stopwatch.GetTimestamp() - start) * 1000 / Stopwatch.Frequency;
+    }
+
+    private void CloseIdleClients()
+    {
+        int timeout = _server.Config.Timeout;
+        if (timeout <= 0)
+        {
+            return;
+        }
+
+        long now = _server.Keyspace.NowMilliseconds;
+        foreach (var client in _server.Clients.Snapshot())
+        {
+            if (now - client.LastInteraction > timeout * 1000L)
+            {
+                client.Abort?.Invoke();
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+namespace Kv.Server.Storage;
+
+/// <summary>
+/// One numbered database: a <see cref="KeyTable"/> with Redis's expiry rules applied on every
+/// lookup (a key past its expiry is deleted when touched and reads as absent).
+/// </summary>
+internal sealed class Database
+{
+    public Database(int id, Keyspace keyspace)
+    {
+        Id = id;
+        Keyspace = keyspace;
+        Table = new KeyTable();
+    }
+
+    public int Id { get; }
+
+    public Keyspace Keyspace { get; }
+
+    public KeyTable Table { get; private set; }
+
+    public int Count => Table.Count;
+
+    /// <summary>Index of a live key, or -1; deletes it first when it has expired.</summary>
+    public int Find(ReadOnlySpan<byte> key, long now)
+    {
+        var table = Table;
+        int index = table.Find(key);
+        if (index >= 0)
+        {
+            long expiresAt = table.At(index).ExpiresAt;
+            if (expiresAt != 0 && expiresAt <= now)
+            {
+                Expire(index);
+                return -1;
+            }
+        }
+
+        return index;
+    }
+
+    /// <summary>The value of a live key, or null.</summary>
+    public object? Get(ReadOnlySpan<byte> key, long now)
+    {
+        int index = Find(key, now);
+        return index < 0 ? null : Table.At(index).Value;
+    }
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, clearing any TTL (as SET does); returns the index.</summary>
+    public int Set(ReadOnlySpan<byte> key, object value, long now)
+    {
+        var table = Table;
+        int hash = KeyTable.Hash(key);
+        int index = table.Find(key, hash);
+        if (index >= 0)
+        {
+            ref var entry = ref table.At(index);
+            entry.Value = value;
+            if (entry.ExpiresAt != 0)
+            {
+                table.SetExpiry(index, 0);
+            }
+
+            return index;
+        }
+
+        return table.Add(key.ToArray(), hash, value);
+    }
+
+    /// <summary>Adds a key known to be absent (the caller just looked it up).</summary>
+    public int Add(ReadOnlySpan<byte> key, object value) => Table.Add(key.ToArray(), KeyTable.Hash(key), value);
+
+    /// <summary>Deletes a live key; true when it existed.</summary>
+    public bool Delete(ReadOnlySpan<byte> key, long now)
+    {
+        int index = Find(key, now);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        Table.RemoveAt(index);
+        return true;
+    }
+
+    /// <summary>Deletes an expired key and counts it.</summary>
+    public void Expire(int index)
+    {
+        Table.RemoveAt(index);
+        Keyspace.Stats.ExpiredKeys++;
+    }
+
+    /// <summary>Empties the database.</summary>
+    public void Clear() => Table = new KeyTable();
+
+    /// <summary>Exchanges contents with <paramref name="other"/> (SWAPDB).</summary>
+    public void SwapWith(Database other) => (Table, other.Table) = (other.Table, Table);
+}

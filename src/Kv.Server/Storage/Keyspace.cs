@@ -1,0 +1,42 @@
+namespace Kv.Server.Storage;
+
+/// <summary>
+/// All databases and the lock that serializes commands against them. Like Redis, commands run one
+/// at a time: a connection takes <see cref="Lock"/> once per pipelined batch.
+/// </summary>
+internal sealed class Keyspace
+{
+    public Keyspace(int databases, TimeProvider time)
+    {
+        Time = time;
+        Databases = new Database[databases];
+        for (int i = 0; i < databases; i++)
+        {
+            Databases[i] = new Database(i, this);
+        }
+    }
+
+    public Lock Lock { get; } = new();
+
+    public Database[] Databases { get; }
+
+    public TimeProvider Time { get; }
+
+    public KeyspaceStats Stats { get; } = new();
+
+    /// <summary>Writes since the last save, as Redis's <c>dirty</c> counter.</summary>
+    public long Dirty { get; set; }
+
+    public long NowMilliseconds => Time.GetUtcNow().ToUnixTimeMilliseconds();
+}
+
+/// <summary>Counters INFO stats reports; changed only under the keyspace lock.</summary>
+internal sealed class KeyspaceStats
+{
+    public long ExpiredKeys;
+    public long EvictedKeys;
+    public long KeyspaceHits;
+    public long KeyspaceMisses;
+    public long ExpiredStalePercent;
+    public long ExpireCycleCpuMilliseconds;
+}

@@ -1,0 +1,115 @@
+using Kv.Protocol;
+
+namespace Kv.Server.Storage;
+
+/// <summary>
+/// A string grown in place by APPEND, SETRANGE or SETBIT: spare capacity makes repeated appends
+/// amortized O(1), as Redis's sds does. OBJECT ENCODING reports it as <c>raw</c>.
+/// </summary>
+internal sealed class MutableString
+{
+    public MutableString(ReadOnlySpan<byte> initial, int capacity)
+    {
+        Buffer = new byte[Math.Max(capacity, initial.Length)];
+        initial.CopyTo(Buffer);
+        Length = initial.Length;
+    }
+
+    public byte[] Buffer { get; private set; }
+
+    public int Length { get; private set; }
+
+    public Span<byte> Span => Buffer.AsSpan(0, Length);
+
+    /// <summary>Makes the string <paramref name="length"/> bytes long, zero-filling new bytes.</summary>
+    public void SetLength(int length)
+    {
+        if (length > Buffer.Length)
+        {
+            var grown = new byte[Math.Max(length, Math.Min((long)length * 2, length + (1024 * 1024)))];
+            Buffer.AsSpan(0, Length).CopyTo(grown);
+            Buffer = grown;
+        }
+        else if (length > Length)
+        {
+            Buffer.AsSpan(Length, length - Length).Clear();
+        }
+
+        Length = length;
+    }
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        int start = Length;
+        SetLength(Length + bytes.Length);
+        bytes.CopyTo(Buffer.AsSpan(start));
+    }
+}
+
+/// <summary>
+/// How string values are held: a <c>byte[]</c> (OBJECT ENCODING <c>int</c> when it reads as an
+/// integer, <c>embstr</c> up to 44 bytes, else <c>raw</c>) or a <see cref="MutableString"/>.
+/// A value's byte[] belongs to one key only, so it may be overwritten in place.
+/// </summary>
+internal static class StringValue
+{
+    /// <summary>Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.</summary>
+    public const int EmbstrLimit = 44;
+
+    public static bool IsString(object value) => value is byte[] or MutableString;
+
+    /// <summary>The bytes of a string value; false for other types.</summary>
+    public static bool TryGet(object value, out ReadOnlySpan<byte> bytes)
+    {
+        if (value is byte[] array)
+        {
+            bytes = array;
+            return true;
+        }
+
+        if (value is MutableString mutable)
+        {
+            bytes = mutable.Span;
+            return true;
+        }
+
+        bytes = default;
+        return false;
+    }
+
+    /// <summary>A value for <paramref name="bytes"/>, reusing <paramref name="existing"/>'s array when the length matches.</summary>
+    public static byte[] Store(object? existing, ReadOnlySpan<byte> bytes)
+    {
+        if (existing is byte[] array && array.Length == bytes.Length)
+        {
+            bytes.CopyTo(array);
+            return array;
+        }
+
+        return bytes.ToArray();
+    }
+
+    /// <summary>A value holding the decimal text of <paramref name="number"/>, reusing <paramref name="existing"/> when it fits exactly.</summary>
+    public static byte[] StoreInteger(object? existing, long number)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        int n = RespNumber.FormatInt64(number, digits);
+        return Store(existing, digits[..n]);
+    }
+
+    public static string Encoding(object value)
+    {
+        if (value is MutableString)
+        {
+            return "raw";
+        }
+
+        var bytes = (byte[])value;
+        if (bytes.Length <= 20 && RespNumber.TryParseInt64(bytes, out _))
+        {
+            return "int";
+        }
+
+        return bytes.Length <= EmbstrLimit ? "embstr" : "raw";
+    }
+}
