@@ -45,7 +45,7 @@ internal sealed class ServerConfig
             Dir = v;
             return null;
         }) { Protected = true });
-        Int("maxclients", () => MaxClients, v => MaxClients = v, 1, int.MaxValue);
+        Long("maxclients", () => MaxClients, v => MaxClients = (int)Math.Min(v, int.MaxValue), 1, uint.MaxValue);
         Int("timeout", () => Timeout, v => Timeout = v, 0, int.MaxValue);
         Int("tcp-keepalive", () => TcpKeepAlive, v => TcpKeepAlive = v, 0, int.MaxValue);
         Int("hz", () => Hz, v => Hz = Math.Clamp(v, 1, 500), 0, int.MaxValue);
@@ -56,8 +56,8 @@ internal sealed class ServerConfig
         Add(new ConfigParameter("logfile", () => LogFile, v => { LogFile = v; return null; }, mutable: false));
         Add(new ConfigParameter("daemonize", () => "no", v => v.Equals("no", StringComparison.OrdinalIgnoreCase) ? null : "kv-server does not daemonize; run it under systemd or a process manager", mutable: false));
         Add(new ConfigParameter("pidfile", () => PidFile, v => { PidFile = v; return null; }, mutable: false));
-        Int("slowlog-log-slower-than", () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v, -1, int.MaxValue);
-        Int("slowlog-max-len", () => SlowlogMaxLen, v => SlowlogMaxLen = v, 0, int.MaxValue);
+        Long("slowlog-log-slower-than", () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = (int)Math.Min(v, int.MaxValue), -1, long.MaxValue);
+        Long("slowlog-max-len", () => SlowlogMaxLen, v => SlowlogMaxLen = (int)Math.Min(v, int.MaxValue), 0, long.MaxValue);
         Int("active-expire-effort", () => ActiveExpireEffort, v => ActiveExpireEffort = v, 1, 10);
         Bool("dynamic-hz", () => DynamicHz, v => DynamicHz = v);
         Bool("protected-mode", () => ProtectedMode, v => ProtectedMode = v);
@@ -67,9 +67,11 @@ internal sealed class ServerConfig
         Add(new ConfigParameter("save", () => Save, v =>
             v.Trim().Length == 0 ? Assign(() => Save = "") : "RDB snapshots are not implemented yet in kv-server; use save \"\""));
         Add(new ConfigParameter("appendonly", () => "no", v =>
-            v.Equals("no", StringComparison.OrdinalIgnoreCase) ? null : "the append-only file is not implemented yet in kv-server; use appendonly no"));
+            !v.Equals("yes", StringComparison.OrdinalIgnoreCase) && !v.Equals("no", StringComparison.OrdinalIgnoreCase) ? "argument must be 'yes' or 'no'"
+            : v.Equals("no", StringComparison.OrdinalIgnoreCase) ? null : "the append-only file is not implemented yet in kv-server; use appendonly no"));
         Add(new ConfigParameter("maxmemory", () => "0", v =>
-            ParseMemory(v, out long bytes) && bytes == 0 ? null : "maxmemory is not implemented yet in kv-server; use maxmemory 0"));
+            !ParseMemory(v, out long bytes) || bytes < 0 ? "argument must be a memory value"
+            : bytes == 0 ? null : "maxmemory is not implemented yet in kv-server; use maxmemory 0"));
         Add(new ConfigParameter("maxmemory-policy", () => "noeviction", v =>
         {
             if (Array.IndexOf(EvictionPolicies, v.ToLowerInvariant()) < 0)
@@ -80,7 +82,8 @@ internal sealed class ServerConfig
             return v.Equals("noeviction", StringComparison.OrdinalIgnoreCase) ? null : "eviction policies are not implemented yet in kv-server; use noeviction";
         }));
         Add(new ConfigParameter("maxmemory-clients", () => "0", v =>
-            ParseMemory(v, out long bytes) && bytes == 0 ? null : "client eviction is not implemented yet in kv-server; use maxmemory-clients 0"));
+            !ParseMemory(v.TrimEnd('%'), out long bytes) || bytes < 0 ? "argument must be a memory or percent value"
+            : bytes == 0 ? null : "client eviction is not implemented yet in kv-server; use maxmemory-clients 0"));
         Int("maxmemory-samples", () => MaxMemorySamples, v => MaxMemorySamples = v, 1, 64);
         Int("maxmemory-eviction-tenacity", () => MaxMemoryEvictionTenacity, v => MaxMemoryEvictionTenacity = v, 0, 100);
         Add(new ConfigParameter("appendfsync", () => AppendFsync, v =>
@@ -287,7 +290,7 @@ internal sealed class ServerConfig
 
     public bool LazyfreeLazyUserFlush { get; set; }
 
-    public int HashMaxListpackEntries { get; set; } = 128;
+    public int HashMaxListpackEntries { get; set; } = 512;
 
     public int HashMaxListpackValue { get; set; } = 64;
 
@@ -416,6 +419,23 @@ internal sealed class ServerConfig
             set((int)n);
             return null;
         }, mutable, aliases));
+
+    private void Long(string name, Func<long> get, Action<long> set, long min, long max)
+        => Add(new ConfigParameter(name, () => get().ToString(CultureInfo.InvariantCulture), v =>
+        {
+            if (!long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n))
+            {
+                return "argument couldn't be parsed into an integer";
+            }
+
+            if (n < min || n > max)
+            {
+                return $"argument must be between {min} and {max} inclusive";
+            }
+
+            set(n);
+            return null;
+        }));
 
     private void Memory(string name, Func<long> get, Action<long> set, long min, long max)
         => Add(new ConfigParameter(name, () => get().ToString(CultureInfo.InvariantCulture), v =>
