@@ -374,7 +374,9 @@ internal static class ClientCommands
             }
             else
             {
+                // Redis frees another client at once: it leaves CLIENT LIST and INFO now, not when its loop notices.
                 client.Kill(c.Client);
+                c.Server.Clients.Remove(client);
             }
 
             killed++;
