@@ -118,3 +118,38 @@ public sealed class ServerCommandsTests : IClassFixture<KvServerFixture>
         Assert.Equal("-ERR wrong number of arguments for 'dbsize' command", (await client.SendAsync("DBSIZE", "x")).ToString());
     }
 }
+
+public sealed class ServerLimitsTests
+{
+    [Fact]
+    public async Task MaxClientsRefusesTheExtraConnectionWithRedisError()
+    {
+        await using var server = await KvServerFixture.StartAsync(["--maxclients", "1"]);
+        await using var first = await RespTestClient.ConnectAsync(server.Port);
+        Assert.Equal("+PONG", (await first.SendAsync("PING")).ToString());
+        await using var second = await RespTestClient.ConnectAsync(server.Port);
+        Assert.Equal("-ERR max number of clients reached", (await second.ReadReplyAsync()).ToString());
+        Assert.True(await second.IsClosedByServerAsync());
+        var stats = (await first.SendAsync("INFO", "stats")).Text!;
+        Assert.Contains("rejected_connections:1\r\n", stats);
+    }
+
+    [Fact]
+    public async Task StackExchangeRedisReadsInfoConfigAndServerTime()
+    {
+        await using var server = await KvServerFixture.StartAsync();
+        using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},allowAdmin=true,abortConnect=true");
+        var endpoint = mux.GetServer("127.0.0.1", server.Port);
+        Assert.Equal(new Version(7, 0, 15), endpoint.Version);
+        Assert.False(endpoint.IsReplica);
+        Assert.Equal(16, endpoint.DatabaseCount);
+        var config = await endpoint.ConfigGetAsync("maxclients");
+        Assert.Equal("10000", config.Single().Value);
+        var info = await endpoint.InfoAsync("server");
+        Assert.Contains(info.SelectMany(g => g), kv => kv.Key == "redis_version" && kv.Value == "7.0.15");
+        var time = await endpoint.TimeAsync();
+        Assert.InRange(time, DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1));
+        Assert.True(await endpoint.DatabaseSizeAsync() >= 0);
+        Assert.Contains(endpoint.ClientList(), c => c.Id > 0);
+    }
+}
