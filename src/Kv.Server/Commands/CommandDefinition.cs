@@ -61,6 +61,15 @@ internal sealed class CommandDefinition
 
     public CommandDefinition? Parent { get; private set; }
 
+    /// <summary>COMMAND INFO tips, such as <c>nondeterministic_output</c> or <c>request_policy:all_shards</c>.</summary>
+    public string[] Tips { get; set; } = [];
+
+    /// <summary>
+    /// Key-spec flags COMMAND INFO reports for the key range (<c>RW access update</c>…); null derives
+    /// them from the command flags (readonly: RO access; write: RW update).
+    /// </summary>
+    public string[]? KeySpecFlags { get; set; }
+
     /// <summary>Subcommands by lower-case name; empty for a plain command.</summary>
     public Dictionary<string, CommandDefinition> Subcommands { get; } = new(StringComparer.OrdinalIgnoreCase);
 

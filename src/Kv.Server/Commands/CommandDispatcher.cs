@@ -23,6 +23,7 @@ internal static class CommandDispatcher
         if (command is null)
         {
             reply.Error(UnknownCommand(context));
+            server.Stats.TotalErrorReplies++;
             return;
         }
 
@@ -54,6 +55,7 @@ internal static class CommandDispatcher
         }
 
         context.Command = command;
+        client.LastCommand = command;
         context.Now = server.Keyspace.NowMilliseconds;
         client.LastInteraction = context.Now;
         long errorsBefore = reply.ErrorCount;

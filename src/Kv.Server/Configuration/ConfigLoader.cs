@@ -30,6 +30,7 @@ internal static class ConfigLoader
                 throw new KvConfigException($"Fatal error, can't open config file '{Path.GetFullPath(path)}': No such file or directory");
             }
 
+            config.ConfigFile = Path.GetFullPath(path);
             ApplyText(config, File.ReadAllText(path), path);
             i = 1;
         }

@@ -29,4 +29,10 @@ internal sealed class ConfigParameter
 
     /// <summary>False for directives Redis only takes at start-up (CONFIG SET answers "can't set immutable config").</summary>
     public bool Mutable { get; }
+
+    /// <summary>
+    /// True for directives Redis protects (<c>dir</c>…): CONFIG SET refuses them unless
+    /// <c>enable-protected-configs</c> allows it ("can't set protected config").
+    /// </summary>
+    public bool Protected { get; init; }
 }

@@ -180,6 +180,12 @@ internal sealed class ClientConnection
                 if (suppressed)
                 {
                     _reply.Output = output;
+                    // CLIENT REPLY ON and RESET turn replies back on before replying (Redis clears the flags first).
+                    if (session.ReplyMode == ReplyMode.On)
+                    {
+                        _reply.Raw(_discard.Written);
+                    }
+
                     _discard.Reset();
                     if (mode == ReplyMode.SkipNext && session.ReplyMode == ReplyMode.SkipNext)
                     {
@@ -192,14 +198,15 @@ internal sealed class ClientConnection
 
     private readonly record struct PendingCommand(ReadOnlyMemory<byte> Source, int FirstArg, int ArgCount);
 
-    /// <summary>Swallows replies while CLIENT REPLY OFF or SKIP is in force.</summary>
+    /// <summary>Holds the replies of one command while CLIENT REPLY OFF or SKIP is in force; they are dropped unless the command turned replies back on.</summary>
     private sealed class DiscardBufferWriter : IBufferWriter<byte>
     {
         private byte[] _buffer = new byte[256];
+        private int _written;
 
-        public void Advance(int count)
-        {
-        }
+        public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _written);
+
+        public void Advance(int count) => _written += count;
 
         public Memory<byte> GetMemory(int sizeHint = 0) => Ensure(sizeHint);
 
@@ -207,6 +214,7 @@ internal sealed class ClientConnection
 
         public void Reset()
         {
+            _written = 0;
             if (_buffer.Length > 64 * 1024)
             {
                 _buffer = new byte[256];
@@ -215,12 +223,12 @@ internal sealed class ClientConnection
 
         private Memory<byte> Ensure(int sizeHint)
         {
-            if (_buffer.Length < sizeHint)
+            if (_buffer.Length - _written < Math.Max(sizeHint, 1))
             {
-                _buffer = new byte[sizeHint];
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _written + Math.Max(sizeHint, 256)));
             }
 
-            return _buffer;
+            return _buffer.AsMemory(_written);
         }
     }
 }

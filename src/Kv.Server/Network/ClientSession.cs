@@ -55,8 +55,29 @@ internal sealed class ClientSession
 
     public bool NoEvict { get; set; }
 
-    /// <summary>Name of the last command run (CLIENT LIST cmd=).</summary>
-    public string LastCommand { get; set; } = "NULL";
+    /// <summary>The last command run (CLIENT LIST cmd=); set by the dispatcher, a reference so it costs nothing.</summary>
+    public Commands.CommandDefinition? LastCommand { get; set; }
+
+    /// <summary>The socket's file descriptor (CLIENT LIST fd=), -1 when unknown.</summary>
+    public long Fd { get; set; } = -1;
+
+    /// <summary>Channel subscriptions (CLIENT LIST sub=); pub/sub keeps it current.</summary>
+    public int ChannelSubscriptions { get; set; }
+
+    /// <summary>Pattern subscriptions (CLIENT LIST psub=).</summary>
+    public int PatternSubscriptions { get; set; }
+
+    /// <summary>Shard channel subscriptions (CLIENT LIST ssub=).</summary>
+    public int ShardSubscriptions { get; set; }
+
+    /// <summary>Commands queued in MULTI, or -1 outside a transaction (CLIENT LIST multi=).</summary>
+    public int MultiQueued { get; set; } = -1;
+
+    /// <summary>True while blocked in BLPOP and friends (CLIENT LIST flags=b).</summary>
+    public bool Blocked { get; set; }
+
+    /// <summary>A pub/sub client as CLIENT LIST TYPE and CLIENT KILL TYPE see it.</summary>
+    public bool IsPubSub => ChannelSubscriptions + PatternSubscriptions + ShardSubscriptions > 0;
 
     /// <summary>Set by QUIT and CLIENT KILL: the connection closes after writing pending replies.</summary>
     public bool CloseRequested { get; set; }
@@ -66,6 +87,23 @@ internal sealed class ClientSession
 
     /// <summary>Closes the transport (CLIENT KILL of another client, timeout, SHUTDOWN).</summary>
     public Action? Abort { get; set; }
+
+    /// <summary>Set once the client is killed (CLIENT KILL): it stops running commands.</summary>
+    public bool Killed { get; private set; }
+
+    /// <summary>
+    /// Closes this client on behalf of <paramref name="killer"/>. Redis closes another client at
+    /// once, and a client that kills itself after its reply is written (CLIENT_CLOSE_AFTER_REPLY).
+    /// </summary>
+    public void Kill(ClientSession killer)
+    {
+        Killed = true;
+        CloseRequested = true;
+        if (!ReferenceEquals(killer, this))
+        {
+            Abort?.Invoke();
+        }
+    }
 
     /// <summary>Resets what RESET resets: database, protocol, name, reply mode, authentication when a password is set.</summary>
     public void Reset(bool requirePassword)

@@ -23,6 +23,7 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         {
             Authenticated = !server.RequiresPassword,
             Abort = connection.Abort,
+            Fd = connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket?.Handle.ToInt64() ?? -1,
         };
 
         if (server.Clients.Count >= server.Config.MaxClients)
