@@ -1,3 +1,8 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using Kv.Protocol;
+using Kv.Server.Storage;
+
 namespace Kv.Server.Commands;
 
 /// <summary>Bitmap commands on string values: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP.</summary>
@@ -5,5 +10,535 @@ internal static class BitCommands
 {
     public static void Register(CommandTable table)
     {
+        table.Add("setbit", 4, "write denyoom", 1, 1, 1, "@bitmap", SetBit, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0");
+        table.Add("getbit", 3, "readonly fast", 1, 1, 1, "@bitmap", GetBit, "bitmap", "Returns a bit value by offset.", "2.2.0");
+        table.Add("bitcount", -2, "readonly", 1, 1, 1, "@bitmap", BitCount, "bitmap", "Counts the number of set bits (population counting) in a string.", "2.6.0", "O(N)");
+        table.Add("bitpos", -3, "readonly", 1, 1, 1, "@bitmap", BitPos, "bitmap", "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", "O(N)");
+        table.Add("bitop", -4, "write denyoom", 2, -1, 1, "@bitmap", BitOp, "bitmap", "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", "O(N)");
     }
+
+    private static ReadOnlySpan<byte> BitOffsetInvalid => "ERR bit offset is not an integer or out of range"u8;
+
+    private static ReadOnlySpan<byte> BitValueInvalid => "ERR bit is not an integer or out of range"u8;
+
+    private static ReadOnlySpan<byte> BitArgumentInvalid => "ERR The bit argument must be 1 or 0."u8;
+
+    private static ReadOnlySpan<byte> BitOpNotSingleKey => "ERR BITOP NOT must be called with a single source key."u8;
+
+    // Redis's getBitOffsetFromArgument: a non-negative integer whose byte lies below proto-max-bulk-len.
+    private static bool TryBitOffset(CommandContext c, int arg, out long offset)
+    {
+        if (!RespNumber.TryParseInt64(c.Arg(arg), out offset) || offset < 0 ||
+            (offset >> 3) >= Math.Min(c.Server.Config.ProtoMaxBulkLen, Array.MaxLength))
+        {
+            c.Reply.Error(BitOffsetInvalid);
+            return false;
+        }
+
+        return true;
+    }
+
+    private static void SetBit(CommandContext c)
+    {
+        if (!TryBitOffset(c, 2, out long offset))
+        {
+            return;
+        }
+
+        if (!RespNumber.TryParseInt64(c.Arg(3), out long on) || (on & ~1L) != 0)
+        {
+            c.Reply.Error(BitValueInvalid);
+            return;
+        }
+
+        var db = c.Db;
+        var key = c.Arg(1);
+        int index = db.Find(key, c.Now);
+        int byteIndex = (int)(offset >> 3);
+        MutableString bits;
+        bool changed;
+        if (index < 0)
+        {
+            bits = new MutableString(byteIndex + 1);
+            db.Add(key, bits);
+            changed = true;
+        }
+        else
+        {
+            ref var entry = ref db.Table.At(index);
+            if (!StringValue.IsString(entry.Value))
+            {
+                c.Reply.Error(Errors.WrongType);
+                return;
+            }
+
+            // Like dbUnshareStringValue + sdsgrowzero: the value becomes a growable raw string.
+            bits = StringValue.ToMutable(entry.Value, byteIndex + 1);
+            entry.Value = bits;
+            changed = bits.Length <= byteIndex;
+            if (changed)
+            {
+                bits.SetLength(byteIndex + 1);
+            }
+        }
+
+        int mask = 1 << (7 - (int)(offset & 7));
+        ref byte target = ref bits.Buffer[byteIndex];
+        bool wasSet = (target & mask) != 0;
+        if (on != 0)
+        {
+            target = (byte)(target | mask);
+        }
+        else
+        {
+            target = (byte)(target & ~mask);
+        }
+
+        if (changed || wasSet != (on != 0))
+        {
+            c.Dirty();
+        }
+
+        c.Reply.Integer(wasSet ? 1 : 0);
+    }
+
+    private static void GetBit(CommandContext c)
+    {
+        if (!TryBitOffset(c, 2, out long offset))
+        {
+            return;
+        }
+
+        var value = StringCommands.Read(c, c.Arg(1));
+        if (value is null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+
+        if (!StringValue.TryGet(value, out var bytes))
+        {
+            c.Reply.Error(Errors.WrongType);
+            return;
+        }
+
+        long byteIndex = offset >> 3;
+        bool set = byteIndex < bytes.Length && (bytes[(int)byteIndex] & (1 << (7 - (int)(offset & 7)))) != 0;
+        c.Reply.Integer(set ? 1 : 0);
+    }
+
+    // BITCOUNT key [start end [BYTE|BIT]]. Redis 7.0 looks the key up before parsing the range, so a
+    // missing key answers 0 whatever the arguments; both-negative with start > end is 0 before clamping.
+    private static void BitCount(CommandContext c)
+    {
+        var value = StringCommands.Read(c, c.Arg(1));
+        if (value is null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+
+        if (!StringValue.TryGet(value, out var p))
+        {
+            c.Reply.Error(Errors.WrongType);
+            return;
+        }
+
+        long start, end;
+        int firstNegMask = 0, lastNegMask = 0;
+        if (c.ArgCount is 4 or 5)
+        {
+            long total = p.Length;
+            if (!c.TryArgLong(2, out start) || !c.TryArgLong(3, out end))
+            {
+                return;
+            }
+
+            if (start < 0 && end < 0 && start > end)
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+
+            if (!TryUnit(c, 4, out bool isBit))
+            {
+                return;
+            }
+
+            if (isBit)
+            {
+                total <<= 3;
+            }
+
+            ClampRange(total, ref start, ref end);
+            if (isBit && start <= end)
+            {
+                // Bits of the edge bytes outside the range, subtracted after the byte count.
+                firstNegMask = ~((1 << (8 - (int)(start & 7))) - 1) & 0xFF;
+                lastNegMask = (1 << (7 - (int)(end & 7))) - 1;
+                start >>= 3;
+                end >>= 3;
+            }
+        }
+        else if (c.ArgCount == 2)
+        {
+            start = 0;
+            end = p.Length - 1;
+        }
+        else
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+
+        if (start > end)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+
+        long count = PopCount(p.Slice((int)start, (int)(end - start + 1)));
+        count -= BitOperations.PopCount((uint)(p[(int)start] & firstNegMask));
+        count -= BitOperations.PopCount((uint)(p[(int)end] & lastNegMask));
+        c.Reply.Integer(count);
+    }
+
+    // BITPOS key bit [start [end [BYTE|BIT]]]. A missing key is an endless run of zeros. When no end is
+    // given, clear bits are searched as if the string were zero-padded on the right (so all-ones
+    // answers the first bit past the string); with an explicit end, not finding the bit is -1.
+    private static void BitPos(CommandContext c)
+    {
+        if (!c.TryArgLong(2, out long bit))
+        {
+            return;
+        }
+
+        if (bit is not (0 or 1))
+        {
+            c.Reply.Error(BitArgumentInvalid);
+            return;
+        }
+
+        var value = StringCommands.Read(c, c.Arg(1));
+        if (value is null)
+        {
+            c.Reply.Integer(bit == 1 ? -1 : 0);
+            return;
+        }
+
+        if (!StringValue.TryGet(value, out var p))
+        {
+            c.Reply.Error(Errors.WrongType);
+            return;
+        }
+
+        long start, end;
+        bool endGiven = false, isBit = false;
+        if (c.ArgCount is 4 or 5 or 6)
+        {
+            long total = p.Length;
+            if (!c.TryArgLong(3, out start))
+            {
+                return;
+            }
+
+            if (c.ArgCount == 6 && !TryUnit(c, 5, out isBit))
+            {
+                return;
+            }
+
+            if (c.ArgCount >= 5)
+            {
+                if (!c.TryArgLong(4, out end))
+                {
+                    return;
+                }
+
+                endGiven = true;
+            }
+            else
+            {
+                end = total - 1;
+            }
+
+            if (isBit)
+            {
+                total <<= 3;
+            }
+
+            ClampRange(total, ref start, ref end);
+        }
+        else if (c.ArgCount == 3)
+        {
+            start = 0;
+            end = p.Length - 1;
+        }
+        else
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+
+        if (start > end)
+        {
+            c.Reply.Integer(-1);
+            return;
+        }
+
+        long firstBit = isBit ? start : start << 3;
+        long lastBit = isBit ? end : (end << 3) + 7;
+        long position = FindBit(p, firstBit, lastBit, (int)bit);
+        if (position < 0 && bit == 0 && !endGiven)
+        {
+            position = (long)p.Length << 3;
+        }
+
+        c.Reply.Integer(position);
+    }
+
+    // BITOP AND|OR|XOR|NOT destkey key [key ...]: missing keys are empty strings, shorter strings are
+    // zero-padded; an empty result deletes the destination instead of storing "".
+    private static void BitOp(CommandContext c)
+    {
+        var opName = c.Arg(1);
+        int op;
+        if (Ascii("and"u8, opName))
+        {
+            op = 0;
+        }
+        else if (Ascii("or"u8, opName))
+        {
+            op = 1;
+        }
+        else if (Ascii("xor"u8, opName))
+        {
+            op = 2;
+        }
+        else if (Ascii("not"u8, opName))
+        {
+            op = 3;
+        }
+        else
+        {
+            c.Reply.Error(Errors.Syntax);
+            return;
+        }
+
+        if (op == 3 && c.ArgCount != 4)
+        {
+            c.Reply.Error(BitOpNotSingleKey);
+            return;
+        }
+
+        int maxLength = 0;
+        for (int i = 3; i < c.ArgCount; i++)
+        {
+            var source = StringCommands.Read(c, c.Arg(i));
+            if (source is null)
+            {
+                continue;
+            }
+
+            if (!StringValue.TryGet(source, out var bytes))
+            {
+                c.Reply.Error(Errors.WrongType);
+                return;
+            }
+
+            maxLength = Math.Max(maxLength, bytes.Length);
+        }
+
+        var db = c.Db;
+        var destination = c.Arg(2);
+        if (maxLength == 0)
+        {
+            if (db.Delete(destination, c.Now))
+            {
+                c.Dirty();
+            }
+
+            c.Reply.Integer(0);
+            return;
+        }
+
+        var result = new byte[maxLength];
+        for (int i = 3; i < c.ArgCount; i++)
+        {
+            ReadOnlySpan<byte> bytes = default;
+            var source = db.Get(c.Arg(i), c.Now);
+            if (source is not null)
+            {
+                StringValue.TryGet(source, out bytes);
+            }
+
+            if (i == 3)
+            {
+                bytes.CopyTo(result);
+                if (op == 3)
+                {
+                    Combine(result, default, 3);
+                }
+
+                continue;
+            }
+
+            Combine(result, bytes, op);
+        }
+
+        db.Set(destination, result, c.Now);
+        c.Dirty();
+        c.Reply.Integer(maxLength);
+    }
+
+    // result = result op source, the source zero-padded to result's length; op 3 (NOT) inverts result.
+    private static void Combine(Span<byte> result, ReadOnlySpan<byte> source, int op)
+    {
+        int common = Math.Min(result.Length, source.Length);
+        var r = result[..common];
+        var s = source[..common];
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && common >= Vector<byte>.Count)
+        {
+            var rv = MemoryMarshal.Cast<byte, Vector<byte>>(r);
+            var sv = MemoryMarshal.Cast<byte, Vector<byte>>(s);
+            for (int k = 0; k < rv.Length; k++)
+            {
+                rv[k] = op switch
+                {
+                    0 => rv[k] & sv[k],
+                    1 => rv[k] | sv[k],
+                    2 => rv[k] ^ sv[k],
+                    _ => ~rv[k],
+                };
+            }
+
+            i = rv.Length * Vector<byte>.Count;
+        }
+
+        for (; i < common; i++)
+        {
+            r[i] = op switch
+            {
+                0 => (byte)(r[i] & s[i]),
+                1 => (byte)(r[i] | s[i]),
+                2 => (byte)(r[i] ^ s[i]),
+                _ => (byte)~r[i],
+            };
+        }
+
+        if (op == 0)
+        {
+            // AND with the zero padding past a shorter source.
+            result[common..].Clear();
+        }
+        else if (op == 3)
+        {
+            for (int k = common; k < result.Length; k++)
+            {
+                result[k] = (byte)~result[k];
+            }
+        }
+    }
+
+    private static bool TryUnit(CommandContext c, int arg, out bool isBit)
+    {
+        isBit = false;
+        if (c.ArgCount <= arg)
+        {
+            return true;
+        }
+
+        if (c.ArgIs(arg, "bit"u8))
+        {
+            isBit = true;
+            return true;
+        }
+
+        if (c.ArgIs(arg, "byte"u8))
+        {
+            return true;
+        }
+
+        c.Reply.Error(Errors.Syntax);
+        return false;
+    }
+
+    // Redis's negative-index conversion and clamp to [0, total-1] (end may end below start).
+    private static void ClampRange(long total, ref long start, ref long end)
+    {
+        if (start < 0)
+        {
+            start += total;
+        }
+
+        if (end < 0)
+        {
+            end += total;
+        }
+
+        if (start < 0)
+        {
+            start = 0;
+        }
+
+        if (end < 0)
+        {
+            end = 0;
+        }
+
+        if (end >= total)
+        {
+            end = total - 1;
+        }
+    }
+
+    /// <summary>Set bits in <paramref name="bytes"/>, eight bytes per POPCNT.</summary>
+    internal static long PopCount(ReadOnlySpan<byte> bytes)
+    {
+        long count = 0;
+        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
+        foreach (ulong word in words)
+        {
+            count += BitOperations.PopCount(word);
+        }
+
+        for (int i = words.Length * sizeof(ulong); i < bytes.Length; i++)
+        {
+            count += BitOperations.PopCount((uint)bytes[i]);
+        }
+
+        return count;
+    }
+
+    /// <summary>First bit equal to <paramref name="bit"/> in bits [firstBit, lastBit] (MSB-first), or -1.</summary>
+    internal static long FindBit(ReadOnlySpan<byte> p, long firstBit, long lastBit, int bit)
+    {
+        int firstByte = (int)(firstBit >> 3);
+        int lastByte = (int)(lastBit >> 3);
+        byte noMatch = bit == 1 ? (byte)0 : (byte)0xFF;
+        int i = firstByte;
+        while (i <= lastByte)
+        {
+            int b = bit == 1 ? p[i] : ~p[i] & 0xFF;
+            int lo = i == firstByte ? (int)(firstBit & 7) : 0;
+            int hi = i == lastByte ? (int)(lastBit & 7) : 7;
+            b &= (0xFF >> lo) & (0xFF << (7 - hi));
+            if (b != 0)
+            {
+                return ((long)i << 3) + BitOperations.LeadingZeroCount((uint)b) - 24;
+            }
+
+            i++;
+            if (i < lastByte)
+            {
+                // Whole bytes in between: a vectorized scan for the first byte that holds the bit.
+                int found = p[i..lastByte].IndexOfAnyExcept(noMatch);
+                i = found < 0 ? lastByte : i + found;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool Ascii(ReadOnlySpan<byte> word, ReadOnlySpan<byte> arg) => System.Text.Ascii.EqualsIgnoreCase(arg, word);
 }

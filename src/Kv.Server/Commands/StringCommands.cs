@@ -19,20 +19,56 @@ internal static class StringCommands
         table.Add("decr", 2, "write denyoom fast", 1, 1, 1, "@string", Decr, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.");
         table.Add("incrby", 3, "write denyoom fast", 1, 1, 1, "@string", IncrBy, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.");
         table.Add("decrby", 3, "write denyoom fast", 1, 1, 1, "@string", DecrBy, "string", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.");
+        table.Add("getset", 3, "write denyoom fast", 1, 1, 1, "@string", GetSet, "string", "Returns the previous string value of a key after setting it to a new value.");
+        table.Add("getdel", 2, "write fast", 1, 1, 1, "@string", GetDel, "string", "Returns the string value of a key after deleting the key.", "6.2.0");
+        table.Add("getex", -2, "write fast", 1, 1, 1, "@string", GetEx, "string", "Returns the string value of a key after setting its expiration time.", "6.2.0");
+        table.Add("msetnx", -3, "write denyoom", 1, -1, 2, "@string", MSetNx, "string", "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "O(N) where N is the number of keys to set.");
+        table.Add("append", 3, "write denyoom fast", 1, 1, 1, "@string", Append, "string", "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0");
+        table.Add("strlen", 2, "readonly fast", 1, 1, 1, "@string", StrLen, "string", "Returns the length of a string value.", "2.2.0");
+        table.Add("incrbyfloat", 3, "write denyoom fast", 1, 1, 1, "@string", IncrByFloat, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0");
+        table.Add("getrange", 4, "readonly", 1, 1, 1, "@string", GetRange, "string", "Returns a substring of the string stored at a key.", "2.4.0", "O(N) where N is the length of the returned string.");
+        table.Add("substr", 4, "readonly", 1, 1, 1, "@string", GetRange, "string", "Returns a substring from a string value.", "1.0.0", "O(N) where N is the length of the returned string.");
+        table.Add("setrange", 4, "write denyoom", 1, 1, 1, "@string", SetRange, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", "O(1), not counting the time taken to copy the new string in place.");
+        table.Add("lcs", -3, "readonly", 1, 2, 1, "@string", Lcs, "string", "Finds the longest common substring.", "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively");
     }
 
-    private static void Get(CommandContext c)
+    private static ReadOnlySpan<byte> OffsetOutOfRange => "ERR offset is out of range"u8;
+
+    private static ReadOnlySpan<byte> DecrementOverflow => "ERR decrement would overflow"u8;
+
+    private static ReadOnlySpan<byte> FloatNaNOrInfinity => "ERR increment would produce NaN or Infinity"u8;
+
+    private static ReadOnlySpan<byte> LcsWrongType => "ERR The specified keys must contain string values"u8;
+
+    private static ReadOnlySpan<byte> LcsIdxAndLen => "ERR If you want both the length and indexes, please just use IDX."u8;
+
+    private static ReadOnlySpan<byte> LcsTooBig => "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"u8;
+
+    private static ReadOnlySpan<byte> LcsAllocationFailed => "ERR Insufficient memory, failed allocating transient memory for LCS"u8;
+
+    /// <summary>Redis's lookupKeyRead: the value of a live key or null, counted as a keyspace hit or miss.</summary>
+    internal static object? Read(CommandContext c, ReadOnlySpan<byte> key)
     {
-        var value = c.Db.Get(c.Arg(1), c.Now);
-        WriteString(c, value);
+        var value = c.Db.Get(key, c.Now);
+        if (value is null)
+        {
+            c.Keyspace.Stats.KeyspaceMisses++;
+        }
+        else
+        {
+            c.Keyspace.Stats.KeyspaceHits++;
+        }
+
+        return value;
     }
+
+    private static void Get(CommandContext c) => WriteString(c, Read(c, c.Arg(1)));
 
     /// <summary>Replies a string value, nil for a missing key, WRONGTYPE for another type; false on WRONGTYPE.</summary>
     internal static bool WriteString(CommandContext c, object? value)
     {
         if (value is null)
         {
-            c.Keyspace.Stats.KeyspaceMisses++;
             c.Reply.NullBulk();
             return true;
         }
@@ -43,7 +79,6 @@ internal static class StringCommands
             return false;
         }
 
-        c.Keyspace.Stats.KeyspaceHits++;
         c.Reply.Bulk(bytes);
         return true;
     }
@@ -60,34 +95,40 @@ internal static class StringCommands
         Px = 32,
         ExAt = 64,
         PxAt = 128,
+        Persist = 256,
         AnyExpire = Ex | Px | ExAt | PxAt,
     }
 
-    // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL], parsed as Redis's
-    // parseExtendedStringArgumentsOrReply: conflicting options are a syntax error.
-    private static void Set(CommandContext c)
+    // Redis's parseExtendedStringArgumentsOrReply for SET (NX|XX, GET, EX|PX|EXAT|PXAT|KEEPTTL) and
+    // GETEX (EX|PX|EXAT|PXAT|PERSIST): a conflicting or unknown option is a syntax error. The
+    // expiry's number is only validated later, after the key lookup, as Redis does.
+    private static bool TryParseExtended(CommandContext c, bool getEx, out SetFlags flags, out int expireArg)
     {
-        var flags = SetFlags.None;
-        int expireArg = -1;
-        for (int i = 3; i < c.ArgCount; i++)
+        flags = SetFlags.None;
+        expireArg = -1;
+        for (int i = getEx ? 2 : 3; i < c.ArgCount; i++)
         {
             var opt = c.Arg(i);
             bool hasNext = i + 1 < c.ArgCount;
-            if (Is(opt, "nx"u8) && (flags & SetFlags.Xx) == 0)
+            if (!getEx && Is(opt, "nx"u8) && (flags & SetFlags.Xx) == 0)
             {
                 flags |= SetFlags.Nx;
             }
-            else if (Is(opt, "xx"u8) && (flags & SetFlags.Nx) == 0)
+            else if (!getEx && Is(opt, "xx"u8) && (flags & SetFlags.Nx) == 0)
             {
                 flags |= SetFlags.Xx;
             }
-            else if (Is(opt, "get"u8))
+            else if (!getEx && Is(opt, "get"u8))
             {
                 flags |= SetFlags.Get;
             }
-            else if (Is(opt, "keepttl"u8) && (flags & SetFlags.AnyExpire) == 0)
+            else if (!getEx && Is(opt, "keepttl"u8) && (flags & (SetFlags.AnyExpire | SetFlags.Persist)) == 0)
             {
                 flags |= SetFlags.KeepTtl;
+            }
+            else if (getEx && Is(opt, "persist"u8) && (flags & (SetFlags.AnyExpire | SetFlags.KeepTtl)) == 0)
+            {
+                flags |= SetFlags.Persist;
             }
             else if (TryExpireOption(opt, hasNext, flags, out var unit))
             {
@@ -97,8 +138,19 @@ internal static class StringCommands
             else
             {
                 c.Reply.Error(Errors.Syntax);
-                return;
+                return false;
             }
+        }
+
+        return true;
+    }
+
+    // SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]
+    private static void Set(CommandContext c)
+    {
+        if (!TryParseExtended(c, getEx: false, out var flags, out int expireArg))
+        {
+            return;
         }
 
         long expiresAt = 0;
@@ -111,9 +163,13 @@ internal static class StringCommands
         var key = c.Arg(1);
         int index = db.Find(key, c.Now);
         object? old = index >= 0 ? db.Table.At(index).Value : null;
-        if ((flags & SetFlags.Get) != 0 && !WriteString(c, old))
+        if ((flags & SetFlags.Get) != 0)
         {
-            return;
+            CountLookup(c, index);
+            if (!WriteString(c, old))
+            {
+                return;
+            }
         }
 
         bool found = index >= 0;
@@ -142,8 +198,8 @@ internal static class StringCommands
             : Is(opt, "pxat"u8) ? SetFlags.PxAt
             : SetFlags.None;
 
-        // Redis lets the same unit repeat (the last wins) but refuses mixing units or KEEPTTL.
-        var others = (SetFlags.AnyExpire | SetFlags.KeepTtl) & ~unit;
+        // Redis lets the same unit repeat (the last wins) but refuses mixing units, KEEPTTL or PERSIST.
+        var others = (SetFlags.AnyExpire | SetFlags.KeepTtl | SetFlags.Persist) & ~unit;
         return unit != SetFlags.None && hasNext && (flags & others) == 0;
     }
 
@@ -240,11 +296,10 @@ internal static class StringCommands
 
     private static void MGet(CommandContext c)
     {
-        var db = c.Db;
         c.Reply.ArrayHeader(c.ArgCount - 1);
         for (int i = 1; i < c.ArgCount; i++)
         {
-            var value = db.Get(c.Arg(i), c.Now);
+            var value = Read(c, c.Arg(i));
             if (value is not null && StringValue.TryGet(value, out var bytes))
             {
                 c.Reply.Bulk(bytes);
@@ -295,7 +350,7 @@ internal static class StringCommands
 
         if (delta == long.MinValue)
         {
-            c.Reply.Error("ERR decrement would overflow");
+            c.Reply.Error(DecrementOverflow);
             return;
         }
 
@@ -344,6 +399,583 @@ internal static class StringCommands
 
         c.Dirty();
         c.Reply.Integer(result);
+    }
+
+    // A lookup through lookupKeyRead counts a hit or a miss; SET ... GET reads the old value that way.
+    private static void CountLookup(CommandContext c, int index)
+    {
+        if (index >= 0)
+        {
+            c.Keyspace.Stats.KeyspaceHits++;
+        }
+        else
+        {
+            c.Keyspace.Stats.KeyspaceMisses++;
+        }
+    }
+
+    // GETSET: the old value (or nil), then a plain SET that also clears the TTL.
+    private static void GetSet(CommandContext c)
+    {
+        var key = c.Arg(1);
+        int index = c.Db.Find(key, c.Now);
+        CountLookup(c, index);
+        if (!WriteString(c, index >= 0 ? c.Db.Table.At(index).Value : null))
+        {
+            return;
+        }
+
+        Store(c, index, key, c.Arg(2), 0);
+    }
+
+    private static void GetDel(CommandContext c)
+    {
+        var db = c.Db;
+        int index = db.Find(c.Arg(1), c.Now);
+        CountLookup(c, index);
+        if (!WriteString(c, index >= 0 ? db.Table.At(index).Value : null) || index < 0)
+        {
+            return;
+        }
+
+        db.Table.RemoveAt(index);
+        c.Dirty();
+    }
+
+    // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]: options are checked first, then the key (nil when
+    // missing, even with a bad expiry), then the expiry's number; an EXAT/PXAT in the past deletes the key.
+    private static void GetEx(CommandContext c)
+    {
+        if (!TryParseExtended(c, getEx: true, out var flags, out int expireArg))
+        {
+            return;
+        }
+
+        var db = c.Db;
+        int index = db.Find(c.Arg(1), c.Now);
+        CountLookup(c, index);
+        if (index < 0)
+        {
+            c.Reply.NullBulk();
+            return;
+        }
+
+        if (!StringValue.TryGet(db.Table.At(index).Value, out var bytes))
+        {
+            c.Reply.Error(Errors.WrongType);
+            return;
+        }
+
+        long expiresAt = 0;
+        if (expireArg > 0 && !TryAbsoluteExpiry(c, expireArg, flags, out expiresAt))
+        {
+            return;
+        }
+
+        c.Reply.Bulk(bytes);
+        if ((flags & (SetFlags.ExAt | SetFlags.PxAt)) != 0 && expiresAt <= c.Now)
+        {
+            db.Table.RemoveAt(index);
+            c.Dirty();
+        }
+        else if (expireArg > 0)
+        {
+            db.Table.SetExpiry(index, expiresAt);
+            c.Dirty();
+        }
+        else if ((flags & SetFlags.Persist) != 0 && db.Table.At(index).ExpiresAt != 0)
+        {
+            db.Table.SetExpiry(index, 0);
+            c.Dirty();
+        }
+    }
+
+    // MSETNX: all or nothing; 0 when any key exists. A key named twice is set twice (the last wins).
+    private static void MSetNx(CommandContext c)
+    {
+        if (c.ArgCount % 2 == 0)
+        {
+            c.Reply.Error(Errors.WrongArgCount(c.Command.FullName));
+            return;
+        }
+
+        var db = c.Db;
+        for (int i = 1; i < c.ArgCount; i += 2)
+        {
+            if (db.Find(c.Arg(i), c.Now) >= 0)
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+        }
+
+        for (int i = 1; i < c.ArgCount; i += 2)
+        {
+            var key = c.Arg(i);
+            Store(c, db.Find(key, c.Now), key, c.Arg(i + 1), 0);
+        }
+
+        c.Reply.Integer(1);
+    }
+
+    // APPEND grows a MutableString in place (sds-like spare room), so repeated appends are amortized O(1).
+    // On a missing key it stores the argument as is (even empty: Redis creates the key).
+    private static void Append(CommandContext c)
+    {
+        var db = c.Db;
+        var key = c.Arg(1);
+        var suffix = c.Arg(2);
+        int index = db.Find(key, c.Now);
+        if (index < 0)
+        {
+            db.Add(key, suffix.ToArray());
+            c.Dirty();
+            c.Reply.Integer(suffix.Length);
+            return;
+        }
+
+        ref var entry = ref db.Table.At(index);
+        if (!StringValue.TryGet(entry.Value, out var current))
+        {
+            c.Reply.Error(Errors.WrongType);
+            return;
+        }
+
+        if (!StringValue.FitsLength(current.Length, suffix.Length, c.Server.Config.ProtoMaxBulkLen))
+        {
+            c.Reply.Error(Errors.StringTooLong);
+            return;
+        }
+
+        var mutable = StringValue.ToMutable(entry.Value, current.Length + suffix.Length);
+        mutable.Append(suffix);
+        entry.Value = mutable;
+        c.Dirty();
+        c.Reply.Integer(mutable.Length);
+    }
+
+    private static void StrLen(CommandContext c)
+    {
+        var value = Read(c, c.Arg(1));
+        if (value is null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+
+        if (!StringValue.TryGet(value, out var bytes))
+        {
+            c.Reply.Error(Errors.WrongType);
+            return;
+        }
+
+        c.Reply.Integer(bytes.Length);
+    }
+
+    // INCRBYFLOAT: Redis adds two long doubles and stores "%.17Lf" with trailing zeros trimmed;
+    // LongDouble reproduces that exactly. The TTL is kept (dbReplaceValue).
+    private static void IncrByFloat(CommandContext c)
+    {
+        var db = c.Db;
+        var key = c.Arg(1);
+        int index = db.Find(key, c.Now);
+        object? old = index >= 0 ? db.Table.At(index).Value : null;
+        var current = default(LongDouble);
+        if (old is not null)
+        {
+            if (!StringValue.TryGet(old, out var bytes))
+            {
+                c.Reply.Error(Errors.WrongType);
+                return;
+            }
+
+            if (!LongDouble.TryParse(bytes, out current))
+            {
+                c.Reply.Error(Errors.NotFloat);
+                return;
+            }
+        }
+
+        if (!LongDouble.TryParse(c.Arg(2), out var increment))
+        {
+            c.Reply.Error(Errors.NotFloat);
+            return;
+        }
+
+        var sum = LongDouble.Add(current, increment);
+        if (sum.IsInfinity)
+        {
+            c.Reply.Error(FloatNaNOrInfinity);
+            return;
+        }
+
+        Span<byte> text = sum.MaxFormattedLength <= 64 ? stackalloc byte[64] : new byte[sum.MaxFormattedLength];
+        text = text[..sum.FormatHuman(text)];
+        if (index >= 0)
+        {
+            db.Table.At(index).Value = StringValue.Store(old, text);
+        }
+        else
+        {
+            db.Add(key, text.ToArray());
+        }
+
+        c.Dirty();
+        c.Reply.Bulk(text);
+    }
+
+    // GETRANGE/SUBSTR key start end: inclusive, negative from the end, clamped as Redis's getrangeCommand
+    // (both negative with start > end is empty before any clamping).
+    private static void GetRange(CommandContext c)
+    {
+        if (!c.TryArgLong(2, out long start) || !c.TryArgLong(3, out long end))
+        {
+            return;
+        }
+
+        var value = Read(c, c.Arg(1));
+        if (value is null)
+        {
+            c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+            return;
+        }
+
+        if (!StringValue.TryGet(value, out var bytes))
+        {
+            c.Reply.Error(Errors.WrongType);
+            return;
+        }
+
+        long length = bytes.Length;
+        if (start < 0 && end < 0 && start > end)
+        {
+            c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+            return;
+        }
+
+        if (start < 0)
+        {
+            start += length;
+        }
+
+        if (end < 0)
+        {
+            end += length;
+        }
+
+        start = Math.Max(start, 0);
+        end = Math.Max(end, 0);
+        if (end >= length)
+        {
+            end = length - 1;
+        }
+
+        if (start > end || length == 0)
+        {
+            c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+            return;
+        }
+
+        c.Reply.Bulk(bytes.Slice((int)start, (int)(end - start + 1)));
+    }
+
+    // SETRANGE key offset value: zero-pads up to offset; an empty value never creates the key and
+    // answers the current length without the size check.
+    private static void SetRange(CommandContext c)
+    {
+        if (!c.TryArgLong(2, out long offset))
+        {
+            return;
+        }
+
+        if (offset < 0)
+        {
+            c.Reply.Error(OffsetOutOfRange);
+            return;
+        }
+
+        var db = c.Db;
+        var key = c.Arg(1);
+        var patch = c.Arg(3);
+        long maxLength = c.Server.Config.ProtoMaxBulkLen;
+        int index = db.Find(key, c.Now);
+        MutableString target;
+        if (index < 0)
+        {
+            if (patch.IsEmpty)
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+
+            if (!StringValue.FitsLength(offset, patch.Length, maxLength))
+            {
+                c.Reply.Error(Errors.StringTooLong);
+                return;
+            }
+
+            target = new MutableString((int)offset + patch.Length);
+            db.Add(key, target);
+        }
+        else
+        {
+            ref var entry = ref db.Table.At(index);
+            if (!StringValue.TryGet(entry.Value, out var current))
+            {
+                c.Reply.Error(Errors.WrongType);
+                return;
+            }
+
+            if (patch.IsEmpty)
+            {
+                c.Reply.Integer(current.Length);
+                return;
+            }
+
+            if (!StringValue.FitsLength(offset, patch.Length, maxLength))
+            {
+                c.Reply.Error(Errors.StringTooLong);
+                return;
+            }
+
+            int needed = (int)offset + patch.Length;
+            target = StringValue.ToMutable(entry.Value, Math.Max(needed, current.Length));
+            entry.Value = target;
+            if (needed > target.Length)
+            {
+                target.SetLength(needed);
+            }
+        }
+
+        patch.CopyTo(target.Buffer.AsSpan((int)offset));
+        c.Dirty();
+        c.Reply.Integer(target.Length);
+    }
+
+    // LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: Redis's dynamic-programming table and
+    // backtrack, so the matches (and which of equal-length LCS strings) come out exactly as Redis's.
+    private static void Lcs(CommandContext c)
+    {
+        var objA = Read(c, c.Arg(1));
+        var objB = Read(c, c.Arg(2));
+        if ((objA is not null && !StringValue.IsString(objA)) || (objB is not null && !StringValue.IsString(objB)))
+        {
+            c.Reply.Error(LcsWrongType);
+            return;
+        }
+
+        bool getLen = false, getIdx = false, withMatchLen = false;
+        long minMatchLen = 0;
+        for (int j = 3; j < c.ArgCount; j++)
+        {
+            var opt = c.Arg(j);
+            bool moreArgs = j < c.ArgCount - 1;
+            if (Is(opt, "idx"u8))
+            {
+                getIdx = true;
+            }
+            else if (Is(opt, "len"u8))
+            {
+                getLen = true;
+            }
+            else if (Is(opt, "withmatchlen"u8))
+            {
+                withMatchLen = true;
+            }
+            else if (Is(opt, "minmatchlen"u8) && moreArgs)
+            {
+                if (!c.TryArgLong(j + 1, out minMatchLen))
+                {
+                    return;
+                }
+
+                minMatchLen = Math.Max(minMatchLen, 0);
+                j++;
+            }
+            else
+            {
+                c.Reply.Error(Errors.Syntax);
+                return;
+            }
+        }
+
+        if (getIdx && getLen)
+        {
+            c.Reply.Error(LcsIdxAndLen);
+            return;
+        }
+
+        ReadOnlySpan<byte> a = default, b = default;
+        if (objA is not null)
+        {
+            StringValue.TryGet(objA, out a);
+        }
+
+        if (objB is not null)
+        {
+            StringValue.TryGet(objB, out b);
+        }
+
+        int alen = a.Length, blen = b.Length;
+        long cells = (alen + 1L) * (blen + 1L);
+        if (cells * sizeof(uint) > c.Server.Config.ProtoMaxBulkLen)
+        {
+            c.Reply.Error(LcsTooBig);
+            return;
+        }
+
+        if (cells > Array.MaxLength)
+        {
+            c.Reply.Error(LcsAllocationFailed);
+            return;
+        }
+
+        var dp = System.Buffers.ArrayPool<uint>.Shared.Rent((int)cells);
+        try
+        {
+            int stride = blen + 1;
+            for (int i = 0; i <= alen; i++)
+            {
+                for (int j = 0; j <= blen; j++)
+                {
+                    if (i == 0 || j == 0)
+                    {
+                        dp[(i * stride) + j] = 0;
+                    }
+                    else if (a[i - 1] == b[j - 1])
+                    {
+                        dp[(i * stride) + j] = dp[((i - 1) * stride) + j - 1] + 1;
+                    }
+                    else
+                    {
+                        uint lcs1 = dp[((i - 1) * stride) + j];
+                        uint lcs2 = dp[(i * stride) + j - 1];
+                        dp[(i * stride) + j] = lcs1 > lcs2 ? lcs1 : lcs2;
+                    }
+                }
+            }
+
+            uint total = dp[(alen * stride) + blen];
+            if (getLen)
+            {
+                c.Reply.Integer(total);
+                return;
+            }
+
+            if (!getIdx)
+            {
+                var result = total <= 256 ? stackalloc byte[(int)total] : new byte[total];
+                LcsWalk(c, a, b, dp, stride, result, minMatchLen, withMatchLen, emit: false);
+                c.Reply.Bulk(result);
+                return;
+            }
+
+            // Redis fills a deferred array length; count the ranges first, then emit them.
+            int ranges = LcsWalk(c, a, b, dp, stride, default, minMatchLen, withMatchLen, emit: false);
+            c.Reply.MapHeader(2);
+            c.Reply.Bulk("matches"u8);
+            c.Reply.ArrayHeader(ranges);
+            LcsWalk(c, a, b, dp, stride, default, minMatchLen, withMatchLen, emit: true);
+            c.Reply.Bulk("len"u8);
+            c.Reply.Integer(total);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<uint>.Shared.Return(dp);
+        }
+    }
+
+    // Redis's LCS backtrack: fills the LCS string backwards and emits (or counts) the matching ranges.
+    private static int LcsWalk(CommandContext c, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, uint[] dp, int stride, Span<byte> result, long minMatchLen, bool withMatchLen, bool emit)
+    {
+        int alen = a.Length;
+        int idx = result.Length;
+        int count = 0;
+        int arangeStart = alen, arangeEnd = 0, brangeStart = 0, brangeEnd = 0;
+        int i = alen, j = b.Length;
+        while (i > 0 && j > 0)
+        {
+            bool emitRange = false;
+            if (a[i - 1] == b[j - 1])
+            {
+                if (!result.IsEmpty)
+                {
+                    result[idx - 1] = a[i - 1];
+                }
+
+                if (arangeStart == alen)
+                {
+                    arangeStart = i - 1;
+                    arangeEnd = i - 1;
+                    brangeStart = j - 1;
+                    brangeEnd = j - 1;
+                }
+                else if (arangeStart == i && brangeStart == j)
+                {
+                    arangeStart--;
+                    brangeStart--;
+                }
+                else
+                {
+                    emitRange = true;
+                }
+
+                if (arangeStart == 0 || brangeStart == 0)
+                {
+                    emitRange = true;
+                }
+
+                idx--;
+                i--;
+                j--;
+            }
+            else
+            {
+                uint lcs1 = dp[((i - 1) * stride) + j];
+                uint lcs2 = dp[(i * stride) + j - 1];
+                if (lcs1 > lcs2)
+                {
+                    i--;
+                }
+                else
+                {
+                    j--;
+                }
+
+                if (arangeStart != alen)
+                {
+                    emitRange = true;
+                }
+            }
+
+            long matchLen = arangeEnd - arangeStart + 1;
+            if (emitRange)
+            {
+                if (minMatchLen == 0 || matchLen >= minMatchLen)
+                {
+                    if (emit)
+                    {
+                        c.Reply.ArrayHeader(withMatchLen ? 3 : 2);
+                        c.Reply.ArrayHeader(2);
+                        c.Reply.Integer(arangeStart);
+                        c.Reply.Integer(arangeEnd);
+                        c.Reply.ArrayHeader(2);
+                        c.Reply.Integer(brangeStart);
+                        c.Reply.Integer(brangeEnd);
+                        if (withMatchLen)
+                        {
+                            c.Reply.Integer(matchLen);
+                        }
+                    }
+
+                    count++;
+                }
+
+                arangeStart = alen;
+            }
+        }
+
+        return count;
     }
 
     private static bool Is(ReadOnlySpan<byte> arg, ReadOnlySpan<byte> word) => System.Text.Ascii.EqualsIgnoreCase(arg, word);

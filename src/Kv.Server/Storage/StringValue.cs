@@ -15,6 +15,13 @@ internal sealed class MutableString
         Length = initial.Length;
     }
 
+    /// <summary>A zero-filled string of <paramref name="length"/> bytes (SETRANGE/SETBIT on a missing key).</summary>
+    public MutableString(int length)
+    {
+        Buffer = new byte[length];
+        Length = length;
+    }
+
     public byte[] Buffer { get; private set; }
 
     public int Length { get; private set; }
@@ -26,7 +33,7 @@ internal sealed class MutableString
     {
         if (length > Buffer.Length)
         {
-            var grown = new byte[Math.Max(length, Math.Min((long)length * 2, length + (1024 * 1024)))];
+            var grown = new byte[GrownCapacity(length)];
             Buffer.AsSpan(0, Length).CopyTo(grown);
             Buffer = grown;
         }
@@ -37,6 +44,10 @@ internal sealed class MutableString
 
         Length = length;
     }
+
+    /// <summary>sds's greedy growth: double below 1 MB (SDS_MAX_PREALLOC), then 1 MB more; never past an array's limit.</summary>
+    public static int GrownCapacity(int length)
+        => (int)Math.Min(Array.MaxLength, Math.Max(length, Math.Min((long)length * 2, length + (1024L * 1024))));
 
     public void Append(ReadOnlySpan<byte> bytes)
     {
@@ -57,6 +68,31 @@ internal static class StringValue
     public const int EmbstrLimit = 44;
 
     public static bool IsString(object value) => value is byte[] or MutableString;
+
+    /// <summary>
+    /// Redis's checkStringLength: a string may not grow past proto-max-bulk-len (nor, here, past the
+    /// largest .NET array); the sum is checked without overflow.
+    /// </summary>
+    public static bool FitsLength(long size, long append, long protoMaxBulkLen)
+    {
+        long limit = Math.Min(protoMaxBulkLen, Array.MaxLength);
+        return size <= limit && append <= limit - size;
+    }
+
+    /// <summary>
+    /// The value as a string that can grow in place (Redis's dbUnshareStringValue): a
+    /// <see cref="MutableString"/> stays as is; a byte[] is copied into one with room for <paramref name="length"/> bytes.
+    /// </summary>
+    public static MutableString ToMutable(object value, int length)
+    {
+        if (value is MutableString mutable)
+        {
+            return mutable;
+        }
+
+        var bytes = (byte[])value;
+        return new MutableString(bytes, MutableString.GrownCapacity(Math.Max(length, bytes.Length)));
+    }
 
     /// <summary>The bytes of a string value; false for other types.</summary>
     public static bool TryGet(object value, out ReadOnlySpan<byte> bytes)
