@@ -6,6 +6,10 @@ namespace Kv.Server.Storage;
 /// </summary>
 internal sealed class Database
 {
+    // The access clock of the last lookup here. Every Add follows a lookup of the same key in the
+    // same command, so a new key's access time is that command's time without Add taking it.
+    private uint _clock;
+
     public Database(int id, Keyspace keyspace)
     {
         Id = id;
@@ -18,10 +22,6 @@ internal sealed class Database
     public Keyspace Keyspace { get; }
 
     public KeyTable Table { get; private set; }
-
-    // The access clock of the last lookup here. Every Add follows a lookup of the same key in the
-    // same command, so a new key's access time is that command's time without Add taking it.
-    private uint _clock;
 
     public int Count => Table.Count;
 
@@ -102,16 +102,16 @@ internal sealed class Database
         }
 
         _clock = Clock(now);
-        index = table.Add(key.ToArray(), hash, value);
-        table.At(index).LastAccess = _clock;
-        return index;
+        return Add(key, hash, value);
     }
 
     /// <summary>Adds a key known to be absent (the caller just looked it up, which set the access clock).</summary>
-    public int Add(ReadOnlySpan<byte> key, object value)
+    public int Add(ReadOnlySpan<byte> key, object value) => Add(key, KeyTable.Hash(key), value);
+
+    private int Add(ReadOnlySpan<byte> key, int hash, object value)
     {
         var table = Table;
-        int index = table.Add(key.ToArray(), KeyTable.Hash(key), value);
+        int index = table.Add(key.ToArray(), hash, value);
         table.At(index).LastAccess = _clock;
         return index;
     }
