@@ -27,6 +27,8 @@ internal sealed class CommandTable
         ConfigCommands.Register(table);
         CommandCommands.Register(table);
         KeyCommands.Register(table);
+        ExpireCommands.Register(table);
+        ObjectCommands.Register(table);
         StringCommands.Register(table);
         BitCommands.Register(table);
         return table;

@@ -17,6 +17,17 @@ internal static class Errors
 
     public static ReadOnlySpan<byte> DbIndexOutOfRange => "ERR DB index is out of range"u8;
 
+    /// <summary>Redis's getIntFromObjectOrReply for an integer outside int's range.</summary>
+    public static ReadOnlySpan<byte> IntOutOfRange => "ERR value is out of range, value must between -2147483648 and 2147483647"u8;
+
+    public static ReadOnlySpan<byte> SameObject => "ERR source and destination objects are the same"u8;
+
+    public static ReadOnlySpan<byte> InvalidCursor => "ERR invalid cursor"u8;
+
+    public static ReadOnlySpan<byte> ExpireNxIncompatible => "ERR NX and XX, GT or LT options at the same time are not compatible"u8;
+
+    public static ReadOnlySpan<byte> ExpireGtLtIncompatible => "ERR GT and LT options at the same time are not compatible"u8;
+
     public static ReadOnlySpan<byte> NoAuth => "NOAUTH Authentication required."u8;
 
     public static ReadOnlySpan<byte> StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)"u8;

@@ -6,6 +6,10 @@ namespace Kv.Server.Storage;
 /// </summary>
 internal sealed class Database
 {
+    // The access clock of the last lookup here. Every Add follows a lookup of the same key in the
+    // same command, so a new key's access time is that command's time without Add taking it.
+    private uint _clock;
+
     public Database(int id, Keyspace keyspace)
     {
         Id = id;
@@ -21,11 +25,33 @@ internal sealed class Database
 
     public int Count => Table.Count;
 
-    /// <summary>Index of a live key, or -1; deletes it first when it has expired.</summary>
+    /// <summary>Index of a live key, or -1; deletes it first when it has expired. Marks the key accessed (OBJECT IDLETIME).</summary>
     public int Find(ReadOnlySpan<byte> key, long now)
     {
         var table = Table;
         int index = table.Find(key);
+        _clock = Clock(now);
+        if (index >= 0)
+        {
+            ref var entry = ref table.At(index);
+            if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now)
+            {
+                Expire(index);
+                return -1;
+            }
+
+            entry.LastAccess = _clock;
+        }
+
+        return index;
+    }
+
+    /// <summary>As <see cref="Find"/> but leaves the access time alone, as Redis's LOOKUP_NOTOUCH (TYPE, TTL, EXISTS, OBJECT).</summary>
+    public int Peek(ReadOnlySpan<byte> key, long now)
+    {
+        var table = Table;
+        int index = table.Find(key);
+        _clock = Clock(now);
         if (index >= 0)
         {
             long expiresAt = table.At(index).ExpiresAt;
@@ -38,6 +64,16 @@ internal sealed class Database
 
         return index;
     }
+
+    /// <summary>True when the entry at <paramref name="index"/> is past its expiry (and so must read as absent).</summary>
+    public bool IsExpired(int index, long now)
+    {
+        long expiresAt = Table.At(index).ExpiresAt;
+        return expiresAt != 0 && expiresAt <= now;
+    }
+
+    /// <summary>The seconds clock <see cref="KeyEntry.LastAccess"/> holds: Redis's LRU clock has a resolution of one second.</summary>
+    public static uint Clock(long now) => (uint)(now / 1000);
 
     /// <summary>The value of a live key, or null.</summary>
     public object? Get(ReadOnlySpan<byte> key, long now)
@@ -56,6 +92,7 @@ internal sealed class Database
         {
             ref var entry = ref table.At(index);
             entry.Value = value;
+            entry.LastAccess = _clock = Clock(now);
             if (entry.ExpiresAt != 0)
             {
                 table.SetExpiry(index, 0);
@@ -64,11 +101,20 @@ internal sealed class Database
             return index;
         }
 
-        return table.Add(key.ToArray(), hash, value);
+        _clock = Clock(now);
+        return Add(key, hash, value);
     }
 
-    /// <summary>Adds a key known to be absent (the caller just looked it up).</summary>
-    public int Add(ReadOnlySpan<byte> key, object value) => Table.Add(key.ToArray(), KeyTable.Hash(key), value);
+    /// <summary>Adds a key known to be absent (the caller just looked it up, which set the access clock).</summary>
+    public int Add(ReadOnlySpan<byte> key, object value) => Add(key, KeyTable.Hash(key), value);
+
+    private int Add(ReadOnlySpan<byte> key, int hash, object value)
+    {
+        var table = Table;
+        int index = table.Add(key.ToArray(), hash, value);
+        table.At(index).LastAccess = _clock;
+        return index;
+    }
 
     /// <summary>Deletes a live key; true when it existed.</summary>
     public bool Delete(ReadOnlySpan<byte> key, long now)

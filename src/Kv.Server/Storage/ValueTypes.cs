@@ -1,0 +1,34 @@
+namespace Kv.Server.Storage;
+
+/// <summary>
+/// What every value type must answer for the generic key commands, in one place: its TYPE name
+/// (also SCAN's TYPE filter), its OBJECT ENCODING and its deep copy (COPY). A new value type adds one line to each.
+/// </summary>
+internal static class ValueTypes
+{
+    /// <summary>Redis's getObjectTypeName: the name TYPE replies, <c>none</c> for a missing key.</summary>
+    public static ReadOnlySpan<byte> NameOf(object? value) => value switch
+    {
+        null => "none"u8,
+        byte[] or MutableString => "string"u8,
+        _ => "unknown"u8,
+    };
+
+    /// <summary>What OBJECT ENCODING replies for <paramref name="value"/>.</summary>
+    public static string EncodingOf(object value) => value switch
+    {
+        byte[] or MutableString => StringValue.Encoding(value),
+        _ => "unknown",
+    };
+
+    /// <summary>
+    /// A copy that shares nothing mutable with <paramref name="value"/> (a value belongs to one key).
+    /// Keeps the encoding, as Redis's dupStringObject does: a raw string stays raw.
+    /// </summary>
+    public static object Clone(object value) => value switch
+    {
+        byte[] bytes => bytes.Clone(),
+        MutableString mutable => new MutableString(mutable.Span, mutable.Length),
+        _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
+    };
+}
