@@ -68,7 +68,9 @@ internal sealed class ClientConnection
         var output = _connection.Transport.Output;
         while (true)
         {
-            var result = await input.ReadAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            // No ConnectionClosed token here: Kestrel fires it on the peer's FIN too, and commands
+            // sent before a half-close must still run and be answered. Aborts fail the read instead.
+            var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
             Interlocked.Add(ref _server.Stats.TotalNetInputBytes, buffer.Length);
 
