@@ -26,6 +26,10 @@ internal sealed class ClientConnection
     // lock (and starve the others) for long; the rest of the buffer is parsed right after.
     private const int MaxBatchCommands = 512;
 
+    // A batch stops early once its replies pass this size, so they are flushed (waiting for a slow
+    // reader) before more are made: 512 pipelined GETs of a large value never sit in memory at once.
+    private const int FlushAfterReplyBytes = 1024 * 1024;
+
     // The query buffer shrinks back when empty and bigger than this (a large value passed through).
     private const int QueryBufferKeep = 64 * 1024;
 
@@ -47,6 +51,9 @@ internal sealed class ClientConnection
 
     // How many bytes of the query buffer the partial command needs before parsing can progress.
     private long _needed;
+
+    // Reply bytes written before the current batch started.
+    private long _batchStartBytes;
 
     // CLIENT REPLY SKIP: the reply of the command being run is dropped (Redis's CLIENT_REPLY_SKIP).
     private bool _skipReply;
@@ -92,7 +99,19 @@ internal sealed class ClientConnection
             if (source.Length >= _needed || result.IsCompleted)
             {
                 _needed = 0;
-                position = ParseAndExecute(source, out protocolError);
+                while (true)
+                {
+                    position += ParseAndExecute(source[position..], out protocolError, out bool outputFull);
+                    if (!outputFull)
+                    {
+                        break;
+                    }
+
+                    if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                    {
+                        return;
+                    }
+                }
             }
 
             if (protocolError is not null)
@@ -135,9 +154,10 @@ internal sealed class ClientConnection
     }
 
     /// <summary>Parses and runs batches until the source holds no complete command; returns the bytes used.</summary>
-    private int ParseAndExecute(ReadOnlyMemory<byte> source, out string? protocolError)
+    private int ParseAndExecute(ReadOnlyMemory<byte> source, out string? protocolError, out bool outputFull)
     {
         protocolError = null;
+        outputFull = false;
         int position = 0;
         while (true)
         {
@@ -197,14 +217,26 @@ internal sealed class ClientConnection
                 return _batch[executed - 1].End;
             }
 
-            if (executed < _batch.Count)
+            if (executed < _batch.Count || _reply.BytesWritten - _batchStartBytes > FlushAfterReplyBytes)
             {
-                // A command (RESET) made the client unauthenticated: what follows must be parsed
-                // again under the unauthenticated limits, as Redis would have parsed it.
+                // Stopped early: a command (RESET) made the client unauthenticated, so what follows
+                // must be parsed again under the unauthenticated limits as Redis would have; or the
+                // replies must be flushed first. Either way parse again after the last command run.
                 position = _batch[executed - 1].End;
                 protocolError = null;
                 _needed = 0;
-                _progress.Reset();
+                if (_progress.InProgress)
+                {
+                    _args.Truncate(_progress.FirstArg);
+                    _progress.Reset();
+                }
+
+                if (_reply.BytesWritten - _batchStartBytes > FlushAfterReplyBytes)
+                {
+                    outputFull = true;
+                    return position;
+                }
+
                 continue;
             }
 
@@ -238,6 +270,8 @@ internal sealed class ClientConnection
         var session = _session;
         var output = _connection.Transport.Output;
         bool wasAuthenticated = session.Authenticated;
+        long replyLimit = _reply.BytesWritten + FlushAfterReplyBytes;
+        _batchStartBytes = _reply.BytesWritten;
         int executed = 0;
         lock (_server.Keyspace.Lock)
         {
@@ -268,7 +302,7 @@ internal sealed class ClientConnection
                     session.ReplyMode = ReplyMode.On;
                 }
 
-                if (session.CloseRequested || (wasAuthenticated && !session.Authenticated))
+                if (session.CloseRequested || (wasAuthenticated && !session.Authenticated) || _reply.BytesWritten > replyLimit)
                 {
                     break;
                 }

@@ -83,6 +83,33 @@ public sealed class PipelineAndLargeValueTests : IClassFixture<KvServerFixture>
     }
 
     [Fact]
+    public async Task ADeepPipelineOfLargeRepliesIsFlushedAsItGoes()
+    {
+        // 200 GETs of 256 KB in one write: the batch is cut whenever 1 MB of replies waits, and every
+        // reply still arrives, whole and in order, with the INCRs between them.
+        var value = new byte[256 * 1024];
+        new Random(7).NextBytes(value);
+        await using var client = await _fixture.ConnectAsync();
+        Assert.Equal("+OK", (await client.SendAsync("SET", "proto:large", value)).ToString());
+        var batch = new List<byte>();
+        for (int i = 0; i < 200; i++)
+        {
+            batch.AddRange(RespTestClient.Encode("GET", "proto:large"));
+            batch.AddRange(RespTestClient.Encode("INCR", "proto:large:count"));
+        }
+
+        var write = client.WriteRawAsync(batch.ToArray());
+        for (int i = 1; i <= 200; i++)
+        {
+            var got = await client.ReadReplyAsync();
+            Assert.True(value.AsSpan().SequenceEqual(got.Bytes), $"GET {i} differs");
+            Assert.Equal(i, (await client.ReadReplyAsync()).Integer);
+        }
+
+        await write;
+    }
+
+    [Fact]
     public async Task FramesSplitAtEveryByteAreAnsweredOnce()
     {
         byte[] frames = [.. RespTestClient.Encode("SET", "proto:split", "a\r\nb"), .. Encoding.ASCII.GetBytes("GET proto:split\r\n"), .. RespTestClient.Encode("ECHO", "done")];
