@@ -31,6 +31,19 @@ public sealed class ArgRangeList
     /// <summary>Drops ranges from <paramref name="count"/> on.</summary>
     public void Truncate(int count) => Count = count;
 
+    /// <summary>Drops the ranges before <paramref name="index"/>, moving the rest to the front (a partly received request kept across batches).</summary>
+    public void RemoveBefore(int index)
+    {
+        if (index == 0)
+        {
+            return;
+        }
+
+        int keep = Count - index;
+        System.Array.Copy(_items, index, _items, 0, keep);
+        Count = keep;
+    }
+
     /// <summary>Empties the list; gives back memory a huge command made it take.</summary>
     public void Clear()
     {

@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-
 namespace Kv.Protocol;
 
 /// <summary>Outcome of parsing one request from a receive buffer.</summary>
@@ -45,7 +43,7 @@ public readonly struct RequestLimits
     public bool Authenticated { get; }
 }
 
-/// <summary>What <see cref="RespRequestParser.Parse"/> found.</summary>
+/// <summary>What <c>RespRequestParser.Parse</c> found.</summary>
 public readonly struct RequestParseResult
 {
     internal RequestParseResult(RequestStatus status, int consumed, bool inline, long needed, string? error)
@@ -66,11 +64,35 @@ public readonly struct RequestParseResult
     /// <summary>True when the arguments were unescaped into the scratch buffer instead of pointing into the input.</summary>
     public bool IsInline { get; }
 
-    /// <summary>With <see cref="RequestStatus.NeedMoreData"/>: a lower bound on the bytes the whole command needs, or 0 when unknown.</summary>
+    /// <summary>With <see cref="RequestStatus.NeedMoreData"/>: how many bytes, from the start of the request, must have arrived before parsing again can make progress (0: any new byte may).</summary>
     public long BytesNeeded { get; }
 
-    /// <summary>With <see cref="RequestStatus.ProtocolError"/>: Redis's error text, without the leading '-'.</summary>
+    /// <summary>
+    /// With <see cref="RequestStatus.ProtocolError"/>: Redis's error text, without the leading '-'. Every
+    /// char is below 256 and stands for one byte (Latin-1): "expected '$', got 'x'" quotes the raw byte.
+    /// </summary>
     public string? Error { get; }
+}
+
+/// <summary>
+/// Where a multibulk request that has not fully arrived stopped, so the next parse resumes there
+/// instead of from the start of the request (as Redis keeps multibulklen/bulklen in the client):
+/// a request with many arguments arriving in small reads is parsed in linear time.
+/// </summary>
+public struct MultiBulkProgress
+{
+    internal long Count;
+    internal long Parsed;
+    internal int Position;
+
+    /// <summary>True when a request is partly parsed: its ranges so far are in the list from <see cref="FirstArg"/> on.</summary>
+    public readonly bool InProgress => Count > 0;
+
+    /// <summary>Index in the range list of the partly parsed request's first argument; update it when moving the ranges.</summary>
+    public int FirstArg { readonly get; set; }
+
+    /// <summary>Forgets the partly parsed request (its ranges must be dropped too).</summary>
+    public void Reset() => this = default;
 }
 
 /// <summary>
@@ -80,30 +102,66 @@ public readonly struct RequestParseResult
 /// </summary>
 public static class RespRequestParser
 {
-    // Redis: PROTO_INLINE_MAX_SIZE; unauthenticated clients: at most 10 arguments of at most 16 KB.
+    // Redis: unauthenticated clients may send at most 10 arguments of at most 16 KB each.
     private const int UnauthenticatedMaxArgs = 10;
     private const int UnauthenticatedMaxBulk = 16384;
 
-    /// <summary>Parses one request starting at the beginning of <paramref name="buffer"/>.</summary>
+    /// <summary>Parses one request starting at the beginning of <paramref name="buffer"/>, from scratch.</summary>
     /// <param name="buffer">Received bytes not yet consumed.</param>
     /// <param name="limits">Limits in force for this client.</param>
-    /// <param name="args">Receives the argument ranges (appended).</param>
+    /// <param name="args">Receives the argument ranges (appended; nothing is left appended unless the result is <see cref="RequestStatus.Complete"/>).</param>
     /// <param name="inlineScratch">Receives unescaped inline arguments; ranges then refer to it.</param>
     public static RequestParseResult Parse(ReadOnlySpan<byte> buffer, in RequestLimits limits, ArgRangeList args, ScratchBuffer inlineScratch)
     {
+        var progress = default(MultiBulkProgress);
+        int before = args.Count;
+        var result = Parse(buffer, limits, args, inlineScratch, ref progress);
+        if (result.Status == RequestStatus.NeedMoreData)
+        {
+            args.Truncate(before);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Parses one request starting at the beginning of <paramref name="buffer"/>, resuming a multibulk
+    /// request where <paramref name="progress"/> says the previous call stopped. Between calls the
+    /// buffer must start at the same request and only grow, and the ranges from
+    /// <see cref="MultiBulkProgress.FirstArg"/> on must be kept.
+    /// </summary>
+    /// <param name="buffer">Received bytes not yet consumed, starting at the request.</param>
+    /// <param name="limits">Limits in force for this client.</param>
+    /// <param name="args">Receives the argument ranges (appended).</param>
+    /// <param name="inlineScratch">Receives unescaped inline arguments; ranges then refer to it.</param>
+    /// <param name="progress">Where a partly received multibulk request stopped; reset when a request completes or fails.</param>
+    public static RequestParseResult Parse(ReadOnlySpan<byte> buffer, in RequestLimits limits, ArgRangeList args, ScratchBuffer inlineScratch, ref MultiBulkProgress progress)
+    {
+        if (progress.InProgress)
+        {
+            return ParseMultiBulk(buffer, limits, args, ref progress);
+        }
+
         if (buffer.IsEmpty)
         {
             return new RequestParseResult(RequestStatus.NeedMoreData, 0, false, 0, null);
         }
 
         return buffer[0] == (byte)'*'
-            ? ParseMultiBulk(buffer, limits, args)
+            ? ParseMultiBulk(buffer, limits, args, ref progress)
             : ParseInline(buffer, args, inlineScratch);
     }
 
-    private static RequestParseResult ParseMultiBulk(ReadOnlySpan<byte> buffer, in RequestLimits limits, ArgRangeList args)
+    private static RequestParseResult ParseMultiBulk(ReadOnlySpan<byte> buffer, in RequestLimits limits, ArgRangeList args, ref MultiBulkProgress progress)
     {
-        int lineEnd = buffer.IndexOf((byte)'\r');
+        if (progress.InProgress)
+        {
+            return ParseBulks(buffer, limits, args, ref progress, progress.Count, progress.Parsed, progress.Position, progress.FirstArg);
+        }
+
+        // Redis (processMultibulkBuffer) finds the '\r' with strchr, waits until the byte after it
+        // has arrived too, and only then validates the line; so a bad line is an error only once whole.
+        int lineEnd = LineEnd(buffer, (byte)'\r');
         if (lineEnd < 0)
         {
             return buffer.Length > RequestLimits.InlineMaxSize
@@ -111,7 +169,13 @@ public static class RespRequestParser
                 : NeedMore(0);
         }
 
-        if (!TryParseCount(buffer[1..lineEnd], out long count) || count > int.MaxValue)
+        if (lineEnd + 2 > buffer.Length)
+        {
+            return NeedMore(lineEnd + 2);
+        }
+
+        // string2ll: optional '-', digits, no '+', no leading zeros, no spaces; counts above INT_MAX refused.
+        if (!RespNumber.TryParseInt64(buffer[1..lineEnd], out long count) || count > int.MaxValue)
         {
             return Error("ERR Protocol error: invalid multibulk length");
         }
@@ -122,73 +186,89 @@ public static class RespRequestParser
         }
 
         int pos = lineEnd + 2;
-        if (pos > buffer.Length)
-        {
-            return NeedMore(0);
-        }
-
         if (count <= 0)
         {
+            // "*0" and "*-1" (any count <= 0) are skipped without a reply.
             return new RequestParseResult(RequestStatus.Empty, pos, false, 0, null);
         }
 
-        int firstArg = args.Count;
-        for (long i = 0; i < count; i++)
+        return ParseBulks(buffer, limits, args, ref progress, count, 0, pos, args.Count);
+    }
+
+    private static RequestParseResult ParseBulks(ReadOnlySpan<byte> buffer, in RequestLimits limits, ArgRangeList args, ref MultiBulkProgress progress, long count, long i, int pos, int firstArg)
+    {
+        for (; i < count; i++)
         {
-            if (pos >= buffer.Length)
-            {
-                args.Truncate(firstArg);
-                return NeedMore(0);
-            }
-
-            if (buffer[pos] != (byte)'$')
-            {
-                args.Truncate(firstArg);
-                return Error("ERR Protocol error: expected '$', got '" + (char)buffer[pos] + "'");
-            }
-
-            var rest = buffer[(pos + 1)..];
-            int cr = rest.IndexOf((byte)'\r');
+            var rest = buffer[pos..];
+            int cr = LineEnd(rest, (byte)'\r');
             if (cr < 0)
             {
-                args.Truncate(firstArg);
-                return rest.Length > RequestLimits.InlineMaxSize
-                    ? Error("ERR Protocol error: too big bulk count string")
-                    : NeedMore(0);
+                if (rest.Length > RequestLimits.InlineMaxSize)
+                {
+                    return Fail(args, ref progress, firstArg, "ERR Protocol error: too big bulk count string");
+                }
+
+                return Suspend(ref progress, count, i, pos, firstArg, 0);
             }
 
-            if (!TryParseCount(rest[..cr], out long length) || length < 0 || length > limits.MaxBulkLength)
+            if (cr + 2 > rest.Length)
             {
-                args.Truncate(firstArg);
-                return Error("ERR Protocol error: invalid bulk length");
+                return Suspend(ref progress, count, i, pos, firstArg, 0);
+            }
+
+            if (rest[0] != (byte)'$')
+            {
+                return Fail(args, ref progress, firstArg, ExpectedDollar(rest[0]));
+            }
+
+            if (!RespNumber.TryParseInt64(rest[1..cr], out long length) || length < 0 || length > limits.MaxBulkLength)
+            {
+                return Fail(args, ref progress, firstArg, "ERR Protocol error: invalid bulk length");
             }
 
             if (!limits.Authenticated && length > UnauthenticatedMaxBulk)
             {
-                args.Truncate(firstArg);
-                return Error("ERR Protocol error: unauthenticated bulk length");
+                return Fail(args, ref progress, firstArg, "ERR Protocol error: unauthenticated bulk length");
             }
 
-            int dataStart = pos + 1 + cr + 2;
+            // Redis skips the two bytes after the data without checking that they are "\r\n"
+            // ("$3\r\nabcXY" is the argument "abc"); so do we.
+            int dataStart = pos + cr + 2;
             long dataEnd = dataStart + length + 2;
             if (dataEnd > buffer.Length)
             {
-                args.Truncate(firstArg);
-                // Tell the caller how far it must read before trying again, so a large value is
-                // parsed once instead of once per receive.
-                return NeedMore(dataEnd + ((count - i - 1) * 4));
+                // Nothing in the data can be an error, so tell the caller to read up to its end
+                // before trying again: a large value is then parsed once, not once per receive.
+                return Suspend(ref progress, count, i, pos, firstArg, dataEnd);
             }
 
             args.Add(new ArgRange(dataStart, (int)length));
             pos = (int)dataEnd;
         }
 
+        progress.Reset();
         return new RequestParseResult(RequestStatus.Complete, pos, false, 0, null);
+    }
+
+    private static RequestParseResult Suspend(ref MultiBulkProgress progress, long count, long parsed, int pos, int firstArg, long needed)
+    {
+        progress.Count = count;
+        progress.Parsed = parsed;
+        progress.Position = pos;
+        progress.FirstArg = firstArg;
+        return NeedMore(needed);
+    }
+
+    private static RequestParseResult Fail(ArgRangeList args, ref MultiBulkProgress progress, int firstArg, string error)
+    {
+        args.Truncate(firstArg);
+        progress.Reset();
+        return Error(error);
     }
 
     private static RequestParseResult ParseInline(ReadOnlySpan<byte> buffer, ArgRangeList args, ScratchBuffer scratch)
     {
-        int newline = buffer.IndexOf((byte)'\n');
+        int newline = LineEnd(buffer, (byte)'\n');
         if (newline < 0)
         {
             return buffer.Length > RequestLimits.InlineMaxSize
@@ -214,17 +294,20 @@ public static class RespRequestParser
             : new RequestParseResult(RequestStatus.Complete, newline + 1, true, 0, null);
     }
 
-    // Redis reads counts with string2ll: an optional '-' then digits, nothing else.
-    private static bool TryParseCount(ReadOnlySpan<byte> digits, out long value)
+    // Redis finds line ends with strchr on its query buffer, which stops at a NUL byte: a NUL
+    // before the terminator means "no line yet" (the request then waits, or hits the 64 KB limit).
+    private static int LineEnd(ReadOnlySpan<byte> buffer, byte terminator)
     {
-        if (digits.IsEmpty || (digits.Length > 1 && digits[0] == (byte)'0'))
-        {
-            // Redis accepts "0" but string2ll rejects leading zeros such as "01".
-            value = 0;
-            return digits.Length == 1;
-        }
+        int index = buffer.IndexOfAny(terminator, (byte)0);
+        return index >= 0 && buffer[index] == terminator ? index : -1;
+    }
 
-        return Utf8Parser.TryParse(digits, out value, out int used) && used == digits.Length && digits[0] != (byte)'+';
+    // Redis: "Protocol error: expected '$', got '%c'" with the byte as is, CR and LF turned into
+    // spaces as in every error reply. The char stands for one byte (Latin-1).
+    private static string ExpectedDollar(byte got)
+    {
+        char c = got is (byte)'\r' or (byte)'\n' ? ' ' : (char)got;
+        return "ERR Protocol error: expected '$', got '" + c + "'";
     }
 
     private static RequestParseResult NeedMore(long needed) => new(RequestStatus.NeedMoreData, 0, false, needed, null);

@@ -27,6 +27,9 @@ public sealed class RespWriter
     /// <summary>Errors written so far (INFO's total_error_replies and commandstats' failed_calls).</summary>
     public long ErrorCount { get; private set; }
 
+    /// <summary>Bytes written so far: lets a caller tell whether a failed command left part of a reply behind.</summary>
+    public long BytesWritten { get; private set; }
+
     /// <summary>True when writing RESP3.</summary>
     public bool IsResp3 => Protocol == 3;
 
@@ -45,7 +48,7 @@ public sealed class RespWriter
     {
         var span = _output.GetSpan(frame.Length);
         frame.CopyTo(span);
-        _output.Advance(frame.Length);
+        Advance(frame.Length);
     }
 
     /// <summary>A simple string (<c>+text</c>); the text must not hold CR or LF.</summary>
@@ -76,7 +79,7 @@ public sealed class RespWriter
         value.TryFormat(span[1..], out int n, default, CultureInfo.InvariantCulture);
         span[n + 1] = (byte)'\r';
         span[n + 2] = (byte)'\n';
-        _output.Advance(n + 3);
+        Advance(n + 3);
     }
 
     /// <summary>A bulk string.</summary>
@@ -93,7 +96,7 @@ public sealed class RespWriter
             int end = n + 3 + value.Length;
             span[end] = (byte)'\r';
             span[end + 1] = (byte)'\n';
-            _output.Advance(end + 2);
+            Advance(end + 2);
             return;
         }
 
@@ -103,7 +106,7 @@ public sealed class RespWriter
             var span = _output.GetSpan(Math.Min(value.Length, LargeChunk));
             int take = Math.Min(span.Length, value.Length);
             value[..take].CopyTo(span);
-            _output.Advance(take);
+            Advance(take);
             value = value[take..];
         }
 
@@ -219,9 +222,15 @@ public sealed class RespWriter
         }
 
         prefix[3] = (byte)':';
-        _output.Advance(4);
+        Advance(4);
         Raw(text);
         Raw("\r\n"u8);
+    }
+
+    private void Advance(int count)
+    {
+        _output.Advance(count);
+        BytesWritten += count;
     }
 
     private void Header(byte marker, long count)
@@ -231,7 +240,7 @@ public sealed class RespWriter
         count.TryFormat(span[1..], out int n, default, CultureInfo.InvariantCulture);
         span[n + 1] = (byte)'\r';
         span[n + 2] = (byte)'\n';
-        _output.Advance(n + 3);
+        Advance(n + 3);
     }
 
     private void Line(byte marker, ReadOnlySpan<byte> text)
@@ -241,7 +250,7 @@ public sealed class RespWriter
         text.CopyTo(span[1..]);
         span[text.Length + 1] = (byte)'\r';
         span[text.Length + 2] = (byte)'\n';
-        _output.Advance(text.Length + 3);
+        Advance(text.Length + 3);
     }
 
     private void Line(byte marker, string text)
@@ -260,6 +269,6 @@ public sealed class RespWriter
 
         span[n + 1] = (byte)'\r';
         span[n + 2] = (byte)'\n';
-        _output.Advance(n + 3);
+        Advance(n + 3);
     }
 }

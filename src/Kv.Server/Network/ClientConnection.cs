@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Text;
 using Kv.Protocol;
 using Kv.Server.Commands;
 using Microsoft.AspNetCore.Connections;
@@ -11,11 +12,26 @@ namespace Kv.Server.Network;
 /// One client's read loop: read, parse every complete command in the buffer, run the batch under
 /// one acquisition of the keyspace lock, write all replies, flush once.
 /// </summary>
+/// <remarks>
+/// Every read is consumed from the transport pipe at once. Commands are parsed in place when the
+/// read is one segment; a command that has not fully arrived (or a read spanning segments) is
+/// copied to the connection's own query buffer, where the next reads are appended and parsing
+/// resumes where it stopped — as Redis's querybuf. So the pipe never holds a large request (its
+/// back-pressure keeps working), a large request is copied once, and client-query-buffer-limit
+/// bounds what one client makes us hold.
+/// </remarks>
 internal sealed class ClientConnection
 {
     // A batch is cut at this many commands so one client's deep pipeline cannot hold the keyspace
     // lock (and starve the others) for long; the rest of the buffer is parsed right after.
     private const int MaxBatchCommands = 512;
+
+    // A batch stops early once its replies pass this size, so they are flushed (waiting for a slow
+    // reader) before more are made: 512 pipelined GETs of a large value never sit in memory at once.
+    private const int FlushAfterReplyBytes = 1024 * 1024;
+
+    // The query buffer shrinks back when empty and bigger than this (a large value passed through).
+    private const int QueryBufferKeep = 64 * 1024;
 
     private readonly ServerState _server;
     private readonly ConnectionContext _connection;
@@ -26,7 +42,21 @@ internal sealed class ClientConnection
     private readonly ScratchBuffer _inline = new();
     private readonly List<PendingCommand> _batch = new(16);
     private readonly DiscardBufferWriter _discard = new();
-    private byte[] _staging = [];
+    private MultiBulkProgress _progress;
+
+    // Bytes read from the transport and not yet parsed into complete commands: [_queryStart, _queryEnd).
+    private byte[] _query = new byte[4096];
+    private int _queryStart;
+    private int _queryEnd;
+
+    // How many bytes of the query buffer the partial command needs before parsing can progress.
+    private long _needed;
+
+    // Reply bytes written before the current batch started.
+    private long _batchStartBytes;
+
+    // CLIENT REPLY SKIP: the reply of the command being run is dropped (Redis's CLIENT_REPLY_SKIP).
+    private bool _skipReply;
 
     public ClientConnection(ServerState server, ConnectionContext connection, ClientSession session)
     {
@@ -37,95 +67,84 @@ internal sealed class ClientConnection
         _context = new CommandContext(server, session, _reply);
     }
 
+    private int QueryLength => _queryEnd - _queryStart;
+
     public async Task RunAsync()
     {
         var input = _connection.Transport.Input;
         var output = _connection.Transport.Output;
-        long needed = 0;
         while (true)
         {
-            var result = await input.ReadAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            // No ConnectionClosed token here: Kestrel fires it on the peer's FIN too, and commands
+            // sent before a half-close must still run and be answered. Aborts fail the read instead.
+            var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
-            _session.QueryBufferLength = buffer.Length;
-            _server.Stats.TotalNetInputBytes += buffer.Length; // approximate: counts re-examined bytes of partial commands again
+            Interlocked.Add(ref _server.Stats.TotalNetInputBytes, buffer.Length);
 
-            if (buffer.Length > _server.Config.ClientQueryBufferLimit)
+            ReadOnlyMemory<byte> source;
+            bool inPlace = QueryLength == 0 && buffer.IsSingleSegment;
+            if (inPlace)
             {
-                _server.Logger.LogWarning("Closing client id={Id} addr={Address}: it reached the query buffer limit (client-query-buffer-limit).", _session.Id, _session.Address);
-                return;
+                source = buffer.First;
+            }
+            else
+            {
+                Append(buffer);
+                input.AdvanceTo(buffer.End);
+                source = _query.AsMemory(_queryStart, QueryLength);
             }
 
-            if (buffer.Length < needed && !result.IsCompleted)
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
-
-            var source = Contiguous(buffer);
             int position = 0;
             string? protocolError = null;
-            needed = 0;
-            while (true)
+            if (source.Length >= _needed || result.IsCompleted)
             {
-                _batch.Clear();
-                _args.Clear();
-                _inline.Clear();
-                while (_batch.Count < MaxBatchCommands)
+                _needed = 0;
+                while (true)
                 {
-                    var limits = new RequestLimits(_server.Config.ProtoMaxBulkLen, _session.Authenticated);
-                    int firstArg = _args.Count;
-                    var parsed = RespRequestParser.Parse(source.Span[position..], limits, _args, _inline);
-                    if (parsed.Status == RequestStatus.Complete)
+                    position += ParseAndExecute(source[position..], out protocolError, out bool outputFull);
+                    if (!outputFull)
                     {
-                        // Multibulk ranges are relative to where the command started; inline ones to the scratch buffer.
-                        var commandSource = parsed.IsInline ? _inline.Array : source[position..];
-                        _batch.Add(new PendingCommand(commandSource, firstArg, _args.Count - firstArg));
-                        position += parsed.Consumed;
-                    }
-                    else if (parsed.Status == RequestStatus.Empty)
-                    {
-                        position += parsed.Consumed;
-                    }
-                    else
-                    {
-                        if (parsed.Status == RequestStatus.ProtocolError)
-                        {
-                            protocolError = parsed.Error;
-                        }
-                        else
-                        {
-                            needed = parsed.BytesNeeded;
-                        }
-
                         break;
                     }
-                }
 
-                if (_batch.Count > 0)
-                {
-                    ExecuteBatch();
-                }
-
-                bool batchFull = _batch.Count == MaxBatchCommands;
-                if (!batchFull || protocolError is not null || _session.CloseRequested)
-                {
-                    break;
+                    if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                    {
+                        return;
+                    }
                 }
             }
 
             if (protocolError is not null)
             {
-                // Redis answers the protocol error, then closes the connection once it is written.
-                _reply.Error(protocolError);
-                _server.Logger.LogDebug("Protocol error from client id={Id} addr={Address}: {Error}", _session.Id, _session.Address, protocolError);
+                await ReplyProtocolErrorAsync(protocolError, output).ConfigureAwait(false);
+                return;
+            }
+
+            if (inPlace)
+            {
+                // Keep the unparsed tail (the start of a command) in our buffer, then release the read.
+                if (position < source.Length && !_session.CloseRequested)
+                {
+                    Append(source.Span[position..]);
+                }
+
+                input.AdvanceTo(buffer.End);
+            }
+            else
+            {
+                Consume(position);
+            }
+
+            _session.QueryBufferLength = QueryLength;
+            if (QueryLength > _server.Config.ClientQueryBufferLimit)
+            {
+                // Redis closes such a client without a reply ("Closing client that reached max query buffer length").
+                _server.Logger.LogWarning("Closing client id={Id} addr={Address}: it reached the query buffer limit (client-query-buffer-limit).", _session.Id, _session.Address);
                 await output.FlushAsync().ConfigureAwait(false);
                 return;
             }
 
-            var consumed = buffer.GetPosition(position);
-            input.AdvanceTo(consumed, buffer.End);
-            _session.QueryBufferLength = buffer.Length - position;
-
+            // Replies to commands sent before a half-close are still written, as Redis does.
             var flush = await output.FlushAsync().ConfigureAwait(false);
             if (_session.CloseRequested || result.IsCompleted || flush.IsCompleted)
             {
@@ -134,79 +153,279 @@ internal sealed class ClientConnection
         }
     }
 
-    private ReadOnlyMemory<byte> Contiguous(in ReadOnlySequence<byte> buffer)
+    /// <summary>Parses and runs batches until the source holds no complete command; returns the bytes used.</summary>
+    private int ParseAndExecute(ReadOnlyMemory<byte> source, out string? protocolError, out bool outputFull)
     {
-        if (buffer.IsSingleSegment)
+        protocolError = null;
+        outputFull = false;
+        int position = 0;
+        while (true)
         {
-            return buffer.First;
-        }
+            BeginBatch();
 
-        // A command split across receive segments: copy what is buffered into one array. The
-        // "needed" hint above makes this happen once for a large value, not once per receive.
-        if (_staging.Length < buffer.Length || _staging.Length > 4 * Math.Max(buffer.Length, 4096))
-        {
-            _staging = new byte[Math.Max(buffer.Length, 4096)];
-        }
+            // Redis parses each command after running the one before it, so AUTH (or HELLO … AUTH)
+            // lifts the unauthenticated limits for the next command in the same read: while not
+            // authenticated, run one command at a time.
+            bool authenticated = _session.Authenticated;
+            var limits = new RequestLimits(_server.Config.ProtoMaxBulkLen, authenticated);
+            bool more = false;
+            while (true)
+            {
+                int firstArg = _progress.InProgress ? _progress.FirstArg : _args.Count;
+                var parsed = RespRequestParser.Parse(source.Span[position..], limits, _args, _inline, ref _progress);
+                if (parsed.Status == RequestStatus.Complete)
+                {
+                    // Multibulk ranges are relative to where the command started; inline ones to the scratch buffer.
+                    var commandSource = parsed.IsInline ? _inline.Array : source[position..];
+                    position += parsed.Consumed;
+                    _batch.Add(new PendingCommand(commandSource, firstArg, _args.Count - firstArg, position));
+                    if (_batch.Count == MaxBatchCommands || !authenticated)
+                    {
+                        more = true;
+                        break;
+                    }
+                }
+                else if (parsed.Status == RequestStatus.Empty)
+                {
+                    position += parsed.Consumed;
+                }
+                else
+                {
+                    if (parsed.Status == RequestStatus.ProtocolError)
+                    {
+                        protocolError = parsed.Error;
+                    }
+                    else
+                    {
+                        _needed = parsed.BytesNeeded;
+                    }
 
-        buffer.CopyTo(_staging);
-        return _staging.AsMemory(0, (int)buffer.Length);
+                    break;
+                }
+            }
+
+            if (_batch.Count == 0)
+            {
+                return position;
+            }
+
+            int executed = ExecuteBatch();
+            if (_session.CloseRequested)
+            {
+                // QUIT or CLIENT KILL: what follows is not run (nor answered, even a protocol error).
+                protocolError = null;
+                return _batch[executed - 1].End;
+            }
+
+            if (executed < _batch.Count || _reply.BytesWritten - _batchStartBytes > FlushAfterReplyBytes)
+            {
+                // Stopped early: a command (RESET) made the client unauthenticated, so what follows
+                // must be parsed again under the unauthenticated limits as Redis would have; or the
+                // replies must be flushed first. Either way parse again after the last command run.
+                position = _batch[executed - 1].End;
+                protocolError = null;
+                _needed = 0;
+                if (_progress.InProgress)
+                {
+                    _args.Truncate(_progress.FirstArg);
+                    _progress.Reset();
+                }
+
+                if (_reply.BytesWritten - _batchStartBytes > FlushAfterReplyBytes)
+                {
+                    outputFull = true;
+                    return position;
+                }
+
+                continue;
+            }
+
+            if (!more || protocolError is not null)
+            {
+                return position;
+            }
+        }
     }
 
-    private void ExecuteBatch()
+    private void BeginBatch()
+    {
+        _batch.Clear();
+        _inline.Clear();
+        if (_progress.InProgress)
+        {
+            // The partly received command's ranges survive the batch: move them to the front once.
+            _args.RemoveBefore(_progress.FirstArg);
+            _progress.FirstArg = 0;
+        }
+        else
+        {
+            _args.Clear();
+        }
+    }
+
+    /// <summary>Runs the batch under the keyspace lock; returns how many commands ran.</summary>
+    private int ExecuteBatch()
     {
         var context = _context;
         var session = _session;
         var output = _connection.Transport.Output;
+        bool wasAuthenticated = session.Authenticated;
+        long replyLimit = _reply.BytesWritten + FlushAfterReplyBytes;
+        _batchStartBytes = _reply.BytesWritten;
+        int executed = 0;
         lock (_server.Keyspace.Lock)
         {
             foreach (var command in _batch)
             {
-                if (session.CloseRequested)
-                {
-                    break;
-                }
-
                 context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
-                var mode = session.ReplyMode;
-                bool suppressed = mode is ReplyMode.Off or ReplyMode.SkipNext;
                 _reply.Protocol = session.Protocol;
+                bool suppressed = (session.ReplyMode == ReplyMode.Off || _skipReply) && !RepliesDespiteReplyMode(context);
                 if (suppressed)
                 {
                     _reply.Output = _discard;
                 }
 
-                CommandDispatcher.Execute(context);
+                Run(context);
+                executed++;
 
                 if (suppressed)
                 {
                     _reply.Output = output;
-                    // CLIENT REPLY ON and RESET turn replies back on before replying (Redis clears the flags first).
-                    if (session.ReplyMode == ReplyMode.On)
-                    {
-                        _reply.Raw(_discard.Written);
-                    }
-
                     _discard.Reset();
-                    if (mode == ReplyMode.SkipNext && session.ReplyMode == ReplyMode.SkipNext)
-                    {
-                        session.ReplyMode = ReplyMode.On;
-                    }
                 }
+
+                // Redis (resetClient): the skip lasts one command; CLIENT REPLY SKIP arms it for the next.
+                _skipReply = false;
+                if (session.ReplyMode == ReplyMode.SkipNext)
+                {
+                    _skipReply = true;
+                    session.ReplyMode = ReplyMode.On;
+                }
+
+                if (session.CloseRequested || (wasAuthenticated && !session.Authenticated) || _reply.BytesWritten > replyLimit)
+                {
+                    break;
+                }
+            }
+        }
+
+        return executed;
+    }
+
+    private void Run(CommandContext context)
+    {
+        long written = _reply.BytesWritten;
+        try
+        {
+            CommandDispatcher.Execute(context);
+        }
+        catch (Exception ex)
+        {
+            // A bug in one command must not take the server (or the keyspace lock) with it.
+            _server.Logger.LogError(ex, "Command '{Command}' of client id={Id} addr={Address} failed.", context.ArgString(0), _session.Id, _session.Address);
+            if (_reply.BytesWritten == written)
+            {
+                _reply.Error("ERR internal error");
+            }
+            else
+            {
+                // Part of a reply is already written and cannot be taken back; anything more would
+                // desynchronise the client, so close the connection after what is written.
+                _session.CloseRequested = true;
             }
         }
     }
 
-    private readonly record struct PendingCommand(ReadOnlyMemory<byte> Source, int FirstArg, int ArgCount);
+    // Under CLIENT REPLY OFF, Redis still answers CLIENT REPLY ON and RESET (they clear the flag
+    // before replying); under SKIP only CLIENT REPLY ON.
+    private bool RepliesDespiteReplyMode(CommandContext context)
+    {
+        if (context.ArgCount == 3 && context.ArgIs(0, "client"u8) && context.ArgIs(1, "reply"u8) && context.ArgIs(2, "on"u8))
+        {
+            return true;
+        }
 
-    /// <summary>Holds the replies of one command while CLIENT REPLY OFF or SKIP is in force; they are dropped unless the command turned replies back on.</summary>
+        return !_skipReply && context.ArgCount == 1 && context.ArgIs(0, "reset"u8);
+    }
+
+    private async Task ReplyProtocolErrorAsync(string error, PipeWriter output)
+    {
+        _server.Logger.LogDebug("Protocol error from client id={Id} addr={Address}: {Error}", _session.Id, _session.Address, error);
+
+        // Redis answers the protocol error (unless replies are off), then closes the connection once
+        // it is written. The text quotes a raw byte in "expected '$', got 'x'": write it as Latin-1.
+        if (_session.ReplyMode != ReplyMode.Off && !_skipReply)
+        {
+            _reply.Error(Encoding.Latin1.GetBytes(error));
+        }
+
+        await output.FlushAsync().ConfigureAwait(false);
+    }
+
+    private void Append(in ReadOnlySequence<byte> data)
+    {
+        EnsureRoom(data.Length);
+        data.CopyTo(_query.AsSpan(_queryEnd));
+        _queryEnd += (int)data.Length;
+    }
+
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        EnsureRoom(data.Length);
+        data.CopyTo(_query.AsSpan(_queryEnd));
+        _queryEnd += data.Length;
+    }
+
+    private void EnsureRoom(long extra)
+    {
+        if (_queryEnd + extra <= _query.Length)
+        {
+            return;
+        }
+
+        // Ranges of the partial command are relative to its start, so moving it is safe.
+        long wanted = QueryLength + extra;
+        if (wanted > _query.Length || _queryStart == 0)
+        {
+            long size = Math.Max(wanted, (long)_query.Length * 2);
+            var bigger = new byte[Math.Min(size, Array.MaxLength)];
+            _query.AsSpan(_queryStart, QueryLength).CopyTo(bigger);
+            _query = bigger;
+        }
+        else
+        {
+            _query.AsSpan(_queryStart, QueryLength).CopyTo(_query);
+        }
+
+        _queryEnd = QueryLength;
+        _queryStart = 0;
+    }
+
+    private void Consume(int count)
+    {
+        _queryStart += count;
+        if (_queryStart == _queryEnd)
+        {
+            _queryStart = 0;
+            _queryEnd = 0;
+            _needed = 0;
+            if (_query.Length > QueryBufferKeep)
+            {
+                _query = new byte[4096];
+            }
+        }
+    }
+
+    private readonly record struct PendingCommand(ReadOnlyMemory<byte> Source, int FirstArg, int ArgCount, int End);
+
+    /// <summary>Swallows the replies of commands run while CLIENT REPLY OFF or SKIP is in force.</summary>
     private sealed class DiscardBufferWriter : IBufferWriter<byte>
     {
         private byte[] _buffer = new byte[256];
-        private int _written;
 
-        public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _written);
-
-        public void Advance(int count) => _written += count;
+        public void Advance(int count)
+        {
+        }
 
         public Memory<byte> GetMemory(int sizeHint = 0) => Ensure(sizeHint);
 
@@ -214,7 +433,6 @@ internal sealed class ClientConnection
 
         public void Reset()
         {
-            _written = 0;
             if (_buffer.Length > 64 * 1024)
             {
                 _buffer = new byte[256];
@@ -223,12 +441,12 @@ internal sealed class ClientConnection
 
         private Memory<byte> Ensure(int sizeHint)
         {
-            if (_buffer.Length - _written < Math.Max(sizeHint, 1))
+            if (_buffer.Length < sizeHint)
             {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _written + Math.Max(sizeHint, 256)));
+                _buffer = new byte[sizeHint];
             }
 
-            return _buffer.AsMemory(_written);
+            return _buffer;
         }
     }
 }

@@ -42,6 +42,11 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         {
             server.Logger.LogDebug("Client id={Id} addr={Address} closed: {Reason}", session.Id, session.Address, ex.Message);
         }
+        catch (Exception ex)
+        {
+            // A bug in the connection loop closes this client only; the server keeps serving the others.
+            server.Logger.LogError(ex, "Client id={Id} addr={Address} closed after an unexpected error.", session.Id, session.Address);
+        }
         finally
         {
             server.Clients.Remove(session);
