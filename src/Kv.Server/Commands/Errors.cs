@@ -17,6 +17,9 @@ internal static class Errors
 
     public static ReadOnlySpan<byte> DbIndexOutOfRange => "ERR DB index is out of range"u8;
 
+    /// <summary>getIntFromObjectOrReply's error for an integer outside C's int (Redis's wording, "must between" included).</summary>
+    public static ReadOnlySpan<byte> NotInt32 => "ERR value is out of range, value must between -2147483648 and 2147483647"u8;
+
     public static ReadOnlySpan<byte> NoAuth => "NOAUTH Authentication required."u8;
 
     public static ReadOnlySpan<byte> StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)"u8;
