@@ -41,11 +41,10 @@ public sealed class CompatSession : IAsyncDisposable
         return redis;
     }
 
-    /// <summary>Sends raw bytes to both servers and compares the next reply of each.</summary>
-    public async Task<RespReply> CompareRawAsync(byte[] bytes, string label)
+    /// <summary>Reads the next reply of each server (after raw bytes were written to both) and compares them.</summary>
+    public async Task<RespReply> CompareReadAsync(string label)
     {
         Step++;
-        await Task.WhenAll(Kv.WriteRawAsync(bytes), Redis.WriteRawAsync(bytes));
         var kv = await ReadOrClosedAsync(Kv);
         var redis = await ReadOrClosedAsync(Redis);
         Check([label], kv, redis, ReplyMatch.Exact);
