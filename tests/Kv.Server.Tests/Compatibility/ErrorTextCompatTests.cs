@@ -48,7 +48,7 @@ public sealed class ErrorTextCompatTests : IClassFixture<RedisServerFixture>
         var names = new TheoryData<string>();
         foreach (var (name, (needs, _)) in Cases)
         {
-            if (needs.Length == 0 || !CompatCommands.Pending.Contains(needs))
+            if (needs.Length == 0 || !CompatCommands.Pending.Contains(needs) || RedisServerFixture.SelfCheck)
             {
                 names.Add(name);
             }

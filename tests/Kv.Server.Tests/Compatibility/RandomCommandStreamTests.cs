@@ -94,7 +94,7 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
     [Fact]
     public async Task PendingCommandsAreStillUnknownToKvServer()
     {
-        await using var kv = await _fixture.ConnectKvAsync();
+        await using var kv = await Infrastructure.RespTestClient.ConnectAsync(_fixture.Kv.Port);
         var implemented = new List<string>();
         foreach (var name in CompatCommands.Pending)
         {
@@ -112,7 +112,7 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
     [Fact]
     public async Task EnabledCommandsAreKnownToKvServer()
     {
-        await using var kv = await _fixture.ConnectKvAsync();
+        await using var kv = await Infrastructure.RespTestClient.ConnectAsync(_fixture.Kv.Port);
         var missing = new List<string>();
         foreach (var command in CompatCommands.Enabled)
         {

@@ -18,9 +18,19 @@ public sealed class RedisServerFixture : IAsyncLifetime
     private Process? _redis;
     private int _redisPort;
 
+    private Process? _twin;
+    private int _twinPort;
+
     public KvServer Kv { get; private set; } = null!;
 
-    public int KvPort => Kv.Port;
+    /// <summary>
+    /// With <c>KV_COMPAT_SELF_CHECK=1</c> the "kv-server" side of every comparison is a second
+    /// redis-server and every command (pending ones too) is compared: any difference is then a
+    /// flaw of the harness or the stream (time-dependent or unspecified behaviour), not of kv-server.
+    /// </summary>
+    public static bool SelfCheck => Environment.GetEnvironmentVariable("KV_COMPAT_SELF_CHECK") == "1";
+
+    public int KvPort => _twin is not null ? _twinPort : Kv.Port;
 
     /// <summary>The redis-server's port; throws with the install hint when redis-server is missing.</summary>
     public int RedisPort => _redis is not null ? _redisPort : throw new InvalidOperationException(
@@ -46,7 +56,12 @@ public sealed class RedisServerFixture : IAsyncLifetime
         {
             try
             {
-                await StartRedisAsync(path);
+                (_redis, _redisPort) = await StartRedisAsync(path);
+                if (SelfCheck)
+                {
+                    (_twin, _twinPort) = await StartRedisAsync(path);
+                }
+
                 return;
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
@@ -80,29 +95,42 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
     }
 
-    private async Task StartRedisAsync(string path)
+    private async Task<(Process, int)> StartRedisAsync(string path)
     {
-        _redisPort = FreeLoopbackPort();
-        var info = ExternalProcess.Describe(path, ["--port", _redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--daemonize", "no", "--dir", Path.GetTempPath()]);
+        int port = FreeLoopbackPort();
+        var info = ExternalProcess.Describe(path, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--daemonize", "no", "--dir", Path.GetTempPath()]);
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => Log(e.Data);
         process.ErrorDataReceived += (_, e) => Log(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _redis = process;
+        try
+        {
+            await WaitForPingAsync(process, port);
+        }
+        catch
+        {
+            Stop(process);
+            throw;
+        }
 
+        return (process, port);
+    }
+
+    private async Task WaitForPingAsync(Process process, int port)
+    {
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {_redisPort}:\n{RedisLog}");
+                throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {port}:\n{RedisLog}");
             }
 
             try
             {
-                await using var client = await RespTestClient.ConnectAsync(_redisPort);
+                await using var client = await RespTestClient.ConnectAsync(port);
                 var reply = await client.SendAsync("PING");
                 if (reply.ToString() == "+PONG")
                 {
@@ -116,7 +144,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"redis-server did not answer PING on port {_redisPort} within {StartTimeout}:\n{RedisLog}");
+                throw new TimeoutException($"redis-server did not answer PING on port {port} within {StartTimeout}:\n{RedisLog}");
             }
 
             await Task.Delay(20);
@@ -149,17 +177,25 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     private void StopRedis()
     {
-        if (_redis is null)
+        Stop(_redis);
+        Stop(_twin);
+        _redis = null;
+        _twin = null;
+    }
+
+    private static void Stop(Process? process)
+    {
+        if (process is null)
         {
             return;
         }
 
         try
         {
-            if (!_redis.HasExited)
+            if (!process.HasExited)
             {
-                _redis.Kill(entireProcessTree: true);
-                _redis.WaitForExit(5000);
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
             }
         }
         catch (InvalidOperationException)
@@ -167,8 +203,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
             // Already gone.
         }
 
-        _redis.Dispose();
-        _redis = null;
+        process.Dispose();
     }
 
     internal static int FreeLoopbackPort()
