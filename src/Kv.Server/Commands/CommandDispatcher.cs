@@ -33,7 +33,7 @@ internal static class CommandDispatcher
             if (sub is null)
             {
                 command.Stats.RejectedCalls++;
-                reply.Error($"ERR unknown subcommand '{Truncate(context.ArgString(1))}'. Try {command.Name.ToUpperInvariant()} HELP.");
+                reply.Error(UnknownSubcommand(context, command.Name));
                 return;
             }
 
@@ -81,20 +81,42 @@ internal static class CommandDispatcher
     }
 
     // Redis: "unknown command '%.128s', with args beginning with: " then each next argument as
-    // '%.*s' followed by a space, until 128 characters of arguments have been written.
-    private static string UnknownCommand(CommandContext context)
+    // '%.*s' followed by a space, until 128 characters of arguments have been written. printf's %s
+    // stops at a NUL byte and copies other bytes as they are; CR and LF become spaces.
+    private static byte[] UnknownCommand(CommandContext context)
     {
-        var args = new StringBuilder();
-        for (int i = 1; i < context.ArgCount && args.Length < 128; i++)
+        var text = new List<byte>(256);
+        text.AddRange("ERR unknown command '"u8);
+        AppendPrintf(text, context.Arg(0), 128);
+        text.AddRange("', with args beginning with: "u8);
+        int argsStart = text.Count;
+        for (int i = 1; i < context.ArgCount && text.Count - argsStart < 128; i++)
         {
-            string arg = context.ArgString(i);
-            args.Append('\'').Append(arg.AsSpan(0, Math.Min(arg.Length, 128 - args.Length))).Append("' ");
+            int room = 128 - (text.Count - argsStart); // measured before the opening quote, as Redis's '%.*s' precision is
+            text.Add((byte)'\'');
+            AppendPrintf(text, context.Arg(i), room);
+            text.AddRange("' "u8);
         }
 
-        return $"ERR unknown command '{Truncate(context.ArgString(0))}', with args beginning with: {args}";
+        return text.ToArray();
     }
 
-    private static string Truncate(string text) => text.Length > 128 ? text[..128] : text;
+    private static byte[] UnknownSubcommand(CommandContext context, string container)
+    {
+        var text = new List<byte>(160);
+        text.AddRange("ERR unknown subcommand '"u8);
+        AppendPrintf(text, context.Arg(1), 128);
+        text.AddRange(Encoding.ASCII.GetBytes($"'. Try {container.ToUpperInvariant()} HELP."));
+        return text.ToArray();
+    }
+
+    private static void AppendPrintf(List<byte> text, ReadOnlySpan<byte> value, int precision)
+    {
+        for (int i = 0; i < value.Length && i < precision && value[i] != 0; i++)
+        {
+            text.Add(value[i] is (byte)'\r' or (byte)'\n' ? (byte)' ' : value[i]);
+        }
+    }
 
     private static void LogSlow(CommandContext context, long micros)
     {

@@ -46,6 +46,12 @@ internal static class ConnectionCommands
             return;
         }
 
+        if (db is < int.MinValue or > int.MaxValue)
+        {
+            c.Reply.Error(Errors.IntOutOfRange);
+            return;
+        }
+
         if (db < 0 || db >= c.Keyspace.Databases.Length)
         {
             c.Reply.Error(Errors.DbIndexOutOfRange);
