@@ -547,7 +547,7 @@ internal static class CommandCommands
         }
 
         var keys = new List<(int Position, string[] Flags)>();
-        if (!FindKeys(c, specs, argCount, keys) || keys.Count == 0)
+        if (!FindKeys(c, command, specs, argCount, keys) || keys.Count == 0)
         {
             if (command.Has(CommandFlags.NoMandatoryKeys))
             {
@@ -591,7 +591,7 @@ internal static class CommandCommands
     }
 
     // getKeysUsingKeySpecs: positions are relative to the inner command (0 = its name); false for an invalid spec.
-    private static bool FindKeys(CommandContext c, KeySpec[] specs, int argc, List<(int Position, string[] Flags)> keys)
+    private static bool FindKeys(CommandContext c, CommandDefinition command, KeySpec[] specs, int argc, List<(int Position, string[] Flags)> keys)
     {
         foreach (var spec in specs)
         {
@@ -662,9 +662,10 @@ internal static class CommandCommands
                 return false;
             }
 
+            var flags = command.KeyFlags is not null && Array.IndexOf(spec.Flags, "variable_flags") >= 0 ? command.KeyFlags(c, 2) : spec.Flags;
             for (int i = first; i <= last; i += step)
             {
-                keys.Add((i, spec.Flags));
+                keys.Add((i, flags));
             }
         }
 

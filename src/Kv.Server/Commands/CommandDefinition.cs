@@ -4,6 +4,12 @@ namespace Kv.Server.Commands;
 internal delegate void CommandHandler(CommandContext context);
 
 /// <summary>
+/// The key flags of a key spec marked <c>variable_flags</c> for one call, as a Redis getkeys_proc decides
+/// them; the call's arguments are <c>context.Arg(first)</c> (its name) to the end.
+/// </summary>
+internal delegate string[] VariableKeyFlags(CommandContext context, int first);
+
+/// <summary>
 /// One row of the command table: everything the dispatcher checks before a handler runs, and
 /// what COMMAND INFO / COMMAND DOCS report.
 /// </summary>
@@ -87,6 +93,9 @@ internal sealed class CommandDefinition
 
     public string? ReplacedBy { get; private set; }
 
+    /// <summary>For a row whose key spec has <c>variable_flags</c>: the flags COMMAND GETKEYSANDFLAGS reports.</summary>
+    public VariableKeyFlags? KeyFlags { get; private set; }
+
     /// <summary>Subcommands by lower-case name; empty for a plain command.</summary>
     public Dictionary<string, CommandDefinition> Subcommands { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -113,6 +122,12 @@ internal sealed class CommandDefinition
     public CommandDefinition WithArgs(string arguments)
     {
         Arguments = CommandArgument.ParseList(arguments);
+        return this;
+    }
+
+    public CommandDefinition WithKeyFlags(VariableKeyFlags keyFlags)
+    {
+        KeyFlags = keyFlags;
         return this;
     }
 

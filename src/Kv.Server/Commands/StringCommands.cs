@@ -13,6 +13,7 @@ internal static class StringCommands
             .WithArgs("key:key#0");
         table.Add("set", -3, "write denyoom", 1, 1, 1, "@string", Set, "string", "Set the string value of a key")
             .WithKeys("RW access update variable_flags | index 1 | range 0 1 0 | RW and ACCESS due to the optional `GET` argument")
+            .WithKeyFlags(SetKeyFlags)
             .WithArgs("key:key#0 value:string condition:oneof@2.6.12?(nx:pure-token=NX xx:pure-token=XX) get:pure-token=GET@6.2.0? expiration:oneof?(seconds:integer=EX@2.6.12 milliseconds:integer=PX@2.6.12 unix-time-seconds:unix-time=EXAT@6.2.0 unix-time-milliseconds:unix-time=PXAT@6.2.0 keepttl:pure-token=KEEPTTL@6.0.0)")
             .WithHistory(("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."), ("6.0.0", "Added the `KEEPTTL` option."), ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."), ("7.0.0", "Allowed the `NX` and `GET` options to be used together."));
         table.Add("setnx", 3, "write denyoom fast", 1, 1, 1, "@string", SetNx, "string", "Set the value of a key, only if the key does not exist")
@@ -80,6 +81,23 @@ internal static class StringCommands
         table.Add("lcs", -3, "readonly", 1, 2, 1, "@string", Lcs, "string", "Find longest common substring", "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively")
             .WithKeys("RO access | index 1 | range 1 1 0")
             .WithArgs("key1:key#0 key2:key#0 len:pure-token=LEN? idx:pure-token=IDX? len:integer=MINMATCHLEN? withmatchlen:pure-token=WITHMATCHLEN?");
+    }
+
+    private static readonly string[] SetWithGetKeyFlags = ["RW", "access", "update"];
+    private static readonly string[] SetKeyFlagsWithoutGet = ["OW", "update"];
+
+    // Redis's setGetKeys: with GET the old value is read (RW access update), otherwise only overwritten.
+    private static string[] SetKeyFlags(CommandContext c, int first)
+    {
+        for (int i = first + 3; i < c.ArgCount; i++)
+        {
+            if (c.ArgIs(i, "get"u8))
+            {
+                return SetWithGetKeyFlags;
+            }
+        }
+
+        return SetKeyFlagsWithoutGet;
     }
 
     private static ReadOnlySpan<byte> OffsetOutOfRange => "ERR offset is out of range"u8;
