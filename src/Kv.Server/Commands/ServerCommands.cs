@@ -58,6 +58,8 @@ internal static class ServerCommands
             .WithTips("request_policy:all_nodes", "response_policy:all_succeeded"));
         slowlog.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "", SlowLogHelpCommand, "server", "Show helpful text about the different subcommands", "6.2.0"));
 
+        // Cluster support is disabled: every CLUSTER subcommand of Redis 7.0 answers so, while other names get
+        // the usual unknown-subcommand error, as in Redis.
         var cluster = table.Add("cluster", -2, "", 0, 0, 0, "", null, "cluster", "A container for cluster commands", "3.0.0", "Depends on subcommand.");
         cluster.AddSubcommand(CommandTable.Create("addslots", -3, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Assign new hash slots to receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments")
             .WithArgs("slot:integer*"));
