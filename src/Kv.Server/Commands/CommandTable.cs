@@ -31,6 +31,10 @@ internal sealed class CommandTable
         ObjectCommands.Register(table);
         StringCommands.Register(table);
         BitCommands.Register(table);
+        ListCommands.Register(table);
+        HashCommands.Register(table);
+        SetCommands.Register(table);
+        SortedSetCommands.Register(table);
         return table;
     }
 
