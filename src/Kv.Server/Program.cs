@@ -54,6 +54,8 @@ using var loggerFactory = LoggerFactory.Create(logging =>
         _ => LogLevel.None,
     });
     logging.AddFilter("Microsoft", LogLevel.Warning);
+    // A failed bind is reported once, below, naming the port; not as a hosting stack trace.
+    logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 });
 
 var logger = loggerFactory.CreateLogger("kv-server");
