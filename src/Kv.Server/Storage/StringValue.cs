@@ -24,6 +24,13 @@ internal sealed class MutableString
 
     public byte[] Buffer { get; private set; }
 
+    /// <summary>
+    /// True while the string is INCRBYFLOAT's result, untouched: Redis stores that text with
+    /// createStringObject, never tryObjectEncoding, so OBJECT ENCODING says <c>embstr</c> even for
+    /// "25". Growing it in place (dbUnshareStringValue) makes it <c>raw</c>.
+    /// </summary>
+    public bool IsEmbedded { get; set; }
+
     public int Length { get; private set; }
 
     public Span<byte> Span => Buffer.AsSpan(0, Length);
@@ -87,6 +94,7 @@ internal static class StringValue
     {
         if (value is MutableString mutable)
         {
+            mutable.IsEmbedded = false;
             return mutable;
         }
 
@@ -133,11 +141,26 @@ internal static class StringValue
         return Store(existing, digits[..n]);
     }
 
+    /// <summary>
+    /// INCRBYFLOAT's result: text that reads as an integer is kept as an embstr, as Redis keeps it
+    /// (see <see cref="MutableString.IsEmbedded"/>); other text is encoded by content, as Redis's
+    /// createStringObject does (embstr up to 44 bytes, else raw).
+    /// </summary>
+    public static object StoreFloatText(object? existing, ReadOnlySpan<byte> text)
+    {
+        if (text.Length <= 20 && RespNumber.TryParseInt64(text, out _))
+        {
+            return new MutableString(text, text.Length) { IsEmbedded = true };
+        }
+
+        return Store(existing, text);
+    }
+
     public static string Encoding(object value)
     {
-        if (value is MutableString)
+        if (value is MutableString mutable)
         {
-            return "raw";
+            return mutable.IsEmbedded ? "embstr" : "raw";
         }
 
         var bytes = (byte[])value;

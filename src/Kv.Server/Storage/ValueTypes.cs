@@ -28,7 +28,7 @@ internal static class ValueTypes
     public static object Clone(object value) => value switch
     {
         byte[] bytes => bytes.Clone(),
-        MutableString mutable => new MutableString(mutable.Span, mutable.Length),
+        MutableString mutable => new MutableString(mutable.Span, mutable.Length) { IsEmbedded = mutable.IsEmbedded },
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }

@@ -22,33 +22,12 @@ public enum StepKind
 public sealed record CompatCommand(string Name, int Arity, int Weight, Func<CommandStream, object[]> Generate, ReplyMatch Match = ReplyMatch.Exact, StepKind Kind = StepKind.Command);
 
 /// <summary>
-/// The commands of the random compatibility stream, as data: add a row to cover a command. Rows
-/// whose command kv-server does not have yet are listed in <see cref="Pending"/> and left out.
+/// The commands of the random compatibility stream, as data: add a row to cover a command.
 /// </summary>
 public static class CompatCommands
 {
-    /// <summary>
-    /// Commands covered by <see cref="All"/> that this branch of kv-server does not implement yet
-    /// (they are built in parallel branches). They are left out of the stream so it still runs;
-    /// <c>PendingCommandsAreStillUnknown</c> fails as soon as one of them appears, as a reminder to
-    /// delete it from this list. Empty once every string/key command is merged.
-    /// </summary>
-    public static readonly IReadOnlySet<string> Pending = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "getset", "getdel", "getex", "msetnx", "append", "strlen", "getrange", "substr", "setrange", "incrbyfloat", "lcs",
-        "setbit", "getbit", "bitcount", "bitpos", "bitop",
-        "unlink", "type", "touch", "expire", "pexpire", "expireat", "pexpireat", "ttl", "pttl", "expiretime", "pexpiretime",
-        "persist", "rename", "renamenx", "copy", "move", "keys", "scan", "object|encoding", "swapdb",
-
-        // Not in the random stream, but needed by targeted cases (ErrorTextCompatTests) and clients.
-        "config", "cluster", "command", "info",
-    };
-
-    /// <summary>Every row, pending or not.</summary>
+    /// <summary>Every row: every command of the stream runs against both servers.</summary>
     public static IReadOnlyList<CompatCommand> All { get; } = Build();
-
-    /// <summary>The rows the stream uses now: <see cref="All"/> minus <see cref="Pending"/>.</summary>
-    public static IReadOnlyList<CompatCommand> Enabled { get; } = RedisServerFixture.SelfCheck ? All : All.Where(c => !Pending.Contains(c.Name)).ToList();
 
     private static List<CompatCommand> Build()
     {
@@ -192,19 +171,5 @@ public static class CompatCommands
 
         object[] range = [s.Offset(), s.Offset()];
         return s.Chance(0.3) ? [.. range, s.Word(s.Pick("byte", "bit", "word"))] : s.Chance(0.1) ? [s.Offset()] : range;
-    }
-}
-
-/// <summary>A fact that needs commands still listed in <see cref="CompatCommands.Pending"/>: skipped, with the reason, until they are merged.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class NeedsCommandsFactAttribute : FactAttribute
-{
-    public NeedsCommandsFactAttribute(params string[] commands)
-    {
-        var pending = commands.Where(CompatCommands.Pending.Contains).ToList();
-        if (pending.Count > 0)
-        {
-            Skip = $"Needs {string.Join(", ", pending).ToUpperInvariant()}, not in this branch yet (CompatCommands.Pending).";
-        }
     }
 }

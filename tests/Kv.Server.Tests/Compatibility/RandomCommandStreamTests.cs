@@ -46,7 +46,7 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
         await using var session = await _fixture.OpenSessionAsync(seed);
         await session.SendBothAsync(["FLUSHALL"]);
         var stream = new CommandStream(seed);
-        var commands = CompatCommands.Enabled;
+        var commands = CompatCommands.All;
         var withArity = commands.Where(c => c.Arity is not (0 or -1)).ToList();
         int totalWeight = commands.Sum(c => c.Weight);
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -90,31 +90,13 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
         Assert.True(errors < Steps / 2, $"{errors} of {Steps} commands were errors; the stream mostly tests error paths.");
     }
 
-    /// <summary>Every command listed as pending must still be unknown to kv-server: once it answers, delete it from <see cref="CompatCommands.Pending"/>.</summary>
+    /// <summary>Every command of the stream is in kv-server's command table (otherwise the stream would compare "unknown command" errors).</summary>
     [Fact]
-    public async Task PendingCommandsAreStillUnknownToKvServer()
-    {
-        await using var kv = await Infrastructure.RespTestClient.ConnectAsync(_fixture.Kv.Port);
-        var implemented = new List<string>();
-        foreach (var name in CompatCommands.Pending)
-        {
-            var reply = await kv.SendAsync([.. name.Split('|')]);
-            if (!(reply.Text ?? "").StartsWith("ERR unknown command", StringComparison.Ordinal))
-            {
-                implemented.Add(name);
-            }
-        }
-
-        Assert.True(implemented.Count == 0, $"kv-server now implements {string.Join(", ", implemented)}: remove them from CompatCommands.Pending so the compatibility stream covers them.");
-    }
-
-    /// <summary>Every enabled command is in kv-server's command table (otherwise the stream would compare "unknown command" errors).</summary>
-    [Fact]
-    public async Task EnabledCommandsAreKnownToKvServer()
+    public async Task StreamCommandsAreKnownToKvServer()
     {
         await using var kv = await Infrastructure.RespTestClient.ConnectAsync(_fixture.Kv.Port);
         var missing = new List<string>();
-        foreach (var command in CompatCommands.Enabled)
+        foreach (var command in CompatCommands.All)
         {
             var reply = await kv.SendAsync([.. command.Name.Split('|'), "x", "x", "x", "x", "x", "x"]);
             if ((reply.Text ?? "").StartsWith("ERR unknown command", StringComparison.Ordinal))
@@ -123,7 +105,7 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
             }
         }
 
-        Assert.True(missing.Count == 0, $"Not implemented by kv-server: {string.Join(", ", missing)}; add them to CompatCommands.Pending until they are.");
+        Assert.True(missing.Count == 0, $"Not implemented by kv-server: {string.Join(", ", missing)}.");
     }
 
     private static CompatCommand PickWeighted(CommandStream stream, IReadOnlyList<CompatCommand> commands, int totalWeight)
