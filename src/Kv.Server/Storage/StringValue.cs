@@ -25,11 +25,13 @@ internal sealed class MutableString
     public byte[] Buffer { get; private set; }
 
     /// <summary>
-    /// True while the string is INCRBYFLOAT's result, untouched: Redis stores that text with
-    /// createStringObject, never tryObjectEncoding, so OBJECT ENCODING says <c>embstr</c> even for
-    /// "25". Growing it in place (dbUnshareStringValue) makes it <c>raw</c>.
+    /// What OBJECT ENCODING reports: <c>raw</c> once grown in place (Redis's dbUnshareStringValue).
+    /// A value stored by a path that skips Redis's tryObjectEncoding keeps the encoding that path
+    /// gives it, even when its text reads as an integer: INCRBYFLOAT's "25" is an <c>embstr</c>
+    /// (<see cref="StringValue.StoreFloatText"/>), COPY of a shared integer an unshared <c>int</c>
+    /// (<see cref="ValueTypes.Clone"/>).
     /// </summary>
-    public bool IsEmbedded { get; set; }
+    public string Encoding { get; set; } = "raw";
 
     public int Length { get; private set; }
 
@@ -74,6 +76,9 @@ internal static class StringValue
     /// <summary>Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.</summary>
     public const int EmbstrLimit = 44;
 
+    /// <summary>Redis's OBJ_SHARED_INTEGERS.</summary>
+    public const long SharedIntegers = 10000;
+
     public static bool IsString(object value) => value is byte[] or MutableString;
 
     /// <summary>
@@ -94,7 +99,7 @@ internal static class StringValue
     {
         if (value is MutableString mutable)
         {
-            mutable.IsEmbedded = false;
+            mutable.Encoding = "raw";
             return mutable;
         }
 
@@ -143,24 +148,31 @@ internal static class StringValue
 
     /// <summary>
     /// INCRBYFLOAT's result: text that reads as an integer is kept as an embstr, as Redis keeps it
-    /// (see <see cref="MutableString.IsEmbedded"/>); other text is encoded by content, as Redis's
+    /// (see <see cref="MutableString.Encoding"/>); other text is encoded by content, as Redis's
     /// createStringObject does (embstr up to 44 bytes, else raw).
     /// </summary>
     public static object StoreFloatText(object? existing, ReadOnlySpan<byte> text)
     {
         if (text.Length <= 20 && RespNumber.TryParseInt64(text, out _))
         {
-            return new MutableString(text, text.Length) { IsEmbedded = true };
+            return new MutableString(text, text.Length) { Encoding = "embstr" };
         }
 
         return Store(existing, text);
     }
 
+    /// <summary>
+    /// Whether Redis would hold this value as one of its shared integer objects 0..9999
+    /// (OBJ_SHARED_INTEGERS; tryObjectEncoding uses them while no LRU/LFU maxmemory policy forbids it).
+    /// </summary>
+    public static bool IsSharedInteger(object value)
+        => value is byte[] bytes && bytes.Length <= 4 && RespNumber.TryParseInt64(bytes, out long number) && number is >= 0 and < SharedIntegers;
+
     public static string Encoding(object value)
     {
         if (value is MutableString mutable)
         {
-            return mutable.IsEmbedded ? "embstr" : "raw";
+            return mutable.Encoding;
         }
 
         var bytes = (byte[])value;

@@ -88,14 +88,24 @@ public static class CompatCommands
         Add("keys", 2, 3, s => [s.Word("keys"), s.Pattern()], ReplyMatch.Unordered);
         Add("scan", -2, 3, s => [.. s.Options(3, () => [s.Word("match"), s.Pattern()], () => [s.Word("count"), s.Pick("1", "3", "10", "1000", "0", "-1", "abc")], () => [s.Word("type"), s.Pick("string", "list", "none")])], kind: StepKind.ScanIteration);
         Add("object|encoding", 3, 4, s => [s.Word("object"), s.Word("encoding"), s.Key()]);
+        Add("object|refcount", 3, 2, s => [s.Word("object"), s.Word("refcount"), s.Key()]);
+        Add("object|freq", 3, 1, s => [s.Word("object"), s.Word("freq"), s.Key()]);
+        Add("object|help", 2, 1, s => [s.Word("object"), s.Word("help")]);
+        Add("randomkey", 1, 2, s => [s.Word("randomkey")], ReplyMatch.NilOrValue);
         Add("dbsize", 1, 4, s => [s.Word("dbsize")]);
 
         // Connection and server.
         Add("select", 2, 6, s => [s.Word("select"), s.Database()]);
         Add("swapdb", 3, 1, s => [s.Word("swapdb"), s.Database(), s.Database()]);
+        Add("flushall", -1, 1, s => [s.Word("flushall"), .. s.Options(1, () => [s.Word(s.Pick("sync", "async"))])]);
         Add("flushdb", -1, 1, s => [s.Word("flushdb"), .. s.Options(1, () => [s.Word(s.Pick("sync", "async"))])]);
         Add("echo", 2, 4, s => [s.Word("echo"), s.Text()]);
         Add("ping", -1, 4, s => [s.Word("ping"), .. s.Options(1, () => [s.Text()])]);
+        Add("client|setname", 3, 2, s => [s.Word("client"), s.Word("setname"), s.Chance(0.7) ? s.Pick("app", "worker-1", "", "x") : s.Text()]);
+        Add("client|getname", 2, 2, s => [s.Word("client"), s.Word("getname")]);
+
+        // RESET: back to RESP2, database 0, no name (a RESP3 stream continues in RESP2).
+        Add("reset", 1, 1, s => [s.Word("reset")]);
 
         return rows;
     }

@@ -10,7 +10,7 @@ namespace Kv.Server.Tests.Compatibility;
 /// </summary>
 public sealed class CompatSession : IAsyncDisposable
 {
-    private const int HistoryLength = 3000;
+    private const int HistoryLength = 12;
     private readonly Queue<string> _history = new();
 
     public CompatSession(RespTestClient kv, RespTestClient redis, int seed)
