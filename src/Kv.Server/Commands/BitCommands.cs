@@ -10,11 +10,23 @@ internal static class BitCommands
 {
     public static void Register(CommandTable table)
     {
-        table.Add("setbit", 4, "write denyoom", 1, 1, 1, "@bitmap", SetBit, "bitmap", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0");
-        table.Add("getbit", 3, "readonly fast", 1, 1, 1, "@bitmap", GetBit, "bitmap", "Returns a bit value by offset.", "2.2.0");
-        table.Add("bitcount", -2, "readonly", 1, 1, 1, "@bitmap", BitCount, "bitmap", "Counts the number of set bits (population counting) in a string.", "2.6.0", "O(N)");
-        table.Add("bitpos", -3, "readonly", 1, 1, 1, "@bitmap", BitPos, "bitmap", "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", "O(N)");
-        table.Add("bitop", -4, "write denyoom", 2, -1, 1, "@bitmap", BitOp, "bitmap", "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", "O(N)");
+        table.Add("setbit", 4, "write denyoom", 1, 1, 1, "@bitmap", SetBit, "bitmap", "Sets or clears the bit at offset in the string value stored at key", "2.2.0")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 offset:integer value:integer");
+        table.Add("getbit", 3, "readonly fast", 1, 1, 1, "@bitmap", GetBit, "bitmap", "Returns the bit value at offset in the string value stored at key", "2.2.0")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 offset:integer");
+        table.Add("bitcount", -2, "readonly", 1, 1, 1, "@bitmap", BitCount, "bitmap", "Count set bits in a string", "2.6.0", "O(N)")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 index:block?(start:integer end:integer index_unit:oneof@7.0.0?(byte:pure-token=BYTE bit:pure-token=BIT))")
+            .WithHistory(("7.0.0", "Added the `BYTE|BIT` option."));
+        table.Add("bitpos", -3, "readonly", 1, 1, 1, "@bitmap", BitPos, "bitmap", "Find first bit set or clear in a string", "2.8.7", "O(N)")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 bit:integer index:block?(start:integer end_index:block?(end:integer index_unit:oneof@7.0.0?(byte:pure-token=BYTE bit:pure-token=BIT)))")
+            .WithHistory(("7.0.0", "Added the `BYTE|BIT` option."));
+        table.Add("bitop", -4, "write denyoom", 2, -1, 1, "@bitmap", BitOp, "bitmap", "Perform bitwise operations between strings", "2.6.0", "O(N)")
+            .WithKeys("OW update | index 2 | range 0 1 0", "RO access | index 3 | range -1 1 0")
+            .WithArgs("operation:string destkey:key#0 key:key#1*");
     }
 
     private static ReadOnlySpan<byte> BitOffsetInvalid => "ERR bit offset is not an integer or out of range"u8;

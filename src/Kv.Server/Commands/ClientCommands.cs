@@ -65,21 +65,27 @@ internal static class ClientCommands
 
     public static void Register(CommandTable table)
     {
-        const string Flags = "noscript loading stale";
-        const string AdminFlags = "admin noscript loading stale";
-        var client = table.Add("client", -2, "", 0, 0, 0, "", null, "connection", "A container for client connection commands.", "2.4.0", "Depends on subcommand.");
-        client.AddSubcommand(CommandTable.Create("id", 2, Flags, 0, 0, 0, "@connection", Id, "connection", "Returns the unique client ID of the connection.", "5.0.0"));
-        client.AddSubcommand(CommandTable.Create("setname", 3, Flags, 0, 0, 0, "@connection", SetName, "connection", "Sets the connection name.", "2.6.9"));
-        client.AddSubcommand(CommandTable.Create("getname", 2, Flags, 0, 0, 0, "@connection", GetName, "connection", "Returns the name of the connection.", "2.6.9"));
-        client.AddSubcommand(CommandTable.Create("list", -2, AdminFlags, 0, 0, 0, "@connection", List, "connection", "Lists open connections.", "2.4.0", "O(N) where N is the number of client connections"));
-        client.AddSubcommand(CommandTable.Create("info", 2, Flags, 0, 0, 0, "@connection", Info, "connection", "Returns information about the connection.", "6.2.0"));
-        client.AddSubcommand(CommandTable.Create("kill", -3, AdminFlags, 0, 0, 0, "@connection", Kill, "connection", "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections"));
-        client.AddSubcommand(CommandTable.Create("setinfo", 4, Flags, 0, 0, 0, "@connection", SetInfo, "connection", "Sets information specific to the client or connection.", "7.2.0"));
-        client.AddSubcommand(CommandTable.Create("no-evict", 3, AdminFlags, 0, 0, 0, "@connection", NoEvict, "connection", "Sets the client eviction mode of the connection.", "7.0.0"));
-        client.AddSubcommand(CommandTable.Create("reply", 3, Flags, 0, 0, 0, "@connection", Reply, "connection", "Instructs the server whether to reply to commands.", "3.2.0"));
-        client.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "@connection", Help, "connection", "Returns helpful text about the different subcommands.", "5.0.0"));
-        client.Subcommands["list"].Tips = ["nondeterministic_output"];
-        client.Subcommands["info"].Tips = ["nondeterministic_output"];
+        var client = table.Add("client", -2, "", 0, 0, 0, "", null, "connection", "A container for client connection commands", "2.4.0", "Depends on subcommand.");
+        client.AddSubcommand(CommandTable.Create("id", 2, "noscript loading stale", 0, 0, 0, "@connection", Id, "connection", "Returns the client ID for the current connection", "5.0.0"));
+        client.AddSubcommand(CommandTable.Create("setname", 3, "noscript loading stale", 0, 0, 0, "@connection", SetName, "connection", "Set the current connection name", "2.6.9")
+            .WithArgs("connection-name:string"));
+        client.AddSubcommand(CommandTable.Create("getname", 2, "noscript loading stale", 0, 0, 0, "@connection", GetName, "connection", "Get the current connection name", "2.6.9"));
+        client.AddSubcommand(CommandTable.Create("list", -2, "admin noscript loading stale", 0, 0, 0, "@connection", List, "connection", "Get the list of client connections", "2.4.0", "O(N) where N is the number of client connections")
+            .WithTips("nondeterministic_output")
+            .WithArgs("normal_master_replica_pubsub:oneof=TYPE@5.0.0?(normal:pure-token=NORMAL master:pure-token=MASTER replica:pure-token=REPLICA pubsub:pure-token=PUBSUB) id:block=ID@6.2.0?(client-id:integer*)")
+            .WithHistory(("2.8.12", "Added unique client `id` field."), ("5.0.0", "Added optional `TYPE` filter."), ("6.0.0", "Added `user` field."), ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."), ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."), ("7.0.3", "Added `ssub` field.")));
+        client.AddSubcommand(CommandTable.Create("info", 2, "noscript loading stale", 0, 0, 0, "@connection", Info, "connection", "Returns information about the current client connection.", "6.2.0")
+            .WithTips("nondeterministic_output"));
+        client.AddSubcommand(CommandTable.Create("kill", -3, "admin noscript loading stale", 0, 0, 0, "@connection", Kill, "connection", "Kill the connection of a client", "2.4.0", "O(N) where N is the number of client connections")
+            .WithArgs("filter:oneof('ip:port':string!2.8.12 new-format:oneof*(client-id:integer=ID@2.8.12? normal_master_slave_pubsub:oneof=TYPE@2.8.12?(normal:pure-token=NORMAL master:pure-token=MASTER@3.2.0 slave:pure-token=SLAVE replica:pure-token=REPLICA@5.0.0 pubsub:pure-token=PUBSUB) username:string=USER? 'ip:port':string=ADDR? 'ip:port':string=LADDR@6.2.0? 'yes/no':string=SKIPME?))")
+            .WithHistory(("2.8.12", "Added new filter format."), ("2.8.12", "`ID` option."), ("3.2.0", "Added `master` type in for `TYPE` option."), ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."), ("6.2.0", "`LADDR` option.")));
+        // Not in Redis 7.0 (added in 7.2): clients send it on connect, so kv-server answers it.
+        client.AddSubcommand(CommandTable.Create("setinfo", 4, "noscript loading stale", 0, 0, 0, "@connection", SetInfo, "connection", "Sets information specific to the client or connection.", "7.2.0"));
+        client.AddSubcommand(CommandTable.Create("no-evict", 3, "admin noscript loading stale", 0, 0, 0, "@connection", NoEvict, "connection", "Set client eviction mode for the current connection", "7.0.0")
+            .WithArgs("enabled:oneof(on:pure-token=ON off:pure-token=OFF)"));
+        client.AddSubcommand(CommandTable.Create("reply", 3, "noscript loading stale", 0, 0, 0, "@connection", Reply, "connection", "Instruct the server whether to reply to commands", "3.2.0")
+            .WithArgs("on_off_skip:oneof(on:pure-token=ON off:pure-token=OFF skip:pure-token=SKIP)"));
+        client.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "@connection", Help, "connection", "Show helpful text about the different subcommands", "5.0.0"));
     }
 
     /// <summary>Redis refuses names with spaces, newlines or characters outside '!'..'~'.</summary>

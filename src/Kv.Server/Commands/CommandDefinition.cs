@@ -4,6 +4,12 @@ namespace Kv.Server.Commands;
 internal delegate void CommandHandler(CommandContext context);
 
 /// <summary>
+/// The key flags of a key spec marked <c>variable_flags</c> for one call, as a Redis getkeys_proc decides
+/// them; the call's arguments are <c>context.Arg(first)</c> (its name) to the end.
+/// </summary>
+internal delegate string[] VariableKeyFlags(CommandContext context, int first);
+
+/// <summary>
 /// One row of the command table: everything the dispatcher checks before a handler runs, and
 /// what COMMAND INFO / COMMAND DOCS report.
 /// </summary>
@@ -65,10 +71,30 @@ internal sealed class CommandDefinition
     public string[] Tips { get; set; } = [];
 
     /// <summary>
-    /// Key-spec flags COMMAND INFO reports for the key range (<c>RW access update</c>…); null derives
-    /// them from the command flags (readonly: RO access; write: RW update).
+    /// Key-spec flags for a row without <see cref="KeySpecs"/>: COMMAND INFO then reports one spec for the
+    /// legacy key range with these flags (<c>RW access update</c>…); null derives them from the command
+    /// flags (readonly: RO access; write: RW update).
     /// </summary>
     public string[]? KeySpecFlags { get; set; }
+
+    /// <summary>Redis 7 key specs (COMMAND INFO, COMMAND GETKEYS); empty: derived from the legacy key range.</summary>
+    public KeySpec[] KeySpecs { get; private set; } = [];
+
+    /// <summary>COMMAND DOCS arguments; empty: the reply has no arguments field.</summary>
+    public CommandArgument[] Arguments { get; private set; } = [];
+
+    /// <summary>COMMAND DOCS history: the version and what changed in it.</summary>
+    public (string Version, string Change)[] History { get; private set; } = [];
+
+    /// <summary>COMMAND DOCS doc_flags: <c>deprecated</c>, <c>syscmd</c>.</summary>
+    public string[] DocFlags { get; private set; } = [];
+
+    public string? DeprecatedSince { get; private set; }
+
+    public string? ReplacedBy { get; private set; }
+
+    /// <summary>For a row whose key spec has <c>variable_flags</c>: the flags COMMAND GETKEYSANDFLAGS reports.</summary>
+    public VariableKeyFlags? KeyFlags { get; private set; }
 
     /// <summary>Subcommands by lower-case name; empty for a plain command.</summary>
     public Dictionary<string, CommandDefinition> Subcommands { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -77,6 +103,54 @@ internal sealed class CommandDefinition
     public CommandStats Stats { get; } = new();
 
     public bool Has(CommandFlags flag) => (Flags & flag) != 0;
+
+    /// <summary>Sets the tips COMMAND INFO reports, in Redis's order.</summary>
+    public CommandDefinition WithTips(params string[] tips)
+    {
+        Tips = tips;
+        return this;
+    }
+
+    /// <summary>Sets the key specs, each in <see cref="KeySpec"/>'s one-line form, in Redis's order.</summary>
+    public CommandDefinition WithKeys(params string[] specs)
+    {
+        KeySpecs = Array.ConvertAll(specs, KeySpec.Parse);
+        return this;
+    }
+
+    /// <summary>Sets the COMMAND DOCS arguments, in <see cref="CommandArgument"/>'s one-line form.</summary>
+    public CommandDefinition WithArgs(string arguments)
+    {
+        Arguments = CommandArgument.ParseList(arguments);
+        return this;
+    }
+
+    public CommandDefinition WithKeyFlags(VariableKeyFlags keyFlags)
+    {
+        KeyFlags = keyFlags;
+        return this;
+    }
+
+    public CommandDefinition WithHistory(params (string Version, string Change)[] history)
+    {
+        History = history;
+        return this;
+    }
+
+    /// <summary>Marks the command deprecated in COMMAND DOCS (doc_flags, deprecated_since, replaced_by).</summary>
+    public CommandDefinition Deprecated(string since, string replacedBy)
+    {
+        DocFlags = ["deprecated"];
+        DeprecatedSince = since;
+        ReplacedBy = replacedBy;
+        return this;
+    }
+
+    public CommandDefinition WithDocFlags(params string[] docFlags)
+    {
+        DocFlags = docFlags;
+        return this;
+    }
 
     public CommandDefinition AddSubcommand(CommandDefinition sub)
     {

@@ -23,6 +23,8 @@ internal enum CommandFlags
     NoMulti = 1 << 15,
     AllowBusy = 1 << 16,
     Movablekeys = 1 << 17,
+    Asking = 1 << 18,
+    NoAsyncLoading = 1 << 19,
 }
 
 /// <summary>Redis's ACL categories (without the leading '@').</summary>

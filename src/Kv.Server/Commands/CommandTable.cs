@@ -31,6 +31,10 @@ internal sealed class CommandTable
         ObjectCommands.Register(table);
         StringCommands.Register(table);
         BitCommands.Register(table);
+        ListCommands.Register(table);
+        HashCommands.Register(table);
+        SetCommands.Register(table);
+        SortedSetCommands.Register(table);
         return table;
     }
 
@@ -73,6 +77,7 @@ internal sealed class CommandTable
         (CommandFlags.SkipMonitor, "skip_monitor"), (CommandFlags.SkipSlowlog, "skip_slowlog"), (CommandFlags.Fast, "fast"),
         (CommandFlags.NoAuth, "no_auth"), (CommandFlags.MayReplicate, "may_replicate"), (CommandFlags.NoMandatoryKeys, "no_mandatory_keys"),
         (CommandFlags.NoMulti, "no_multi"), (CommandFlags.AllowBusy, "allow_busy"), (CommandFlags.Movablekeys, "movablekeys"),
+        (CommandFlags.Asking, "asking"), (CommandFlags.NoAsyncLoading, "no_async_loading"),
     ];
 
     public static readonly (AclCategories Category, string Name)[] AclNames =
@@ -104,7 +109,8 @@ internal sealed class CommandTable
     }
 
     // Redis derives some categories from flags: write -> @write, readonly -> @read, admin -> @admin
-    // @dangerous, pubsub -> @pubsub, fast -> @fast, blocking -> @blocking, and not fast -> @slow.
+    // @dangerous, pubsub -> @pubsub, fast -> @fast, blocking -> @blocking, and not @fast -> @slow
+    // (setImplicitACLCategories).
     private static AclCategories ParseAcl(string acl, string flags)
     {
         var result = AclCategories.None;
@@ -127,7 +133,7 @@ internal sealed class CommandTable
         if ((parsed & CommandFlags.PubSub) != 0) result |= AclCategories.PubSub;
         if ((parsed & CommandFlags.Fast) != 0) result |= AclCategories.Fast;
         if ((parsed & CommandFlags.Blocking) != 0) result |= AclCategories.Blocking;
-        if ((parsed & CommandFlags.Fast) == 0) result |= AclCategories.Slow;
+        if ((result & AclCategories.Fast) == 0) result |= AclCategories.Slow;
         return result;
     }
 }

@@ -25,16 +25,17 @@ internal static class ConfigCommands
 
     public static void Register(CommandTable table)
     {
-        const string Admin = "admin noscript loading stale";
-        var config = table.Add("config", -2, "", 0, 0, 0, "", null, "server", "A container for server configuration commands.", "2.0.0", "Depends on subcommand.");
-        config.AddSubcommand(CommandTable.Create("get", -3, Admin, 0, 0, 0, "", Get, "server", "Returns the effective values of configuration parameters.", "2.0.0", "O(N) when N is the number of configuration parameters provided"));
-        config.AddSubcommand(CommandTable.Create("set", -4, Admin, 0, 0, 0, "", Set, "server", "Sets configuration parameters in-flight.", "2.0.0", "O(N) when N is the number of configuration parameters provided"));
-        config.AddSubcommand(CommandTable.Create("resetstat", 2, Admin, 0, 0, 0, "", ResetStat, "server", "Resets the server's statistics.", "2.0.0"));
-        config.AddSubcommand(CommandTable.Create("rewrite", 2, Admin, 0, 0, 0, "", Rewrite, "server", "Persists the effective configuration to file.", "2.8.0"));
-        config.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "", Help, "server", "Returns helpful text about the different subcommands.", "5.0.0"));
-        config.Subcommands["set"].Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"];
-        config.Subcommands["resetstat"].Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"];
-        config.Subcommands["rewrite"].Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"];
+        var config = table.Add("config", -2, "", 0, 0, 0, "", null, "server", "A container for server configuration commands", "2.0.0", "Depends on subcommand.");
+        config.AddSubcommand(CommandTable.Create("get", -3, "admin noscript loading stale", 0, 0, 0, "", Get, "server", "Get the values of configuration parameters", "2.0.0", "O(N) when N is the number of configuration parameters provided")
+            .WithArgs("parameter:block*(parameter:string)")
+            .WithHistory(("7.0.0", "Added the ability to pass multiple pattern parameters in one call")));
+        config.AddSubcommand(CommandTable.Create("set", -4, "admin noscript loading stale", 0, 0, 0, "", Set, "server", "Set configuration parameters to the given values", "2.0.0", "O(N) when N is the number of configuration parameters provided")
+            .WithTips("request_policy:all_nodes", "response_policy:all_succeeded")
+            .WithArgs("parameter_value:block*(parameter:string value:string)")
+            .WithHistory(("7.0.0", "Added the ability to set multiple parameters in one call.")));
+        config.AddSubcommand(CommandTable.Create("resetstat", 2, "admin noscript loading stale", 0, 0, 0, "", ResetStat, "server", "Reset the stats returned by INFO", "2.0.0"));
+        config.AddSubcommand(CommandTable.Create("rewrite", 2, "admin noscript loading stale", 0, 0, 0, "", Rewrite, "server", "Rewrite the configuration file with the in memory configuration", "2.8.0"));
+        config.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "", Help, "server", "Show helpful text about the different subcommands", "5.0.0"));
     }
 
     private static void Help(CommandContext c) => ClientCommands.WriteHelp(c.Reply, HelpLines);

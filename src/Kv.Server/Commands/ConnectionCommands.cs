@@ -12,13 +12,21 @@ internal static class ConnectionCommands
 
     public static void Register(CommandTable table)
     {
-        table.Add("ping", -1, "fast", 0, 0, 0, "@connection", Ping, "connection", "Returns the server's liveliness response.");
-        table.Add("echo", 2, "fast", 0, 0, 0, "@connection", Echo, "connection", "Returns the given string.");
-        table.Add("hello", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Hello, "connection", "Handshakes with the Redis server.", "6.0.0");
-        table.Add("auth", -2, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Auth, "connection", "Authenticates the connection.", "1.0.0", "O(N) where N is the number of passwords defined for the user");
-        table.Add("select", 2, "loading stale fast", 0, 0, 0, "@connection", Select, "connection", "Changes the selected database.");
-        table.Add("quit", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Quit, "connection", "Closes the connection.");
-        table.Add("reset", 1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Reset, "connection", "Resets the connection.", "6.2.0");
+        table.Add("ping", -1, "fast", 0, 0, 0, "@connection", Ping, "connection", "Ping the server")
+            .WithTips("request_policy:all_shards", "response_policy:all_succeeded")
+            .WithArgs("message:string?");
+        table.Add("echo", 2, "loading stale fast", 0, 0, 0, "@connection", Echo, "connection", "Echo the given string")
+            .WithArgs("message:string");
+        table.Add("hello", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Hello, "connection", "Handshake with Redis", "6.0.0")
+            .WithArgs("arguments:block?(protover:integer username_password:block=AUTH?(username:string password:string) clientname:string=SETNAME?)")
+            .WithHistory(("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."));
+        table.Add("auth", -2, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Auth, "connection", "Authenticate to the server", "1.0.0", "O(N) where N is the number of passwords defined for the user")
+            .WithArgs("username:string@6.0.0? password:string")
+            .WithHistory(("6.0.0", "Added ACL style (username and password)."));
+        table.Add("select", 2, "loading stale fast", 0, 0, 0, "@connection", Select, "connection", "Change the selected database for the current connection")
+            .WithArgs("index:integer");
+        table.Add("quit", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Quit, "connection", "Close the connection");
+        table.Add("reset", 1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", Reset, "connection", "Reset the connection", "6.2.0");
     }
 
     private static void Ping(CommandContext c)

@@ -15,15 +15,41 @@ internal static class ExpireCommands
 
     public static void Register(CommandTable table)
     {
-        table.Add("expire", -3, "write fast", 1, 1, 1, "@keyspace", Expire, "generic", "Set a key's time to live in seconds");
-        table.Add("pexpire", -3, "write fast", 1, 1, 1, "@keyspace", PExpire, "generic", "Set a key's time to live in milliseconds", "2.6.0");
-        table.Add("expireat", -3, "write fast", 1, 1, 1, "@keyspace", ExpireAt, "generic", "Set the expiration for a key as a UNIX timestamp", "1.2.0");
-        table.Add("pexpireat", -3, "write fast", 1, 1, 1, "@keyspace", PExpireAt, "generic", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0");
-        table.Add("ttl", 2, "readonly fast", 1, 1, 1, "@keyspace", Ttl, "generic", "Get the time to live for a key in seconds");
-        table.Add("pttl", 2, "readonly fast", 1, 1, 1, "@keyspace", PTtl, "generic", "Get the time to live for a key in milliseconds", "2.6.0");
-        table.Add("expiretime", 2, "readonly fast", 1, 1, 1, "@keyspace", ExpireTime, "generic", "Get the expiration Unix timestamp for a key", "7.0.0");
-        table.Add("pexpiretime", 2, "readonly fast", 1, 1, 1, "@keyspace", PExpireTime, "generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0");
-        table.Add("persist", 2, "write fast", 1, 1, 1, "@keyspace", Persist, "generic", "Remove the expiration from a key", "2.2.0");
+        table.Add("expire", -3, "write fast", 1, 1, 1, "@keyspace", Expire, "generic", "Set a key's time to live in seconds")
+            .WithKeys("RW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 seconds:integer condition:oneof@7.0.0?(nx:pure-token=NX xx:pure-token=XX gt:pure-token=GT lt:pure-token=LT)")
+            .WithHistory(("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."));
+        table.Add("pexpire", -3, "write fast", 1, 1, 1, "@keyspace", PExpire, "generic", "Set a key's time to live in milliseconds", "2.6.0")
+            .WithKeys("RW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 milliseconds:integer condition:oneof@7.0.0?(nx:pure-token=NX xx:pure-token=XX gt:pure-token=GT lt:pure-token=LT)")
+            .WithHistory(("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."));
+        table.Add("expireat", -3, "write fast", 1, 1, 1, "@keyspace", ExpireAt, "generic", "Set the expiration for a key as a UNIX timestamp", "1.2.0")
+            .WithKeys("RW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 unix-time-seconds:unix-time condition:oneof@7.0.0?(nx:pure-token=NX xx:pure-token=XX gt:pure-token=GT lt:pure-token=LT)")
+            .WithHistory(("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."));
+        table.Add("pexpireat", -3, "write fast", 1, 1, 1, "@keyspace", PExpireAt, "generic", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0")
+            .WithKeys("RW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 unix-time-milliseconds:unix-time condition:oneof@7.0.0?(nx:pure-token=NX xx:pure-token=XX gt:pure-token=GT lt:pure-token=LT)")
+            .WithHistory(("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."));
+        table.Add("ttl", 2, "readonly fast", 1, 1, 1, "@keyspace", Ttl, "generic", "Get the time to live for a key in seconds")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("key:key#0")
+            .WithHistory(("2.8.0", "Added the -2 reply."));
+        table.Add("pttl", 2, "readonly fast", 1, 1, 1, "@keyspace", PTtl, "generic", "Get the time to live for a key in milliseconds", "2.6.0")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("key:key#0")
+            .WithHistory(("2.8.0", "Added the -2 reply."));
+        table.Add("expiretime", 2, "readonly fast", 1, 1, 1, "@keyspace", ExpireTime, "generic", "Get the expiration Unix timestamp for a key", "7.0.0")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("pexpiretime", 2, "readonly fast", 1, 1, 1, "@keyspace", PExpireTime, "generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("persist", 2, "write fast", 1, 1, 1, "@keyspace", Persist, "generic", "Remove the expiration from a key", "2.2.0")
+            .WithKeys("RW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
     }
 
     private static void Expire(CommandContext c) => SetExpiry(c, c.Now, seconds: true);

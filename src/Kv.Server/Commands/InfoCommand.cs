@@ -22,8 +22,10 @@ internal static class InfoCommand
 
     public static void Register(CommandTable table)
     {
-        var info = table.Add("info", -1, "loading stale", 0, 0, 0, "@dangerous", Info, "server", "Returns information and statistics about the server.", "1.0.0", "O(1)");
-        info.Tips = ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"];
+        table.Add("info", -1, "loading stale", 0, 0, 0, "@dangerous", Info, "server", "Get information and statistics about the server")
+            .WithTips("nondeterministic_output", "request_policy:all_shards", "response_policy:special")
+            .WithArgs("section:string?*")
+            .WithHistory(("7.0.0", "Added support for taking multiple section arguments."));
     }
 
     /// <summary>Forgets the samples behind instantaneous_ops_per_sec (CONFIG RESETSTAT).</summary>

@@ -16,18 +16,48 @@ internal static class KeyCommands
 
     public static void Register(CommandTable table)
     {
-        table.Add("del", -2, "write", 1, -1, 1, "@keyspace", Del, "generic", "Delete a key", "1.0.0", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).");
-        table.Add("unlink", -2, "write fast", 1, -1, 1, "@keyspace", Del, "generic", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.");
-        table.Add("exists", -2, "readonly fast", 1, -1, 1, "@keyspace", Exists, "generic", "Determine if a key exists", "1.0.0", "O(N) where N is the number of keys to check.");
-        table.Add("type", 2, "readonly fast", 1, 1, 1, "@keyspace", Type, "generic", "Determine the type stored at key");
-        table.Add("touch", -2, "readonly fast", 1, -1, 1, "@keyspace", Touch, "generic", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "O(N) where N is the number of keys that will be touched.");
-        table.Add("rename", 3, "write", 1, 2, 1, "@keyspace", Rename, "generic", "Rename a key");
-        table.Add("renamenx", 3, "write fast", 1, 2, 1, "@keyspace", RenameNx, "generic", "Rename a key, only if the new key does not exist");
-        table.Add("copy", -3, "write denyoom", 1, 2, 1, "@keyspace", Copy, "generic", "Copy a key", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.");
-        table.Add("move", 3, "write fast", 1, 1, 1, "@keyspace", Move, "generic", "Move a key to another database");
-        table.Add("keys", 2, "readonly", 0, 0, 0, "@keyspace @dangerous", Keys, "generic", "Find all keys matching the given pattern", "1.0.0", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.");
-        table.Add("scan", -2, "readonly", 0, 0, 0, "@keyspace", Scan, "generic", "Incrementally iterate the keys space", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.");
-        table.Add("randomkey", 1, "readonly", 0, 0, 0, "@keyspace", RandomKey, "generic", "Return a random key from the keyspace");
+        table.Add("del", -2, "write", 1, -1, 1, "@keyspace", Del, "generic", "Delete a key", "1.0.0", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).")
+            .WithKeys("RM delete | index 1 | range -1 1 0")
+            .WithTips("request_policy:multi_shard", "response_policy:agg_sum")
+            .WithArgs("key:key#0*");
+        table.Add("unlink", -2, "write fast", 1, -1, 1, "@keyspace", Del, "generic", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.")
+            .WithKeys("RM delete | index 1 | range -1 1 0")
+            .WithTips("request_policy:multi_shard", "response_policy:agg_sum")
+            .WithArgs("key:key#0*");
+        table.Add("exists", -2, "readonly fast", 1, -1, 1, "@keyspace", Exists, "generic", "Determine if a key exists", "1.0.0", "O(N) where N is the number of keys to check.")
+            .WithKeys("RO | index 1 | range -1 1 0")
+            .WithTips("request_policy:multi_shard", "response_policy:agg_sum")
+            .WithArgs("key:key#0*")
+            .WithHistory(("3.0.3", "Accepts multiple `key` arguments."));
+        table.Add("type", 2, "readonly fast", 1, 1, 1, "@keyspace", Type, "generic", "Determine the type stored at key")
+            .WithKeys("RO | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("touch", -2, "readonly fast", 1, -1, 1, "@keyspace", Touch, "generic", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "O(N) where N is the number of keys that will be touched.")
+            .WithKeys("RO | index 1 | range -1 1 0")
+            .WithTips("request_policy:multi_shard", "response_policy:agg_sum")
+            .WithArgs("key:key#0*");
+        table.Add("rename", 3, "write", 1, 2, 1, "@keyspace", Rename, "generic", "Rename a key")
+            .WithKeys("RW access delete | index 1 | range 0 1 0", "OW update | index 2 | range 0 1 0")
+            .WithArgs("key:key#0 newkey:key#1");
+        table.Add("renamenx", 3, "write fast", 1, 2, 1, "@keyspace", RenameNx, "generic", "Rename a key, only if the new key does not exist")
+            .WithKeys("RW access delete | index 1 | range 0 1 0", "OW insert | index 2 | range 0 1 0")
+            .WithArgs("key:key#0 newkey:key#1")
+            .WithHistory(("3.2.0", "The command no longer returns an error when source and destination names are the same."));
+        table.Add("copy", -3, "write denyoom", 1, 2, 1, "@keyspace", Copy, "generic", "Copy a key", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.")
+            .WithKeys("RO access | index 1 | range 0 1 0", "OW update | index 2 | range 0 1 0")
+            .WithArgs("source:key#0 destination:key#1 destination-db:integer=DB? replace:pure-token=REPLACE?");
+        table.Add("move", 3, "write fast", 1, 1, 1, "@keyspace", Move, "generic", "Move a key to another database")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 db:integer");
+        table.Add("keys", 2, "readonly", 0, 0, 0, "@keyspace @dangerous", Keys, "generic", "Find all keys matching the given pattern", "1.0.0", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.")
+            .WithTips("request_policy:all_shards", "nondeterministic_output_order")
+            .WithArgs("pattern:pattern");
+        table.Add("scan", -2, "readonly", 0, 0, 0, "@keyspace", Scan, "generic", "Incrementally iterate the keys space", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.")
+            .WithTips("nondeterministic_output", "request_policy:special")
+            .WithArgs("cursor:integer pattern:pattern=MATCH? count:integer=COUNT? type:string=TYPE@6.0.0?")
+            .WithHistory(("6.0.0", "Added the `TYPE` subcommand."));
+        table.Add("randomkey", 1, "readonly", 0, 0, 0, "@keyspace", RandomKey, "generic", "Return a random key from the keyspace")
+            .WithTips("request_policy:all_shards", "nondeterministic_output");
     }
 
     // DEL and UNLINK: a dropped value is freed by the GC either way, so UNLINK never blocks anyway.

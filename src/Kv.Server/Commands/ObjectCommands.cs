@@ -27,10 +27,22 @@ internal static class ObjectCommands
     public static void Register(CommandTable table)
     {
         var command = table.Add("object", -2, "", 0, 0, 0, "", null, "generic", "A container for object introspection commands", "2.2.3", "Depends on subcommand.");
-        command.AddSubcommand(CommandTable.Create("encoding", 3, "readonly", 2, 2, 1, "@keyspace", Encoding, "generic", "Inspect the internal encoding of a Redis object", "2.2.3"));
-        command.AddSubcommand(CommandTable.Create("idletime", 3, "readonly", 2, 2, 1, "@keyspace", IdleTime, "generic", "Get the time since a Redis object was last accessed", "2.2.3"));
-        command.AddSubcommand(CommandTable.Create("freq", 3, "readonly", 2, 2, 1, "@keyspace", Freq, "generic", "Get the logarithmic access frequency counter of a Redis object", "4.0.0"));
-        command.AddSubcommand(CommandTable.Create("refcount", 3, "readonly", 2, 2, 1, "@keyspace", RefCount, "generic", "Get the number of references to the value of the key", "2.2.3"));
+        command.AddSubcommand(CommandTable.Create("encoding", 3, "readonly", 2, 2, 1, "@keyspace", Encoding, "generic", "Inspect the internal encoding of a Redis object", "2.2.3")
+            .WithKeys("RO | index 2 | range 0 1 0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("key:key#0"));
+        command.AddSubcommand(CommandTable.Create("idletime", 3, "readonly", 2, 2, 1, "@keyspace", IdleTime, "generic", "Get the time since a Redis object was last accessed", "2.2.3")
+            .WithKeys("RO | index 2 | range 0 1 0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("key:key#0"));
+        command.AddSubcommand(CommandTable.Create("freq", 3, "readonly", 2, 2, 1, "@keyspace", Freq, "generic", "Get the logarithmic access frequency counter of a Redis object", "4.0.0")
+            .WithKeys("RO | index 2 | range 0 1 0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("key:key#0"));
+        command.AddSubcommand(CommandTable.Create("refcount", 3, "readonly", 2, 2, 1, "@keyspace", RefCount, "generic", "Get the number of references to the value of the key", "2.2.3")
+            .WithKeys("RO | index 2 | range 0 1 0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("key:key#0"));
         command.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "@keyspace", Help, "generic", "Show helpful text about the different subcommands", "6.2.0"));
     }
 

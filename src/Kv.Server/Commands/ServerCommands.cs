@@ -24,50 +24,101 @@ internal static class ServerCommands
         "    Prints this help.",
     ];
 
-    // Redis 7.0's CLUSTER subcommands (name, arity, flags): all answer "cluster support disabled",
-    // while a name that is not among them gets the usual unknown-subcommand error, as in Redis.
-    private static readonly (string Name, int Arity, string Flags)[] ClusterSubcommands =
-    [
-        ("addslots", -3, "admin stale"), ("addslotsrange", -4, "admin stale"), ("bumpepoch", 2, "admin stale"),
-        ("count-failure-reports", 3, "admin stale"), ("countkeysinslot", 3, "stale"), ("delslots", -3, "admin stale"),
-        ("delslotsrange", -4, "admin stale"), ("failover", -2, "admin stale"), ("flushslots", 2, "admin stale"),
-        ("forget", 3, "admin stale"), ("getkeysinslot", 4, "stale"), ("help", 2, "loading stale"), ("info", 2, "stale"),
-        ("keyslot", 3, "stale"), ("links", 2, "stale"), ("meet", -4, "admin stale"), ("myid", 2, "stale"),
-        ("nodes", 2, "stale"), ("replicas", 3, "admin stale"), ("replicate", 3, "admin stale"), ("reset", -2, "admin noscript stale"),
-        ("saveconfig", 2, "admin stale"), ("set-config-epoch", 3, "admin stale"), ("setslot", -4, "admin stale"),
-        ("shards", 2, "stale"), ("slaves", 3, "admin stale"), ("slots", 2, "stale"),
-    ];
-
     public static void Register(CommandTable table)
     {
         InfoCommand.Register(table);
-        table.Add("dbsize", 1, "readonly fast", 0, 0, 0, "@keyspace", DbSize, "server", "Returns the number of keys in the database.")
-            .Tips = ["request_policy:all_shards", "response_policy:agg_sum"];
-        table.Add("flushdb", -1, "write", 0, 0, 0, "@keyspace @dangerous", FlushDb, "server", "Removes all keys from the current database.", "1.0.0", "O(N) where N is the number of keys in the selected database")
-            .Tips = ["request_policy:all_shards", "response_policy:all_succeeded"];
-        table.Add("flushall", -1, "write", 0, 0, 0, "@keyspace @dangerous", FlushAll, "server", "Removes all keys from all databases.", "1.0.0", "O(N) where N is the total number of keys in all databases")
-            .Tips = ["request_policy:all_shards", "response_policy:all_succeeded"];
-        table.Add("swapdb", 3, "write fast", 0, 0, 0, "@keyspace @dangerous", SwapDb, "server", "Swaps two Redis databases.", "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.");
-        table.Add("time", 1, "loading stale fast", 0, 0, 0, "", Time, "server", "Returns the server time.", "2.6.0")
-            .Tips = ["nondeterministic_output"];
-        table.Add("shutdown", -1, "admin noscript loading stale no_multi allow_busy", 0, 0, 0, "", Shutdown, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)");
-        table.Add("readonly", 1, "loading stale fast", 0, 0, 0, "@connection", Disabled, "cluster", "Enables read-only queries for a connection to a Redis Cluster replica node.", "3.0.0");
-        table.Add("readwrite", 1, "loading stale fast", 0, 0, 0, "@connection", Disabled, "cluster", "Enables read-write queries for a connection to a Redis Cluster replica node.", "3.0.0");
+        table.Add("dbsize", 1, "readonly fast", 0, 0, 0, "@keyspace", DbSize, "server", "Return the number of keys in the selected database")
+            .WithTips("request_policy:all_shards", "response_policy:agg_sum");
+        table.Add("flushdb", -1, "write", 0, 0, 0, "@keyspace @dangerous", FlushDb, "server", "Remove all keys from the current database", "1.0.0", "O(N) where N is the number of keys in the selected database")
+            .WithTips("request_policy:all_shards", "response_policy:all_succeeded")
+            .WithArgs("async:oneof?(async:pure-token=ASYNC@4.0.0 sync:pure-token=SYNC@6.2.0)")
+            .WithHistory(("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier."));
+        table.Add("flushall", -1, "write", 0, 0, 0, "@keyspace @dangerous", FlushAll, "server", "Remove all keys from all databases", "1.0.0", "O(N) where N is the total number of keys in all databases")
+            .WithTips("request_policy:all_shards", "response_policy:all_succeeded")
+            .WithArgs("async:oneof?(async:pure-token=ASYNC@4.0.0 sync:pure-token=SYNC@6.2.0)")
+            .WithHistory(("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier."));
+        table.Add("swapdb", 3, "write fast", 0, 0, 0, "@keyspace @dangerous", SwapDb, "server", "Swaps two Redis databases", "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.")
+            .WithArgs("index1:integer index2:integer");
+        table.Add("time", 1, "loading stale fast", 0, 0, 0, "", Time, "server", "Return the current server time", "2.6.0")
+            .WithTips("nondeterministic_output");
+        table.Add("shutdown", -1, "admin noscript loading stale no_multi allow_busy", 0, 0, 0, "", Shutdown, "server", "Synchronously save the dataset to disk and then shut down the server", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)")
+            .WithArgs("nosave_save:oneof?(nosave:pure-token=NOSAVE save:pure-token=SAVE) now:pure-token=NOW@7.0.0? force:pure-token=FORCE@7.0.0? abort:pure-token=ABORT@7.0.0?")
+            .WithHistory(("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."));
+        table.Add("readonly", 1, "loading stale fast", 0, 0, 0, "@connection", Disabled, "cluster", "Enables read queries for a connection to a cluster replica node", "3.0.0");
+        table.Add("readwrite", 1, "loading stale fast", 0, 0, 0, "@connection", Disabled, "cluster", "Disables read queries for a connection to a cluster replica node", "3.0.0");
 
-        var slowlog = table.Add("slowlog", -2, "", 0, 0, 0, "", null, "server", "A container for slow log commands.", "2.2.12", "Depends on subcommand.");
-        slowlog.AddSubcommand(CommandTable.Create("get", -2, "admin loading stale", 0, 0, 0, "", SlowLogGet, "server", "Returns the slow log's entries.", "2.2.12", "O(N) where N is the number of entries returned"));
-        slowlog.AddSubcommand(CommandTable.Create("len", 2, "admin loading stale", 0, 0, 0, "", SlowLogLen, "server", "Returns the number of entries in the slow log.", "2.2.12"));
-        slowlog.AddSubcommand(CommandTable.Create("reset", 2, "admin loading stale", 0, 0, 0, "", SlowLogReset, "server", "Clears all entries from the slow log.", "2.2.12", "O(N) where N is the number of entries in the slowlog"));
+        var slowlog = table.Add("slowlog", -2, "", 0, 0, 0, "", null, "server", "A container for slow log commands", "2.2.12", "Depends on subcommand.");
+        slowlog.AddSubcommand(CommandTable.Create("get", -2, "admin loading stale", 0, 0, 0, "", SlowLogGet, "server", "Get the slow log's entries", "2.2.12", "O(N) where N is the number of entries returned")
+            .WithTips("request_policy:all_nodes", "nondeterministic_output")
+            .WithArgs("count:integer?")
+            .WithHistory(("4.0.0", "Added client IP address, port and name to the reply.")));
+        slowlog.AddSubcommand(CommandTable.Create("len", 2, "admin loading stale", 0, 0, 0, "", SlowLogLen, "server", "Get the slow log's length", "2.2.12")
+            .WithTips("request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"));
+        slowlog.AddSubcommand(CommandTable.Create("reset", 2, "admin loading stale", 0, 0, 0, "", SlowLogReset, "server", "Clear all entries from the slow log", "2.2.12", "O(N) where N is the number of entries in the slowlog")
+            .WithTips("request_policy:all_nodes", "response_policy:all_succeeded"));
         slowlog.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "", SlowLogHelpCommand, "server", "Show helpful text about the different subcommands", "6.2.0"));
-        slowlog.Subcommands["get"].Tips = ["request_policy:all_nodes", "nondeterministic_output"];
-        slowlog.Subcommands["len"].Tips = ["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"];
-        slowlog.Subcommands["reset"].Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"];
 
-        var cluster = table.Add("cluster", -2, "", 0, 0, 0, "", null, "cluster", "A container for Redis Cluster commands.", "3.0.0", "Depends on subcommand.");
-        foreach (var (name, arity, flags) in ClusterSubcommands)
-        {
-            cluster.AddSubcommand(CommandTable.Create(name, arity, flags, 0, 0, 0, "", Disabled, "cluster", $"Redis Cluster's CLUSTER {name.ToUpperInvariant()} (cluster support is disabled in kv-server).", "3.0.0"));
-        }
+        // Cluster support is disabled: every CLUSTER subcommand of Redis 7.0 answers so, while other names get
+        // the usual unknown-subcommand error, as in Redis.
+        var cluster = table.Add("cluster", -2, "", 0, 0, 0, "", null, "cluster", "A container for cluster commands", "3.0.0", "Depends on subcommand.");
+        cluster.AddSubcommand(CommandTable.Create("addslots", -3, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Assign new hash slots to receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments")
+            .WithArgs("slot:integer*"));
+        cluster.AddSubcommand(CommandTable.Create("addslotsrange", -4, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Assign new hash slots to receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments.")
+            .WithArgs("start-slot_end-slot:block*(start-slot:integer end-slot:integer)"));
+        cluster.AddSubcommand(CommandTable.Create("bumpepoch", 2, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Advance the cluster config epoch", "3.0.0")
+            .WithTips("nondeterministic_output"));
+        cluster.AddSubcommand(CommandTable.Create("count-failure-reports", 3, "admin stale", 0, 0, 0, "", Disabled, "cluster", "Return the number of failure reports active for a given node", "3.0.0", "O(N) where N is the number of failure reports")
+            .WithTips("nondeterministic_output")
+            .WithArgs("node-id:string"));
+        cluster.AddSubcommand(CommandTable.Create("countkeysinslot", 3, "stale", 0, 0, 0, "", Disabled, "cluster", "Return the number of local keys in the specified hash slot", "3.0.0")
+            .WithArgs("slot:integer"));
+        cluster.AddSubcommand(CommandTable.Create("delslots", -3, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Set hash slots as unbound in receiving node", "3.0.0", "O(N) where N is the total number of hash slot arguments")
+            .WithArgs("slot:integer*"));
+        cluster.AddSubcommand(CommandTable.Create("delslotsrange", -4, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Set hash slots as unbound in receiving node", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments.")
+            .WithArgs("start-slot_end-slot:block*(start-slot:integer end-slot:integer)"));
+        cluster.AddSubcommand(CommandTable.Create("failover", -2, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Forces a replica to perform a manual failover of its master.", "3.0.0")
+            .WithArgs("options:oneof?(force:pure-token=FORCE takeover:pure-token=TAKEOVER)"));
+        cluster.AddSubcommand(CommandTable.Create("flushslots", 2, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Delete a node's own slots information", "3.0.0"));
+        cluster.AddSubcommand(CommandTable.Create("forget", 3, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Remove a node from the nodes table", "3.0.0")
+            .WithArgs("node-id:string"));
+        cluster.AddSubcommand(CommandTable.Create("getkeysinslot", 4, "stale", 0, 0, 0, "", Disabled, "cluster", "Return local key names in the specified hash slot", "3.0.0", "O(log(N)) where N is the number of requested keys")
+            .WithTips("nondeterministic_output")
+            .WithArgs("slot:integer count:integer"));
+        cluster.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "", Disabled, "cluster", "Show helpful text about the different subcommands", "5.0.0"));
+        cluster.AddSubcommand(CommandTable.Create("info", 2, "stale", 0, 0, 0, "", Disabled, "cluster", "Provides info about Redis Cluster node state", "3.0.0")
+            .WithTips("nondeterministic_output"));
+        cluster.AddSubcommand(CommandTable.Create("keyslot", 3, "stale", 0, 0, 0, "", Disabled, "cluster", "Returns the hash slot of the specified key", "3.0.0", "O(N) where N is the number of bytes in the key")
+            .WithArgs("key:string"));
+        cluster.AddSubcommand(CommandTable.Create("links", 2, "stale", 0, 0, 0, "", Disabled, "cluster", "Returns a list of all TCP links to and from peer nodes in cluster", "7.0.0", "O(N) where N is the total number of Cluster nodes")
+            .WithTips("nondeterministic_output"));
+        cluster.AddSubcommand(CommandTable.Create("meet", -4, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Force a node cluster to handshake with another node", "3.0.0")
+            .WithArgs("ip:string port:integer cluster_bus_port:integer@4.0.0?")
+            .WithHistory(("4.0.0", "Added the optional `cluster_bus_port` argument.")));
+        cluster.AddSubcommand(CommandTable.Create("myid", 2, "stale", 0, 0, 0, "", Disabled, "cluster", "Return the node id", "3.0.0"));
+        cluster.AddSubcommand(CommandTable.Create("nodes", 2, "stale", 0, 0, 0, "", Disabled, "cluster", "Get Cluster config for the node", "3.0.0", "O(N) where N is the total number of Cluster nodes")
+            .WithTips("nondeterministic_output"));
+        cluster.AddSubcommand(CommandTable.Create("replicas", 3, "admin stale", 0, 0, 0, "", Disabled, "cluster", "List replica nodes of the specified master node", "5.0.0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("node-id:string"));
+        cluster.AddSubcommand(CommandTable.Create("replicate", 3, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Reconfigure a node as a replica of the specified master node", "3.0.0")
+            .WithArgs("node-id:string"));
+        cluster.AddSubcommand(CommandTable.Create("reset", -2, "admin noscript stale", 0, 0, 0, "", Disabled, "cluster", "Reset a Redis Cluster node", "3.0.0", "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.")
+            .WithArgs("hard_soft:oneof?(hard:pure-token=HARD soft:pure-token=SOFT)"));
+        cluster.AddSubcommand(CommandTable.Create("saveconfig", 2, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Forces the node to save cluster state on disk", "3.0.0"));
+        cluster.AddSubcommand(CommandTable.Create("set-config-epoch", 3, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Set the configuration epoch in a new node", "3.0.0")
+            .WithArgs("config-epoch:integer"));
+        cluster.AddSubcommand(CommandTable.Create("setslot", -4, "admin stale no_async_loading", 0, 0, 0, "", Disabled, "cluster", "Bind a hash slot to a specific node", "3.0.0")
+            .WithArgs("slot:integer subcommand:oneof(node-id:string=IMPORTING node-id:string=MIGRATING node-id:string=NODE stable:pure-token=STABLE)"));
+        cluster.AddSubcommand(CommandTable.Create("shards", 2, "stale", 0, 0, 0, "", Disabled, "cluster", "Get array of cluster slots to node mappings", "7.0.0", "O(N) where N is the total number of cluster nodes")
+            .WithTips("nondeterministic_output"));
+        cluster.AddSubcommand(CommandTable.Create("slaves", 3, "admin stale", 0, 0, 0, "", Disabled, "cluster", "List replica nodes of the specified master node", "3.0.0")
+            .WithTips("nondeterministic_output")
+            .WithArgs("node-id:string")
+            .Deprecated("5.0.0", "`CLUSTER REPLICAS`"));
+        cluster.AddSubcommand(CommandTable.Create("slots", 2, "stale", 0, 0, 0, "", Disabled, "cluster", "Get array of Cluster slot to node mappings", "3.0.0", "O(N) where N is the total number of Cluster nodes")
+            .WithTips("nondeterministic_output")
+            .WithHistory(("4.0.0", "Added node IDs."), ("7.0.0", "Added additional networking metadata field."))
+            .Deprecated("7.0.0", "`CLUSTER SHARDS`"));
     }
 
     private static void DbSize(CommandContext c) => c.Reply.Integer(c.Db.Count);

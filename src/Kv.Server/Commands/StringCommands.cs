@@ -8,28 +8,96 @@ internal static class StringCommands
 {
     public static void Register(CommandTable table)
     {
-        table.Add("get", 2, "readonly fast", 1, 1, 1, "@string", Get, "string", "Returns the string value of a key.");
-        table.Add("set", -3, "write denyoom", 1, 1, 1, "@string", Set, "string", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.");
-        table.Add("setnx", 3, "write denyoom fast", 1, 1, 1, "@string", SetNx, "string", "Set the string value of a key only when the key doesn't exist.");
-        table.Add("setex", 4, "write denyoom", 1, 1, 1, "@string", SetEx, "string", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0");
-        table.Add("psetex", 4, "write denyoom", 1, 1, 1, "@string", PSetEx, "string", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0");
-        table.Add("mget", -2, "readonly fast", 1, -1, 1, "@string", MGet, "string", "Atomically returns the string values of one or more keys.", "1.0.0", "O(N) where N is the number of keys to retrieve.");
-        table.Add("mset", -3, "write denyoom", 1, -1, 2, "@string", MSet, "string", "Atomically creates or modifies the string values of one or more keys.", "1.0.1", "O(N) where N is the number of keys to set.");
-        table.Add("incr", 2, "write denyoom fast", 1, 1, 1, "@string", Incr, "string", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.");
-        table.Add("decr", 2, "write denyoom fast", 1, 1, 1, "@string", Decr, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.");
-        table.Add("incrby", 3, "write denyoom fast", 1, 1, 1, "@string", IncrBy, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.");
-        table.Add("decrby", 3, "write denyoom fast", 1, 1, 1, "@string", DecrBy, "string", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.");
-        table.Add("getset", 3, "write denyoom fast", 1, 1, 1, "@string", GetSet, "string", "Returns the previous string value of a key after setting it to a new value.");
-        table.Add("getdel", 2, "write fast", 1, 1, 1, "@string", GetDel, "string", "Returns the string value of a key after deleting the key.", "6.2.0");
-        table.Add("getex", -2, "write fast", 1, 1, 1, "@string", GetEx, "string", "Returns the string value of a key after setting its expiration time.", "6.2.0");
-        table.Add("msetnx", -3, "write denyoom", 1, -1, 2, "@string", MSetNx, "string", "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "O(N) where N is the number of keys to set.");
-        table.Add("append", 3, "write denyoom fast", 1, 1, 1, "@string", Append, "string", "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0");
-        table.Add("strlen", 2, "readonly fast", 1, 1, 1, "@string", StrLen, "string", "Returns the length of a string value.", "2.2.0");
-        table.Add("incrbyfloat", 3, "write denyoom fast", 1, 1, 1, "@string", IncrByFloat, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0");
-        table.Add("getrange", 4, "readonly", 1, 1, 1, "@string", GetRange, "string", "Returns a substring of the string stored at a key.", "2.4.0", "O(N) where N is the length of the returned string.");
-        table.Add("substr", 4, "readonly", 1, 1, 1, "@string", GetRange, "string", "Returns a substring from a string value.", "1.0.0", "O(N) where N is the length of the returned string.");
-        table.Add("setrange", 4, "write denyoom", 1, 1, 1, "@string", SetRange, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", "O(1), not counting the time taken to copy the new string in place.");
-        table.Add("lcs", -3, "readonly", 1, 2, 1, "@string", Lcs, "string", "Finds the longest common substring.", "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively");
+        table.Add("get", 2, "readonly fast", 1, 1, 1, "@string", Get, "string", "Get the value of a key")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("set", -3, "write denyoom", 1, 1, 1, "@string", Set, "string", "Set the string value of a key")
+            .WithKeys("RW access update variable_flags | index 1 | range 0 1 0 | RW and ACCESS due to the optional `GET` argument")
+            .WithKeyFlags(SetKeyFlags)
+            .WithArgs("key:key#0 value:string condition:oneof@2.6.12?(nx:pure-token=NX xx:pure-token=XX) get:pure-token=GET@6.2.0? expiration:oneof?(seconds:integer=EX@2.6.12 milliseconds:integer=PX@2.6.12 unix-time-seconds:unix-time=EXAT@6.2.0 unix-time-milliseconds:unix-time=PXAT@6.2.0 keepttl:pure-token=KEEPTTL@6.0.0)")
+            .WithHistory(("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."), ("6.0.0", "Added the `KEEPTTL` option."), ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."), ("7.0.0", "Allowed the `NX` and `GET` options to be used together."));
+        table.Add("setnx", 3, "write denyoom fast", 1, 1, 1, "@string", SetNx, "string", "Set the value of a key, only if the key does not exist")
+            .WithKeys("OW insert | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 value:string");
+        table.Add("setex", 4, "write denyoom", 1, 1, 1, "@string", SetEx, "string", "Set the value and expiration of a key", "2.0.0")
+            .WithKeys("OW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 seconds:integer value:string");
+        table.Add("psetex", 4, "write denyoom", 1, 1, 1, "@string", PSetEx, "string", "Set the value and expiration in milliseconds of a key", "2.6.0")
+            .WithKeys("OW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 milliseconds:integer value:string");
+        table.Add("mget", -2, "readonly fast", 1, -1, 1, "@string", MGet, "string", "Get the values of all the given keys", "1.0.0", "O(N) where N is the number of keys to retrieve.")
+            .WithKeys("RO access | index 1 | range -1 1 0")
+            .WithTips("request_policy:multi_shard")
+            .WithArgs("key:key#0*");
+        table.Add("mset", -3, "write denyoom", 1, -1, 2, "@string", MSet, "string", "Set multiple keys to multiple values", "1.0.1", "O(N) where N is the number of keys to set.")
+            .WithKeys("OW update | index 1 | range -1 2 0")
+            .WithTips("request_policy:multi_shard", "response_policy:all_succeeded")
+            .WithArgs("key_value:block*(key:key#0 value:string)");
+        table.Add("incr", 2, "write denyoom fast", 1, 1, 1, "@string", Incr, "string", "Increment the integer value of a key by one")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("decr", 2, "write denyoom fast", 1, 1, 1, "@string", Decr, "string", "Decrement the integer value of a key by one")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("incrby", 3, "write denyoom fast", 1, 1, 1, "@string", IncrBy, "string", "Increment the integer value of a key by the given amount")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 increment:integer");
+        table.Add("decrby", 3, "write denyoom fast", 1, 1, 1, "@string", DecrBy, "string", "Decrement the integer value of a key by the given number")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 decrement:integer");
+        table.Add("getset", 3, "write denyoom fast", 1, 1, 1, "@string", GetSet, "string", "Set the string value of a key and return its old value")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 value:string")
+            .Deprecated("6.2.0", "`SET` with the `!GET` argument");
+        table.Add("getdel", 2, "write fast", 1, 1, 1, "@string", GetDel, "string", "Get the value of a key and delete the key", "6.2.0")
+            .WithKeys("RW access delete | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("getex", -2, "write fast", 1, 1, 1, "@string", GetEx, "string", "Get the value of a key and optionally set its expiration", "6.2.0")
+            .WithKeys("RW access update | index 1 | range 0 1 0 | RW and UPDATE because it changes the TTL")
+            .WithArgs("key:key#0 expiration:oneof?(seconds:integer=EX milliseconds:integer=PX unix-time-seconds:unix-time=EXAT unix-time-milliseconds:unix-time=PXAT persist:pure-token=PERSIST)");
+        table.Add("msetnx", -3, "write denyoom", 1, -1, 2, "@string", MSetNx, "string", "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1", "O(N) where N is the number of keys to set.")
+            .WithKeys("OW insert | index 1 | range -1 2 0")
+            .WithTips("request_policy:multi_shard", "response_policy:agg_min")
+            .WithArgs("key_value:block*(key:key#0 value:string)");
+        table.Add("append", 3, "write denyoom fast", 1, 1, 1, "@string", Append, "string", "Append a value to a key", "2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.")
+            .WithKeys("RW insert | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 value:string");
+        table.Add("strlen", 2, "readonly fast", 1, 1, 1, "@string", StrLen, "string", "Get the length of the value stored in a key", "2.2.0")
+            .WithKeys("RO | index 1 | range 0 1 0")
+            .WithArgs("key:key#0");
+        table.Add("incrbyfloat", 3, "write denyoom fast", 1, 1, 1, "@string", IncrByFloat, "string", "Increment the float value of a key by the given amount", "2.6.0")
+            .WithKeys("RW access update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 increment:double");
+        table.Add("getrange", 4, "readonly", 1, 1, 1, "@string", GetRange, "string", "Get a substring of the string stored at a key", "2.4.0", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 start:integer end:integer");
+        table.Add("substr", 4, "readonly", 1, 1, 1, "@string", GetRange, "string", "Get a substring of the string stored at a key", "1.0.0", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 start:integer end:integer")
+            .Deprecated("2.0.0", "`GETRANGE`");
+        table.Add("setrange", 4, "write denyoom", 1, 1, 1, "@string", SetRange, "string", "Overwrite part of a string at key starting at the specified offset", "2.2.0", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.")
+            .WithKeys("RW update | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 offset:integer value:string");
+        table.Add("lcs", -3, "readonly", 1, 2, 1, "@string", Lcs, "string", "Find longest common substring", "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively")
+            .WithKeys("RO access | index 1 | range 1 1 0")
+            .WithArgs("key1:key#0 key2:key#0 len:pure-token=LEN? idx:pure-token=IDX? len:integer=MINMATCHLEN? withmatchlen:pure-token=WITHMATCHLEN?");
+    }
+
+    private static readonly string[] SetWithGetKeyFlags = ["RW", "access", "update"];
+    private static readonly string[] SetKeyFlagsWithoutGet = ["OW", "update"];
+
+    // Redis's setGetKeys: with GET the old value is read (RW access update), otherwise only overwritten.
+    private static string[] SetKeyFlags(CommandContext c, int first)
+    {
+        for (int i = first + 3; i < c.ArgCount; i++)
+        {
+            if (c.ArgIs(i, "get"u8))
+            {
+                return SetWithGetKeyFlags;
+            }
+        }
+
+        return SetKeyFlagsWithoutGet;
     }
 
     private static ReadOnlySpan<byte> OffsetOutOfRange => "ERR offset is out of range"u8;

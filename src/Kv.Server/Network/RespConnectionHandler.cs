@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Network;
@@ -15,6 +17,8 @@ internal sealed class RespConnectionHandler : ConnectionHandler
     {
         var server = _server;
         Interlocked.Increment(ref server.Stats.TotalConnectionsReceived);
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        ApplyKeepAlive(socket, server.Config.TcpKeepAlive);
         var session = new ClientSession(
             server.Clients.NextId(),
             Format(connection.RemoteEndPoint),
@@ -23,7 +27,7 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         {
             Authenticated = !server.RequiresPassword,
             Abort = connection.Abort,
-            Fd = connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket?.Handle.ToInt64() ?? -1,
+            Fd = socket?.Handle.ToInt64() ?? -1,
         };
 
         if (server.Clients.Count >= server.Config.MaxClients)
@@ -53,11 +57,26 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         }
     }
 
+    // Redis's anetKeepAlive: SO_KEEPALIVE, first probe after tcp-keepalive seconds, then every
+    // third of that, dropping the peer after 3 unanswered probes.
+    private static void ApplyKeepAlive(Socket? socket, int seconds)
+    {
+        if (socket is null || seconds <= 0 || socket.AddressFamily == AddressFamily.Unix)
+        {
+            return;
+        }
+
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, seconds);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, seconds / 3));
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+    }
+
     private static string Format(EndPoint? endPoint) => endPoint switch
     {
-        IPEndPoint ip when ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !ip.Address.IsIPv4MappedToIPv6 => $"{ip.Address}:{ip.Port}",
+        IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetworkV6 && !ip.Address.IsIPv4MappedToIPv6 => $"{ip.Address}:{ip.Port}",
         IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
-        System.Net.Sockets.UnixDomainSocketEndPoint unix => unix.ToString() + ":0",
+        UnixDomainSocketEndPoint unix => unix.ToString() + ":0",
         null => "?:0",
         _ => endPoint.ToString() ?? "?:0",
     };
