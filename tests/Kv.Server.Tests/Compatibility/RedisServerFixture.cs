@@ -134,6 +134,13 @@ public sealed class RedisServerFixture : IAsyncLifetime
                 var reply = await client.SendAsync("PING");
                 if (reply.ToString() == "+PONG")
                 {
+                    // kv-server follows Redis 7.0; other versions differ in error texts and the command table.
+                    string info = (await client.SendAsync("INFO", "server")).Text ?? "";
+                    if (!info.Contains("redis_version:7.0.", StringComparison.Ordinal))
+                    {
+                        throw new NotSupportedException($"{process.StartInfo.FileName} is not Redis 7.0 ({info.Split('\n').FirstOrDefault(line => line.StartsWith("redis_version", StringComparison.Ordinal))?.Trim()}); the comparisons need Debian 12's redis-server 7.0.");
+                    }
+
                     return;
                 }
             }
