@@ -1,11 +1,8 @@
-using System.Globalization;
-
 namespace Kv.Server.Tests.Compatibility;
 
 /// <summary>
 /// The same seeded random stream of string, key and connection commands goes to kv-server and to a
-/// real redis-server; every reply must agree. Seeds are fixed so a failure reproduces; run others with
-/// <c>KV_COMPAT_SEEDS=7,8,9</c> and longer streams with <c>KV_COMPAT_STEPS=20000</c>.
+/// real redis-server; every reply must agree (seeds and length: <see cref="StreamSettings"/>).
 /// </summary>
 public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
 {
@@ -16,37 +13,14 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
 
     public RandomCommandStreamTests(RedisServerFixture fixture) => _fixture = fixture;
 
-    /// <summary>Each seed runs under RESP2 and under RESP3 (after HELLO 3), whose reply types differ (maps, nulls, doubles).</summary>
-    public static TheoryData<int, int> Seeds()
-    {
-        var seeds = new TheoryData<int, int>();
-        var configured = Environment.GetEnvironmentVariable("KV_COMPAT_SEEDS");
-        IEnumerable<int> list = string.IsNullOrWhiteSpace(configured)
-            ? [1, 2, 3]
-            : configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(seed => int.Parse(seed, CultureInfo.InvariantCulture));
-        foreach (int seed in list)
-        {
-            seeds.Add(seed, 2);
-            seeds.Add(seed, 3);
-        }
-
-        return seeds;
-    }
-
-    private static int Steps => int.TryParse(Environment.GetEnvironmentVariable("KV_COMPAT_STEPS"), CultureInfo.InvariantCulture, out int steps) ? steps : 2000;
+    private static int Steps => StreamSettings.Steps(2000);
 
     [RedisTheory]
-    [MemberData(nameof(Seeds))]
+    [MemberData(nameof(StreamSettings.SeedsAndProtocols), MemberType = typeof(StreamSettings))]
     public async Task SeededStreamGetsTheSameRepliesAsRedis(int seed, int protocol)
     {
-        await using var session = await _fixture.OpenSessionAsync(seed);
+        await using var session = await _fixture.OpenSessionAsync(seed, protocol);
         await session.SendBothAsync(["FLUSHALL"]);
-        if (protocol == 3)
-        {
-            // HELLO's reply names the server and the client id, so it is checked, not compared.
-            var (kvHello, redisHello) = await session.SendBothAsync(["HELLO", "3"]);
-            Assert.True(kvHello.Type == '%' && redisHello.Type == '%', $"HELLO 3: kv-server {kvHello}, redis-server {redisHello}");
-        }
 
         var stream = new CommandStream(seed);
         var commands = CompatCommands.All;
