@@ -33,7 +33,8 @@ public sealed class ErrorTextCompatTests : IClassFixture<RedisServerFixture>
         ["GETEX options"] = [["SET", "a", "1"], ["GETEX", "a", "EX", "10", "PX", "10"], ["GETEX", "a", "EX", "0"], ["GETEX", "a", "PERSIST", "EX", "10"], ["GETEX", "a", "EX"], ["GETEX", "a", "BOGUS"]],
         ["OBJECT"] = [["OBJECT"], ["OBJECT", "FOO"], ["OBJECT", "ENCODING"], ["OBJECT", "ENCODING", "nokey"]],
         ["SWAPDB errors"] = [["SWAPDB", "0", "16"], ["SWAPDB", "abc", "0"], ["SWAPDB", "0", "abc"], ["SWAPDB", "-1", "0"]],
-        ["CONFIG errors"] = [["CONFIG"], ["CONFIG", "FOO"], ["CONFIG", "GET"], ["CONFIG", "SET", "nosuchparam", "1"], ["CONFIG", "SET", "hz"], ["CONFIG", "SET", "hz", "abc"]],
+        ["CONFIG errors"] = [["CONFIG"], ["CONFIG", "FOO"], ["CONFIG", "GET"], ["CONFIG", "SET", "nosuchparam", "1"], ["CONFIG", "SET", "hz"], ["CONFIG", "SET", "hz", "abc"], ["CONFIG", "SET", "save", "100 x"], ["CONFIG", "SET", "save", "100"], ["CONFIG", "SET", "save", "0 1"], ["CONFIG", "SET", "save", "1 -1"]],
+        ["CLIENT errors"] = [["CLIENT", "KILL", "foo", "bar"], ["CLIENT", "KILL", "ID", "abc"], ["CLIENT", "KILL", "ID", "0"], ["CLIENT", "KILL", "TYPE", "foo"], ["CLIENT", "KILL", "SKIPME", "maybe"], ["CLIENT", "KILL", "USER", "nouser"], ["CLIENT", "KILL", "ID", "1", "TYPE"], ["CLIENT", "KILL", "MAXAGE", "1"], ["CLIENT", "KILL", "LADDR", "1.1.1.1:1"], ["CLIENT", "KILL", "1.2.3.4:5"], ["CLIENT", "KILL", "ID", "999999"], ["CLIENT", "LIST", "TYPE", "bogus"], ["CLIENT", "LIST", "ID", "abc"], ["CLIENT", "LIST", "ID", "999999"], ["CLIENT", "NO-EVICT", "maybe"], ["CLIENT", "REPLY", "maybe"], ["CLIENT", "SETNAME", "a b"], ["CLIENT", "SETNAME", "ok"], ["CLIENT", "GETNAME"]],
         ["CLUSTER is disabled"] = [["CLUSTER", "NODES"], ["CLUSTER", "INFO"], ["CLUSTER", "FOO"]],
         ["COMMAND errors"] = [["COMMAND", "FOO"], ["COMMAND", "INFO", "nosuchcommand"], ["COMMAND", "COUNT", "x"]],
     };
