@@ -373,7 +373,9 @@ internal static class BitCommands
             return;
         }
 
-        var result = new byte[maxLength];
+        // Redis stores the result with createObject: always a raw string, whatever it reads as.
+        var target = new MutableString(maxLength);
+        var result = target.Span;
         for (int i = 3; i < c.ArgCount; i++)
         {
             ReadOnlySpan<byte> bytes = default;
@@ -397,7 +399,7 @@ internal static class BitCommands
             Combine(result, bytes, op);
         }
 
-        db.Set(destination, result, c.Now);
+        db.Set(destination, target, c.Now);
         c.Dirty();
         c.Reply.Integer(maxLength);
     }

@@ -33,8 +33,6 @@ internal static class ClientCommands
         "      Skip killing current connection (default: yes).",
         "    * ID <client-id>",
         "      Kill connections by client id.",
-        "    * MAXAGE <maxage>",
-        "      Kill connections older than the specified age.",
         "LIST [options ...]",
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
@@ -265,7 +263,8 @@ internal static class ClientCommands
 
     private static ClientType TypeOf(ClientSession client) => client.IsPubSub ? ClientType.PubSub : ClientType.Normal;
 
-    // CLIENT KILL ip:port, or CLIENT KILL <filter> <value> [...] (ID, TYPE, ADDR, LADDR, USER, SKIPME, MAXAGE).
+    // CLIENT KILL ip:port, or CLIENT KILL <filter> <value> [...] (ID, TYPE, ADDR, LADDR, USER, SKIPME:
+    // Redis 7.0's filters; MAXAGE came in 7.4 and is a syntax error here as in 7.0).
     private static void Kill(CommandContext c)
     {
         long id = 0;
@@ -273,7 +272,6 @@ internal static class ClientCommands
         string? addr = null;
         string? laddr = null;
         string? user = null;
-        long maxAge = 0;
         bool skipMe = true;
         bool oldForm = c.ArgCount == 3;
         if (oldForm)
@@ -343,13 +341,6 @@ internal static class ClientCommands
                         return;
                     }
                 }
-                else if (c.ArgIs(i, "maxage"u8))
-                {
-                    if (!c.TryArgLong(i + 1, out maxAge))
-                    {
-                        return;
-                    }
-                }
                 else
                 {
                     c.Reply.Error(Errors.Syntax);
@@ -367,7 +358,6 @@ internal static class ClientCommands
                 || (type is { } t && TypeOf(client) != t)
                 || (id != 0 && client.Id != id)
                 || (user is not null && client.User != user)
-                || (maxAge > 0 && (c.Now - client.CreatedAt) / 1000 < maxAge)
                 || (skipMe && ReferenceEquals(client, c.Client))
                 || client.Killed)
             {

@@ -7,7 +7,6 @@ internal static class ObjectCommands
 {
     // Redis's OBJ_SHARED_REFCOUNT: the shared integers 0..9999 report INT_MAX references.
     private const long SharedRefCount = int.MaxValue;
-    private const long SharedIntegers = 10000;
 
     private static readonly string[] HelpLines =
     [
@@ -99,8 +98,7 @@ internal static class ObjectCommands
     {
         if (TryLookup(c, out var value))
         {
-            bool shared = value is byte[] bytes && bytes.Length <= 4 && Kv.Protocol.RespNumber.TryParseInt64(bytes, out long number) && number is >= 0 and < SharedIntegers;
-            c.Reply.Integer(shared ? SharedRefCount : 1);
+            c.Reply.Integer(StringValue.IsSharedInteger(value) ? SharedRefCount : 1);
         }
     }
 

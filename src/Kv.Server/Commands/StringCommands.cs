@@ -681,11 +681,11 @@ internal static class StringCommands
         text = text[..sum.FormatHuman(text)];
         if (index >= 0)
         {
-            db.Table.At(index).Value = StringValue.Store(old, text);
+            db.Table.At(index).Value = StringValue.StoreFloatText(old, text);
         }
         else
         {
-            db.Add(key, text.ToArray());
+            db.Add(key, StringValue.StoreFloatText(null, text));
         }
 
         c.Dirty();

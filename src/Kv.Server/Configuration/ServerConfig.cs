@@ -65,7 +65,9 @@ internal sealed class ServerConfig
 
         // Persistence and memory limits belong to later work; accept only what the server already does.
         Add(new ConfigParameter("save", () => Save, v =>
-            v.Trim().Length == 0 ? Assign(() => Save = "") : "RDB snapshots are not implemented yet in kv-server; use save \"\""));
+            v.Trim().Length == 0 ? Assign(() => Save = "")
+            : !IsSaveSchedule(v) ? "Invalid save parameters"
+            : "RDB snapshots are not implemented yet in kv-server; use save \"\""));
         Add(new ConfigParameter("appendonly", () => "no", v =>
             !v.Equals("yes", StringComparison.OrdinalIgnoreCase) && !v.Equals("no", StringComparison.OrdinalIgnoreCase) ? "argument must be 'yes' or 'no'"
             : v.Equals("no", StringComparison.OrdinalIgnoreCase) ? null : "the append-only file is not implemented yet in kv-server; use appendonly no"));
@@ -364,6 +366,26 @@ internal sealed class ServerConfig
         {
             _byName.Add(alias, parameter);
         }
+    }
+
+    // Redis's setConfigSaveOption: pairs of "<seconds> <changes>", seconds at least 1, changes at least 0.
+    private static bool IsSaveSchedule(string value)
+    {
+        var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length % 2 != 0)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long number) || number < (i % 2 == 0 ? 1 : 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Parses redis.conf units: plain bytes, k/kb/m/mb/g/gb (k = 1000, kb = 1024), case-insensitive.</summary>

@@ -24,6 +24,15 @@ internal sealed class MutableString
 
     public byte[] Buffer { get; private set; }
 
+    /// <summary>
+    /// What OBJECT ENCODING reports: <c>raw</c> once grown in place (Redis's dbUnshareStringValue).
+    /// A value stored by a path that skips Redis's tryObjectEncoding keeps the encoding that path
+    /// gives it, even when its text reads as an integer: INCRBYFLOAT's "25" is an <c>embstr</c>
+    /// (<see cref="StringValue.StoreFloatText"/>), COPY of a shared integer an unshared <c>int</c>
+    /// (<see cref="ValueTypes.Clone"/>).
+    /// </summary>
+    public string Encoding { get; set; } = "raw";
+
     public int Length { get; private set; }
 
     public Span<byte> Span => Buffer.AsSpan(0, Length);
@@ -67,6 +76,9 @@ internal static class StringValue
     /// <summary>Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.</summary>
     public const int EmbstrLimit = 44;
 
+    /// <summary>Redis's OBJ_SHARED_INTEGERS.</summary>
+    public const long SharedIntegers = 10000;
+
     public static bool IsString(object value) => value is byte[] or MutableString;
 
     /// <summary>
@@ -87,6 +99,7 @@ internal static class StringValue
     {
         if (value is MutableString mutable)
         {
+            mutable.Encoding = "raw";
             return mutable;
         }
 
@@ -133,11 +146,33 @@ internal static class StringValue
         return Store(existing, digits[..n]);
     }
 
+    /// <summary>
+    /// INCRBYFLOAT's result: text that reads as an integer is kept as an embstr, as Redis keeps it
+    /// (see <see cref="MutableString.Encoding"/>); other text is encoded by content, as Redis's
+    /// createStringObject does (embstr up to 44 bytes, else raw).
+    /// </summary>
+    public static object StoreFloatText(object? existing, ReadOnlySpan<byte> text)
+    {
+        if (text.Length <= 20 && RespNumber.TryParseInt64(text, out _))
+        {
+            return new MutableString(text, text.Length) { Encoding = "embstr" };
+        }
+
+        return Store(existing, text);
+    }
+
+    /// <summary>
+    /// Whether Redis would hold this value as one of its shared integer objects 0..9999
+    /// (OBJ_SHARED_INTEGERS; tryObjectEncoding uses them while no LRU/LFU maxmemory policy forbids it).
+    /// </summary>
+    public static bool IsSharedInteger(object value)
+        => value is byte[] bytes && bytes.Length <= 4 && RespNumber.TryParseInt64(bytes, out long number) && number is >= 0 and < SharedIntegers;
+
     public static string Encoding(object value)
     {
-        if (value is MutableString)
+        if (value is MutableString mutable)
         {
-            return "raw";
+            return mutable.Encoding;
         }
 
         var bytes = (byte[])value;

@@ -23,12 +23,14 @@ internal static class ValueTypes
 
     /// <summary>
     /// A copy that shares nothing mutable with <paramref name="value"/> (a value belongs to one key).
-    /// Keeps the encoding, as Redis's dupStringObject does: a raw string stays raw.
+    /// Keeps the encoding, as Redis's dupStringObject does: a raw string stays raw, and a shared
+    /// integer becomes an int object of its own (OBJECT REFCOUNT 1).
     /// </summary>
     public static object Clone(object value) => value switch
     {
+        byte[] bytes when StringValue.IsSharedInteger(bytes) => new MutableString(bytes, bytes.Length) { Encoding = "int" },
         byte[] bytes => bytes.Clone(),
-        MutableString mutable => new MutableString(mutable.Span, mutable.Length),
+        MutableString mutable => new MutableString(mutable.Span, mutable.Length) { Encoding = mutable.Encoding },
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }

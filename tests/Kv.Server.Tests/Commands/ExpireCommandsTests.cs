@@ -12,7 +12,7 @@ public sealed class ExpireCommandsTests : IClassFixture<ExpireCommandsTests.Manu
 
     public ExpireCommandsTests(ManualClockServer server) => _server = server;
 
-    private long NowMs => _server.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+    private long NowMs => _server.Clock.UnixMilliseconds;
 
     [Fact]
     public async Task ExpireAndPExpireSetRelativeTtls()
@@ -291,15 +291,5 @@ public sealed class ExpireCommandsTests : IClassFixture<ExpireCommandsTests.Manu
         public async Task DisposeAsync() => await Server.DisposeAsync();
 
         public Task<RespTestClient> ConnectAsync() => RespTestClient.ConnectAsync(Server.Port);
-    }
-
-    /// <summary>A <see cref="TimeProvider"/> that starts at a fixed instant and moves only by <see cref="Advance"/>.</summary>
-    public sealed class ManualClock : TimeProvider
-    {
-        private long _ticks = DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000).UtcTicks;
-
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
 }

@@ -96,7 +96,7 @@ public sealed class StringCommandsTests : IClassFixture<KvServerFixture>
     [Fact]
     public async Task GetExSetsAndClearsExpiryOnTheInjectedClock()
     {
-        var time = new ManualTimeProvider();
+        var time = new ManualClock();
         await using var server = await KvServerFixture.StartAsync(time: time);
         await using var c = await RespTestClient.ConnectAsync(server.Port);
         await c.Expect("+OK", "SET", "k", "v");

@@ -28,15 +28,3 @@ internal static class StringTestSupport
         }
     }
 }
-
-/// <summary>A clock tests move by hand, so expiry needs no sleeping.</summary>
-internal sealed class ManualTimeProvider : TimeProvider
-{
-    private long _unixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    public long UnixMilliseconds => Interlocked.Read(ref _unixMs);
-
-    public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _unixMs));
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _unixMs, (long)by.TotalMilliseconds);
-}

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Kv.Server.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace Kv.Server.Tests.Compatibility;
 
@@ -13,45 +9,24 @@ namespace Kv.Server.Tests.Compatibility;
 /// COMMAND / COMMAND LIST. Flags, ACL categories and key-spec flags are printed by Redis in a fixed
 /// order (addReplyCommandFlags, ACLCommandCategories, addReplyFlagsForKeyArgs), so they are compared in order.
 /// </summary>
-public sealed class CommandTableCompatTests : IAsyncLifetime
+public sealed class CommandTableCompatTests : IClassFixture<RedisServerFixture>
 {
     /// <summary>Subcommands kv-server has that Redis 7.0 has not: CLIENT SETINFO (Redis 7.2), which clients send on connect.</summary>
     private static readonly HashSet<string> NewerThanRedis70 = ["client|setinfo"];
 
-    private readonly ITestOutputHelper _output;
-    private TableRedisServer? _redis;
-    private KvServer? _kv;
+    private readonly RedisServerFixture _fixture;
 
-    public CommandTableCompatTests(ITestOutputHelper output) => _output = output;
+    public CommandTableCompatTests(RedisServerFixture fixture) => _fixture = fixture;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await TableRedisServer.StartAsync();
-        _kv = await KvServerFixture.StartAsync();
-    }
+    private KvServer Kv => _fixture.Kv;
 
-    public async Task DisposeAsync()
-    {
-        if (_kv is not null)
-        {
-            await _kv.DisposeAsync();
-        }
-
-        _redis?.Dispose();
-    }
-
-    [Theory]
+    [RedisTheory]
     [InlineData(2)]
     [InlineData(3)]
     public async Task InfoOfEveryCommandMatchesRedis(int protocol)
     {
-        if (Skipped())
-        {
-            return;
-        }
-
-        await using var kv = await ConnectAsync(_kv!.Port, protocol);
-        await using var redis = await ConnectAsync(_redis!.Port, protocol);
+        await using var kv = await ConnectAsync(Kv.Port, protocol);
+        await using var redis = await ConnectAsync(_fixture.RedisPort, protocol);
         var failures = new List<string>();
         foreach (string name in RowNames())
         {
@@ -63,18 +38,13 @@ public sealed class CommandTableCompatTests : IAsyncLifetime
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    [Theory]
+    [RedisTheory]
     [InlineData(2)]
     [InlineData(3)]
     public async Task DocsOfEveryCommandMatchesRedis(int protocol)
     {
-        if (Skipped())
-        {
-            return;
-        }
-
-        await using var kv = await ConnectAsync(_kv!.Port, protocol);
-        await using var redis = await ConnectAsync(_redis!.Port, protocol);
+        await using var kv = await ConnectAsync(Kv.Port, protocol);
+        await using var redis = await ConnectAsync(_fixture.RedisPort, protocol);
         var failures = new List<string>();
         foreach (string name in RowNames())
         {
@@ -94,19 +64,14 @@ public sealed class CommandTableCompatTests : IAsyncLifetime
     }
 
     // COMMAND (no arguments) renders each row as COMMAND INFO does; Redis's order is its dict's order.
-    [Fact]
+    [RedisFact]
     public async Task CommandListsEveryRowAsRedisDoes()
     {
-        if (Skipped())
-        {
-            return;
-        }
-
-        await using var kv = await ConnectAsync(_kv!.Port, 2);
-        await using var redis = await ConnectAsync(_redis!.Port, 2);
+        await using var kv = await ConnectAsync(Kv.Port, 2);
+        await using var redis = await ConnectAsync(_fixture.RedisPort, 2);
         var redisByName = (await redis.SendAsync("COMMAND")).Items!.ToDictionary(entry => entry.Items![0].Text!);
         var all = (await kv.SendAsync("COMMAND")).Items!;
-        Assert.Equal(_kv.State.Commands.Count, all.Count);
+        Assert.Equal(Kv.State.Commands.Count, all.Count);
         var failures = new List<string>();
         foreach (var entry in all)
         {
@@ -123,17 +88,12 @@ public sealed class CommandTableCompatTests : IAsyncLifetime
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    [Fact]
+    [RedisFact]
     public async Task CountIsTheNumberOfRowsAndEveryListedNameIsARedisCommand()
     {
-        if (Skipped())
-        {
-            return;
-        }
-
-        await using var kv = await ConnectAsync(_kv!.Port, 2);
-        await using var redis = await ConnectAsync(_redis!.Port, 2);
-        Assert.Equal($":{_kv.State.Commands.Count}", (await kv.SendAsync("COMMAND", "COUNT")).ToString());
+        await using var kv = await ConnectAsync(Kv.Port, 2);
+        await using var redis = await ConnectAsync(_fixture.RedisPort, 2);
+        Assert.Equal($":{Kv.State.Commands.Count}", (await kv.SendAsync("COMMAND", "COUNT")).ToString());
 
         var listed = (await kv.SendAsync("COMMAND", "LIST")).Items!.Select(item => item.Text!).ToList();
         Assert.Equal(AllRowNames().Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
@@ -144,7 +104,7 @@ public sealed class CommandTableCompatTests : IAsyncLifetime
     }
 
     // GETKEYS / GETKEYSANDFLAGS walk the key specs; a few shapes: one key, ranges, steps, two specs, SET's GET.
-    [Theory]
+    [RedisTheory]
     [InlineData("GET k")]
     [InlineData("SET k v")]
     [InlineData("SET k v EX 10 GET")]
@@ -164,29 +124,13 @@ public sealed class CommandTableCompatTests : IAsyncLifetime
     [InlineData("NOSUCH a")]
     public async Task GetKeysMatchesRedis(string command)
     {
-        if (Skipped())
-        {
-            return;
-        }
-
-        await using var kv = await ConnectAsync(_kv!.Port, 2);
-        await using var redis = await ConnectAsync(_redis!.Port, 2);
+        await using var kv = await ConnectAsync(Kv.Port, 2);
+        await using var redis = await ConnectAsync(_fixture.RedisPort, 2);
         foreach (string subcommand in new[] { "GETKEYS", "GETKEYSANDFLAGS" })
         {
             object[] args = ["COMMAND", subcommand, .. command.Split(' ')];
             Assert.Equal((await redis.SendAsync(args)).ToString(), (await kv.SendAsync(args)).ToString());
         }
-    }
-
-    private bool Skipped()
-    {
-        if (_redis is not null)
-        {
-            return false;
-        }
-
-        _output.WriteLine($"Skipped: {TableRedisServer.Binary} is not installed (apt-get install -y redis-server).");
-        return true;
     }
 
     /// <summary>Every row's full name (<c>get</c>, <c>client|kill</c>) except names Redis 7.0 does not have.</summary>
@@ -195,7 +139,7 @@ public sealed class CommandTableCompatTests : IAsyncLifetime
     private List<string> AllRowNames()
     {
         var names = new List<string>();
-        foreach (var command in _kv!.State.Commands.All)
+        foreach (var command in Kv.State.Commands.All)
         {
             names.Add(command.FullName);
             foreach (var sub in command.Subcommands.Values)
@@ -327,90 +271,5 @@ public sealed class CommandTableCompatTests : IAsyncLifetime
         }
 
         return client;
-    }
-
-    /// <summary>
-    /// A private redis-server for this class (kept here, not shared, so the table check stands alone):
-    /// a free loopback port, no persistence, killed on dispose. Null when the binary is missing outside CI.
-    /// </summary>
-    private sealed class TableRedisServer : IDisposable
-    {
-        public const string Binary = "/usr/bin/redis-server";
-
-        private readonly Process _process;
-
-        private TableRedisServer(Process process, int port)
-        {
-            _process = process;
-            Port = port;
-        }
-
-        public int Port { get; }
-
-        public static async Task<TableRedisServer?> StartAsync()
-        {
-            if (!File.Exists(Binary))
-            {
-                Assert.False(
-                    string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase),
-                    $"{Binary} is missing: CI must install redis-server 7.0 (apt-get install -y redis-server) for the command table compatibility tests.");
-                return null;
-            }
-
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var process = Process.Start(new ProcessStartInfo(Binary, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
-            {
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            })!;
-            var server = new TableRedisServer(process, port);
-            try
-            {
-                await server.WaitUntilReadyAsync();
-            }
-            catch
-            {
-                server.Dispose();
-                throw;
-            }
-
-            return server;
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
-
-            _process.Dispose();
-        }
-
-        // Ready once it answers PING; the table must come from Redis 7.0 (other versions differ in rows).
-        private async Task WaitUntilReadyAsync()
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (true)
-            {
-                Assert.False(_process.HasExited, $"{Binary} exited at start (port {Port}).");
-                try
-                {
-                    await using var client = await RespTestClient.ConnectAsync(Port);
-                    string info = (await client.SendAsync("INFO", "server")).Text ?? "";
-                    Assert.True(info.Contains("redis_version:7.0.", StringComparison.Ordinal), $"{Binary} is not Redis 7.0: {info.Split('\n').FirstOrDefault(line => line.StartsWith("redis_version", StringComparison.Ordinal))}");
-                    return;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                }
-
-                await Task.Delay(50);
-            }
-        }
     }
 }

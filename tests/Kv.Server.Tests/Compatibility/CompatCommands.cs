@@ -22,33 +22,12 @@ public enum StepKind
 public sealed record CompatCommand(string Name, int Arity, int Weight, Func<CommandStream, object[]> Generate, ReplyMatch Match = ReplyMatch.Exact, StepKind Kind = StepKind.Command);
 
 /// <summary>
-/// The commands of the random compatibility stream, as data: add a row to cover a command. Rows
-/// whose command kv-server does not have yet are listed in <see cref="Pending"/> and left out.
+/// The commands of the random compatibility stream, as data: add a row to cover a command.
 /// </summary>
 public static class CompatCommands
 {
-    /// <summary>
-    /// Commands covered by <see cref="All"/> that this branch of kv-server does not implement yet
-    /// (they are built in parallel branches). They are left out of the stream so it still runs;
-    /// <c>PendingCommandsAreStillUnknown</c> fails as soon as one of them appears, as a reminder to
-    /// delete it from this list. Empty once every string/key command is merged.
-    /// </summary>
-    public static readonly IReadOnlySet<string> Pending = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "getset", "getdel", "getex", "msetnx", "append", "strlen", "getrange", "substr", "setrange", "incrbyfloat", "lcs",
-        "setbit", "getbit", "bitcount", "bitpos", "bitop",
-        "unlink", "type", "touch", "expire", "pexpire", "expireat", "pexpireat", "ttl", "pttl", "expiretime", "pexpiretime",
-        "persist", "rename", "renamenx", "copy", "move", "keys", "scan", "object|encoding", "swapdb",
-
-        // Not in the random stream, but needed by targeted cases (ErrorTextCompatTests) and clients.
-        "config", "cluster", "command", "info",
-    };
-
-    /// <summary>Every row, pending or not.</summary>
+    /// <summary>Every row: every command of the stream runs against both servers.</summary>
     public static IReadOnlyList<CompatCommand> All { get; } = Build();
-
-    /// <summary>The rows the stream uses now: <see cref="All"/> minus <see cref="Pending"/>.</summary>
-    public static IReadOnlyList<CompatCommand> Enabled { get; } = RedisServerFixture.SelfCheck ? All : All.Where(c => !Pending.Contains(c.Name)).ToList();
 
     private static List<CompatCommand> Build()
     {
@@ -109,14 +88,24 @@ public static class CompatCommands
         Add("keys", 2, 3, s => [s.Word("keys"), s.Pattern()], ReplyMatch.Unordered);
         Add("scan", -2, 3, s => [.. s.Options(3, () => [s.Word("match"), s.Pattern()], () => [s.Word("count"), s.Pick("1", "3", "10", "1000", "0", "-1", "abc")], () => [s.Word("type"), s.Pick("string", "list", "none")])], kind: StepKind.ScanIteration);
         Add("object|encoding", 3, 4, s => [s.Word("object"), s.Word("encoding"), s.Key()]);
+        Add("object|refcount", 3, 2, s => [s.Word("object"), s.Word("refcount"), s.Key()]);
+        Add("object|freq", 3, 1, s => [s.Word("object"), s.Word("freq"), s.Key()]);
+        Add("object|help", 2, 1, s => [s.Word("object"), s.Word("help")]);
+        Add("randomkey", 1, 2, s => [s.Word("randomkey")], ReplyMatch.NilOrValue);
         Add("dbsize", 1, 4, s => [s.Word("dbsize")]);
 
         // Connection and server.
         Add("select", 2, 6, s => [s.Word("select"), s.Database()]);
         Add("swapdb", 3, 1, s => [s.Word("swapdb"), s.Database(), s.Database()]);
+        Add("flushall", -1, 1, s => [s.Word("flushall"), .. s.Options(1, () => [s.Word(s.Pick("sync", "async"))])]);
         Add("flushdb", -1, 1, s => [s.Word("flushdb"), .. s.Options(1, () => [s.Word(s.Pick("sync", "async"))])]);
         Add("echo", 2, 4, s => [s.Word("echo"), s.Text()]);
         Add("ping", -1, 4, s => [s.Word("ping"), .. s.Options(1, () => [s.Text()])]);
+        Add("client|setname", 3, 2, s => [s.Word("client"), s.Word("setname"), s.Chance(0.7) ? s.Pick("app", "worker-1", "", "x") : s.Text()]);
+        Add("client|getname", 2, 2, s => [s.Word("client"), s.Word("getname")]);
+
+        // RESET: back to RESP2, database 0, no name (a RESP3 stream continues in RESP2).
+        Add("reset", 1, 1, s => [s.Word("reset")]);
 
         return rows;
     }
@@ -192,19 +181,5 @@ public static class CompatCommands
 
         object[] range = [s.Offset(), s.Offset()];
         return s.Chance(0.3) ? [.. range, s.Word(s.Pick("byte", "bit", "word"))] : s.Chance(0.1) ? [s.Offset()] : range;
-    }
-}
-
-/// <summary>A fact that needs commands still listed in <see cref="CompatCommands.Pending"/>: skipped, with the reason, until they are merged.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class NeedsCommandsFactAttribute : FactAttribute
-{
-    public NeedsCommandsFactAttribute(params string[] commands)
-    {
-        var pending = commands.Where(CompatCommands.Pending.Contains).ToList();
-        if (pending.Count > 0)
-        {
-            Skip = $"Needs {string.Join(", ", pending).ToUpperInvariant()}, not in this branch yet (CompatCommands.Pending).";
-        }
     }
 }

@@ -1,11 +1,8 @@
-using System.Globalization;
-
 namespace Kv.Server.Tests.Compatibility;
 
 /// <summary>
 /// The same seeded random stream of string, key and connection commands goes to kv-server and to a
-/// real redis-server; every reply must agree. Seeds are fixed so a failure reproduces; run others with
-/// <c>KV_COMPAT_SEEDS=7,8,9</c> and longer streams with <c>KV_COMPAT_STEPS=20000</c>.
+/// real redis-server; every reply must agree (seeds and length: <see cref="StreamSettings"/>).
 /// </summary>
 public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
 {
@@ -16,37 +13,17 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
 
     public RandomCommandStreamTests(RedisServerFixture fixture) => _fixture = fixture;
 
-    public static TheoryData<int> Seeds()
-    {
-        var seeds = new TheoryData<int>();
-        var configured = Environment.GetEnvironmentVariable("KV_COMPAT_SEEDS");
-        if (string.IsNullOrWhiteSpace(configured))
-        {
-            seeds.Add(1);
-            seeds.Add(2);
-            seeds.Add(3);
-        }
-        else
-        {
-            foreach (var seed in configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                seeds.Add(int.Parse(seed, CultureInfo.InvariantCulture));
-            }
-        }
-
-        return seeds;
-    }
-
-    private static int Steps => int.TryParse(Environment.GetEnvironmentVariable("KV_COMPAT_STEPS"), CultureInfo.InvariantCulture, out int steps) ? steps : 2000;
+    private static int Steps => StreamSettings.Steps(2000);
 
     [RedisTheory]
-    [MemberData(nameof(Seeds))]
-    public async Task SeededStreamGetsTheSameRepliesAsRedis(int seed)
+    [MemberData(nameof(StreamSettings.SeedsAndProtocols), MemberType = typeof(StreamSettings))]
+    public async Task SeededStreamGetsTheSameRepliesAsRedis(int seed, int protocol)
     {
-        await using var session = await _fixture.OpenSessionAsync(seed);
+        await using var session = await _fixture.OpenSessionAsync(seed, protocol);
         await session.SendBothAsync(["FLUSHALL"]);
+
         var stream = new CommandStream(seed);
-        var commands = CompatCommands.Enabled;
+        var commands = CompatCommands.All;
         var withArity = commands.Where(c => c.Arity is not (0 or -1)).ToList();
         int totalWeight = commands.Sum(c => c.Weight);
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -90,31 +67,13 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
         Assert.True(errors < Steps / 2, $"{errors} of {Steps} commands were errors; the stream mostly tests error paths.");
     }
 
-    /// <summary>Every command listed as pending must still be unknown to kv-server: once it answers, delete it from <see cref="CompatCommands.Pending"/>.</summary>
+    /// <summary>Every command of the stream is in kv-server's command table (otherwise the stream would compare "unknown command" errors).</summary>
     [Fact]
-    public async Task PendingCommandsAreStillUnknownToKvServer()
-    {
-        await using var kv = await Infrastructure.RespTestClient.ConnectAsync(_fixture.Kv.Port);
-        var implemented = new List<string>();
-        foreach (var name in CompatCommands.Pending)
-        {
-            var reply = await kv.SendAsync([.. name.Split('|')]);
-            if (!(reply.Text ?? "").StartsWith("ERR unknown command", StringComparison.Ordinal))
-            {
-                implemented.Add(name);
-            }
-        }
-
-        Assert.True(implemented.Count == 0, $"kv-server now implements {string.Join(", ", implemented)}: remove them from CompatCommands.Pending so the compatibility stream covers them.");
-    }
-
-    /// <summary>Every enabled command is in kv-server's command table (otherwise the stream would compare "unknown command" errors).</summary>
-    [Fact]
-    public async Task EnabledCommandsAreKnownToKvServer()
+    public async Task StreamCommandsAreKnownToKvServer()
     {
         await using var kv = await Infrastructure.RespTestClient.ConnectAsync(_fixture.Kv.Port);
         var missing = new List<string>();
-        foreach (var command in CompatCommands.Enabled)
+        foreach (var command in CompatCommands.All)
         {
             var reply = await kv.SendAsync([.. command.Name.Split('|'), "x", "x", "x", "x", "x", "x"]);
             if ((reply.Text ?? "").StartsWith("ERR unknown command", StringComparison.Ordinal))
@@ -123,7 +82,7 @@ public sealed class RandomCommandStreamTests : IClassFixture<RedisServerFixture>
             }
         }
 
-        Assert.True(missing.Count == 0, $"Not implemented by kv-server: {string.Join(", ", missing)}; add them to CompatCommands.Pending until they are.");
+        Assert.True(missing.Count == 0, $"Not implemented by kv-server: {string.Join(", ", missing)}.");
     }
 
     private static CompatCommand PickWeighted(CommandStream stream, IReadOnlyList<CompatCommand> commands, int totalWeight)

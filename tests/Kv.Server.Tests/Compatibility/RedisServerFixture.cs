@@ -78,12 +78,20 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public Task<RespTestClient> ConnectRedisAsync() => RespTestClient.ConnectAsync(RedisPort);
 
-    /// <summary>One connection to each server, for a side-by-side comparison.</summary>
-    public async Task<CompatSession> OpenSessionAsync(int seed = 0)
+    /// <summary>One connection to each server, for a side-by-side comparison; <paramref name="protocol"/> 3 sends HELLO 3 to both first.</summary>
+    public async Task<CompatSession> OpenSessionAsync(int seed = 0, int protocol = 2)
     {
         var kv = await ConnectKvAsync();
         var redis = await ConnectRedisAsync();
-        return new CompatSession(kv, redis, seed);
+        var session = new CompatSession(kv, redis, seed);
+        if (protocol == 3)
+        {
+            // HELLO's reply names the server and the client id, so it is checked, not compared.
+            var (kvHello, redisHello) = await session.SendBothAsync(["HELLO", "3"]);
+            Assert.True(kvHello.Type == '%' && redisHello.Type == '%', $"HELLO 3: kv-server {kvHello}, redis-server {redisHello}");
+        }
+
+        return session;
     }
 
     public async Task DisposeAsync()
@@ -134,6 +142,13 @@ public sealed class RedisServerFixture : IAsyncLifetime
                 var reply = await client.SendAsync("PING");
                 if (reply.ToString() == "+PONG")
                 {
+                    // kv-server follows Redis 7.0; other versions differ in error texts and the command table.
+                    string info = (await client.SendAsync("INFO", "server")).Text ?? "";
+                    if (!info.Contains("redis_version:7.0.", StringComparison.Ordinal))
+                    {
+                        throw new NotSupportedException($"{process.StartInfo.FileName} is not Redis 7.0 ({info.Split('\n').FirstOrDefault(line => line.StartsWith("redis_version", StringComparison.Ordinal))?.Trim()}); the comparisons need Debian 12's redis-server 7.0.");
+                    }
+
                     return;
                 }
             }

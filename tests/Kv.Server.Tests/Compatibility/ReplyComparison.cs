@@ -16,6 +16,9 @@ public enum ReplyMatch
     /// <summary>A remaining or absolute time in seconds (TTL, EXPIRETIME): -1/-2 exactly, other values within one second.</summary>
     Seconds,
 
+    /// <summary>Both nil, or both a value of the same type: for replies Redis picks at random (RANDOMKEY).</summary>
+    NilOrValue,
+
     /// <summary>A remaining or absolute time in milliseconds (PTTL, PEXPIRETIME): -1/-2 exactly, other values within a second.</summary>
     Milliseconds,
 }
@@ -33,6 +36,7 @@ public static class ReplyComparison
         ReplyMatch.Unordered => Canonical(Sorted(kv)) == Canonical(Sorted(redis)),
         ReplyMatch.Seconds => WithinTolerance(kv, redis, SecondsTolerance),
         ReplyMatch.Milliseconds => WithinTolerance(kv, redis, MillisecondsTolerance),
+        ReplyMatch.NilOrValue => kv.Type == redis.Type && kv.IsNull == redis.IsNull && (!redis.IsError || Same(kv, redis)),
         _ => Same(kv, redis),
     };
 
