@@ -19,7 +19,10 @@ internal sealed class ServerState
         Commands = CommandTable.CreateDefault();
         StartedAt = time.GetUtcNow();
         StartTimestamp = Stopwatch.GetTimestamp();
-        RunId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+        // Random identities as Redis makes them (40 hex characters). Not secrets: Random rather than
+        // the crypto RNG, which would load OpenSSL (about 5 MB of resident memory) at every start.
+        RunId = RandomHex();
+        ReplicationId = RandomHex();
     }
 
     public ServerConfig Config { get; }
@@ -44,6 +47,9 @@ internal sealed class ServerState
 
     public string RunId { get; }
 
+    /// <summary>master_replid of INFO replication.</summary>
+    public string ReplicationId { get; }
+
     /// <summary>The TCP port actually bound (differs from the config when it asked for 0).</summary>
     public int BoundPort { get; set; }
 
@@ -51,6 +57,13 @@ internal sealed class ServerState
     public Action? RequestShutdown { get; set; }
 
     public bool RequiresPassword => Config.RequirePass.Length > 0;
+
+    private static string RandomHex()
+    {
+        Span<byte> bytes = stackalloc byte[20];
+        Random.Shared.NextBytes(bytes);
+        return Convert.ToHexStringLower(bytes);
+    }
 }
 
 /// <summary>Server-wide counters INFO stats reports.</summary>

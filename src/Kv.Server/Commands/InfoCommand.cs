@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Kv.Server.Commands;
@@ -260,7 +259,7 @@ internal static class InfoCommand
                 line.Add("role", "master");
                 line.Add("connected_slaves", 0);
                 line.Add("master_failover_state", "no-failover");
-                line.Add("master_replid", ReplicationId(server.RunId));
+                line.Add("master_replid", server.ReplicationId);
                 line.Add("master_replid2", new string('0', 40));
                 line.Add("master_repl_offset", 0);
                 line.Add("second_repl_offset", -1);
@@ -364,9 +363,6 @@ internal static class InfoCommand
     private static string Percent(long part, long whole) => (whole == 0 ? 0 : part * 100.0 / whole).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
     private static string Ratio(long a, long b) => (b == 0 ? 0 : (double)a / b).ToString("0.00", CultureInfo.InvariantCulture);
-
-    // A replication id of its own, like Redis's (40 hex characters), stable for the server's life.
-    private static string ReplicationId(string runId) => Convert.ToHexStringLower(SHA1.HashData(Encoding.ASCII.GetBytes("replid:" + runId)));
 
     // Redis prints uname's sysname, release and machine: "Linux 6.1.0-18-amd64 x86_64".
     private static string DescribeOperatingSystem()
