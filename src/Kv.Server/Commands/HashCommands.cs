@@ -368,8 +368,7 @@ internal static class HashCommands
     }
 
     // HINCRBY key field increment, as Redis's hincrbyCommand: the increment is parsed before the key
-    // is looked up; the field's TTL stays (Redis 7.4); no hashTypeTryConversion (a long field name
-    // keeps a listpack a listpack).
+    // is looked up; the field's TTL stays (Redis 7.4).
     private static void HIncrBy(CommandContext c)
     {
         if (!c.TryArgLong(3, out long increment) || !TryWriteOrCreate(c, out var hash))
@@ -443,6 +442,14 @@ internal static class HashCommands
 
     private static void StoreCounter(CommandContext c, HashValue hash, int index, ReadOnlySpan<byte> text)
     {
+        // Redis 7.0's hashTypeSet: a field or value past hash-max-listpack-value converts first
+        // (HINCRBY* skip hashTypeTryConversion, so this is where their long fields and results convert).
+        int limit = c.Server.Config.HashMaxListpackValue;
+        if (hash.IsListpack && (c.Arg(2).Length > limit || text.Length > limit))
+        {
+            hash.ConvertToHashtable();
+        }
+
         if (index >= 0)
         {
             hash.SetValueAt(index, text);
