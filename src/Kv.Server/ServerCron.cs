@@ -98,6 +98,9 @@ internal sealed class ServerCron : IAsyncDisposable
                         again = expired * 100 > sampled * stalePercent;
                     }
                     while (again && Stopwatch.GetTimestamp() - sliceStart < SliceTicks);
+
+                    // Hash fields with a TTL (Redis 7.4): one sampling round per database per slice.
+                    Storage.HashFieldExpiry.Cycle(db, now, _random, keysPerLoop);
                 }
 
                 if (Stopwatch.GetTimestamp() - start > budgetTicks)

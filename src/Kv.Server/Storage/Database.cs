@@ -23,6 +23,9 @@ internal sealed class Database
 
     public KeyTable Table { get; private set; }
 
+    /// <summary>Hashes that may hold fields with a TTL, sampled by the active expiry cycle.</summary>
+    public VolatileHashIndex VolatileHashes { get; private set; } = new();
+
     public int Count => Table.Count;
 
     /// <summary>Index of a live key, or -1; deletes it first when it has expired. Marks the key accessed (OBJECT IDLETIME).</summary>
@@ -113,6 +116,12 @@ internal sealed class Database
         var table = Table;
         int index = table.Add(key.ToArray(), hash, value);
         table.At(index).LastAccess = _clock;
+        // A hash with field TTLs arriving under a new name (RENAME, COPY, MOVE) keeps expiring actively.
+        if (value is HashValue { VolatileCount: > 0 })
+        {
+            VolatileHashes.Add(key);
+        }
+
         return index;
     }
 
@@ -137,8 +146,16 @@ internal sealed class Database
     }
 
     /// <summary>Empties the database.</summary>
-    public void Clear() => Table = new KeyTable();
+    public void Clear()
+    {
+        Table = new KeyTable();
+        VolatileHashes = new VolatileHashIndex();
+    }
 
     /// <summary>Exchanges contents with <paramref name="other"/> (SWAPDB).</summary>
-    public void SwapWith(Database other) => (Table, other.Table) = (other.Table, Table);
+    public void SwapWith(Database other)
+    {
+        (Table, other.Table) = (other.Table, Table);
+        (VolatileHashes, other.VolatileHashes) = (other.VolatileHashes, VolatileHashes);
+    }
 }

@@ -11,6 +11,7 @@ internal static class ValueTypes
     {
         null => "none"u8,
         byte[] or MutableString => "string"u8,
+        HashValue => "hash"u8,
         _ => "unknown"u8,
     };
 
@@ -18,6 +19,7 @@ internal static class ValueTypes
     public static string EncodingOf(object value) => value switch
     {
         byte[] or MutableString => StringValue.Encoding(value),
+        HashValue hash => hash.Encoding,
         _ => "unknown",
     };
 
@@ -31,6 +33,7 @@ internal static class ValueTypes
         byte[] bytes when StringValue.IsSharedInteger(bytes) => new MutableString(bytes, bytes.Length) { Encoding = "int" },
         byte[] bytes => bytes.Clone(),
         MutableString mutable => new MutableString(mutable.Span, mutable.Length) { Encoding = mutable.Encoding },
+        HashValue hash => hash.Clone(),
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }
