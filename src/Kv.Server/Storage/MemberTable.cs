@@ -1,20 +1,22 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Kv.Protocol;
 
 namespace Kv.Server.Storage;
 
 /// <summary>
-/// A hash set of byte strings, laid out for memory first: one 16-byte slot and one 4-byte bucket per
+/// A hash set of byte strings, laid out for memory first: one 12-byte slot and one 4-byte bucket per
 /// member, the bytes packed (length-prefixed) into shared pages rather than one array object each, and
 /// members that are canonical integers (Redis's string2ll) held in the slot itself with no bytes at all.
 /// That keeps a million small members near Redis's dict+sds footprint, where a byte[] per member would
 /// pay a 24-byte object header on top.
 /// </summary>
 /// <remarks>
-/// Slot indices are stable while a member lives (as <see cref="KeyTable"/>'s entries), so SSCAN's cursor is
-/// a slot index and random members are random live slots. The slot array shrinks when the table gets
-/// sparse (Redis's htNeedsResize), which renumbers slots.
+/// Slots live in fixed-size chunks, so growing never copies them (only the bucket array is rebuilt)
+/// and a slot index is stable while its member lives: SSCAN's cursor is a slot index and a random
+/// member is a random live slot. When the table gets sparse (Redis's htNeedsResize) it is rebuilt
+/// smaller, which renumbers slots.
 /// </remarks>
 internal sealed class MemberTable
 {
@@ -24,12 +26,17 @@ internal sealed class MemberTable
     // Members this long get a page of their own, so a big member never leaves a half-empty shared page.
     private const int OwnPageThreshold = MaxPageSize / 8;
 
-    private const int HashMask = 0x3FFFFFFF;
+    private const int ChunkShift = 13;
+    private const int ChunkSize = 1 << ChunkShift;
+    private const int ChunkMask = ChunkSize - 1;
+
+    private const int IndexMask = 0x3FFFFFFF;
     private const int IntegerFlag = 0x40000000;
-    private const int FreeSlot = -1;
+    private const int FreeFlag = unchecked((int)0x80000000);
 
     private int[] _buckets;
-    private Slot[] _slots;
+    private Slot[][] _chunks;
+    private int _capacity;
     private int _used;
     private int _freeList = -1;
     private int _freeCount;
@@ -44,16 +51,22 @@ internal sealed class MemberTable
 
     public MemberTable(int capacity = 4)
     {
-        capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
-        _buckets = new int[capacity];
-        _slots = new Slot[capacity];
         _pages = [];
+        _chunks = [];
+        Allocate(capacity);
+        _buckets = new int[_capacity];
     }
 
     private MemberTable(MemberTable source)
     {
         _buckets = (int[])source._buckets.Clone();
-        _slots = (Slot[])source._slots.Clone();
+        _chunks = new Slot[source._chunks.Length][];
+        for (int i = 0; i < _chunks.Length; i++)
+        {
+            _chunks[i] = (Slot[])source._chunks[i].Clone();
+        }
+
+        _capacity = source._capacity;
         _used = source._used;
         _freeList = source._freeList;
         _freeCount = source._freeCount;
@@ -79,82 +92,82 @@ internal sealed class MemberTable
     public MemberTable Clone() => new(this);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsLive(int index) => _slots[index].Hash != FreeSlot;
+    public bool IsLive(int index) => (SlotAt(index).Next & FreeFlag) == 0;
 
     /// <summary>True when the member at <paramref name="index"/> is held as an integer (then <paramref name="value"/> is it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetInteger(int index, out long value)
     {
-        ref var slot = ref _slots[index];
+        ref var slot = ref SlotAt(index);
         value = slot.Ref;
-        return (slot.Hash & IntegerFlag) != 0;
+        return (slot.Next & IntegerFlag) != 0;
     }
 
     /// <summary>The bytes of a member not held as an integer.</summary>
-    public ReadOnlySpan<byte> BytesAt(int index) => Read(_slots[index].Ref);
+    public ReadOnlySpan<byte> BytesAt(int index) => Read(SlotAt(index).Ref);
 
     /// <summary>The member at <paramref name="index"/> as bytes; integers are formatted into <paramref name="scratch"/> (20 bytes).</summary>
     public ReadOnlySpan<byte> MemberAt(int index, Span<byte> scratch)
     {
-        ref var slot = ref _slots[index];
-        if ((slot.Hash & IntegerFlag) != 0)
+        ref var slot = ref SlotAt(index);
+        if ((slot.Next & IntegerFlag) != 0)
         {
-            int n = RespNumber.FormatInt64(slot.Ref, scratch);
-            return scratch[..n];
+            return scratch[..RespNumber.FormatInt64(slot.Ref, scratch)];
         }
 
         return Read(slot.Ref);
     }
 
-    public bool Contains(ReadOnlySpan<byte> member) => Find(member, Hash(member)) >= 0;
+    public bool Contains(ReadOnlySpan<byte> member) => Find(member) >= 0;
 
     public bool ContainsInteger(long value)
     {
         Span<byte> digits = stackalloc byte[20];
-        int n = RespNumber.FormatInt64(value, digits);
-        return Find(digits[..n], Hash(digits[..n])) >= 0;
+        return FindInteger(value, Hash(digits[..RespNumber.FormatInt64(value, digits)])) >= 0;
     }
 
     /// <summary>Adds <paramref name="member"/>; false when it was there already.</summary>
     public bool Add(ReadOnlySpan<byte> member)
     {
         int hash = Hash(member);
-        if (Find(member, hash) >= 0)
+        if (RespNumber.TryParseInt64(member, out long value))
+        {
+            if (FindInteger(value, hash) >= 0)
+            {
+                return false;
+            }
+
+            Insert(value, IntegerFlag, hash);
+            return true;
+        }
+
+        if (FindBytes(member, hash) >= 0)
         {
             return false;
         }
 
-        if (RespNumber.TryParseInt64(member, out long value))
-        {
-            Insert(value, hash | IntegerFlag);
-        }
-        else
-        {
-            Insert(Append(member), hash);
-        }
-
+        Insert(Append(member), 0, hash);
         return true;
     }
 
-    /// <summary>Adds an integer member (stored as its decimal string would be); false when it was there already.</summary>
+    /// <summary>Adds an integer member (hashed as its decimal string); false when it was there already.</summary>
     public bool AddInteger(long value)
     {
         Span<byte> digits = stackalloc byte[20];
-        var text = digits[..RespNumber.FormatInt64(value, digits)];
-        int hash = Hash(text);
-        if (Find(text, hash) >= 0)
+        int hash = Hash(digits[..RespNumber.FormatInt64(value, digits)]);
+        if (FindInteger(value, hash) >= 0)
         {
             return false;
         }
 
-        Insert(value, hash | IntegerFlag);
+        Insert(value, IntegerFlag, hash);
         return true;
     }
 
     /// <summary>Removes <paramref name="member"/>; false when it was not there.</summary>
     public bool Remove(ReadOnlySpan<byte> member)
     {
-        int index = Find(member, Hash(member));
+        int index = Find(member);
         if (index < 0)
         {
             return false;
@@ -184,101 +197,186 @@ internal sealed class MemberTable
         while (true)
         {
             int i = random.Next(_used);
-            if (_slots[i].Hash != FreeSlot)
+            if (IsLive(i))
             {
                 return i;
             }
         }
     }
 
-    /// <summary>Index of the member, or -1.</summary>
-    public int Find(ReadOnlySpan<byte> member) => Find(member, Hash(member));
-
-    private static int Hash(ReadOnlySpan<byte> member) => KeyTable.Hash(member) & HashMask;
-
-    private int Find(ReadOnlySpan<byte> member, int hash)
+    /// <summary>Index of the member, or -1. Integers are only ever stored as integers, so one kind is searched.</summary>
+    public int Find(ReadOnlySpan<byte> member)
     {
-        var slots = _slots;
+        int hash = Hash(member);
+        return RespNumber.TryParseInt64(member, out long value) ? FindInteger(value, hash) : FindBytes(member, hash);
+    }
+
+    private static int Hash(ReadOnlySpan<byte> member) => KeyTable.Hash(member);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Slot SlotAt(int index) => ref _chunks[index >> ChunkShift][index & ChunkMask];
+
+    private int FindBytes(ReadOnlySpan<byte> member, int hash)
+    {
         int i = _buckets[hash & (_buckets.Length - 1)] - 1;
-        while ((uint)i < (uint)slots.Length)
+        while (i >= 0)
         {
-            ref var slot = ref slots[i];
-            if ((slot.Hash & HashMask) == hash && Equals(in slot, member))
+            ref var slot = ref SlotAt(i);
+            if ((slot.Next & IntegerFlag) == 0 && Read(slot.Ref).SequenceEqual(member))
             {
                 return i;
             }
 
-            i = slot.Next;
+            i = (slot.Next & IndexMask) - 1;
         }
 
         return -1;
     }
 
-    private bool Equals(in Slot slot, ReadOnlySpan<byte> member)
+    private int FindInteger(long value, int hash)
     {
-        if ((slot.Hash & IntegerFlag) != 0)
+        int i = _buckets[hash & (_buckets.Length - 1)] - 1;
+        while (i >= 0)
         {
-            return RespNumber.TryParseInt64(member, out long value) && value == slot.Ref;
+            ref var slot = ref SlotAt(i);
+            if ((slot.Next & IntegerFlag) != 0 && slot.Ref == value)
+            {
+                return i;
+            }
+
+            i = (slot.Next & IndexMask) - 1;
         }
 
-        return Read(slot.Ref).SequenceEqual(member);
+        return -1;
     }
 
-    private void Insert(long reference, int hashAndFlag)
+    private int HashAt(int index)
+    {
+        ref var slot = ref SlotAt(index);
+        if ((slot.Next & IntegerFlag) != 0)
+        {
+            Span<byte> digits = stackalloc byte[20];
+            return Hash(digits[..RespNumber.FormatInt64(slot.Ref, digits)]);
+        }
+
+        return Hash(Read(slot.Ref));
+    }
+
+    private void Insert(long reference, int flag, int hash)
     {
         int index;
         if (_freeCount > 0)
         {
             index = _freeList;
-            _freeList = _slots[index].Next;
+            _freeList = (SlotAt(index).Next & IndexMask) - 1;
             _freeCount--;
         }
         else
         {
-            if (_used == _slots.Length)
+            if (_used == _capacity)
             {
-                Resize(_slots.Length * 2);
+                Allocate(_capacity * 2);
+                RebuildBuckets();
             }
 
             index = _used++;
         }
 
-        ref int bucket = ref _buckets[hashAndFlag & HashMask & (_buckets.Length - 1)];
-        ref var slot = ref _slots[index];
+        ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
+        ref var slot = ref SlotAt(index);
         slot.Ref = reference;
-        slot.Hash = hashAndFlag;
-        slot.Next = bucket - 1;
+        slot.Next = bucket | flag;
         bucket = index + 1;
+    }
+
+    // Grows the slot space to `capacity` (a power of two): the first chunk doubles up to a full chunk,
+    // then whole chunks are added; existing slots never move.
+    private void Allocate(int capacity)
+    {
+        capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
+        if (capacity <= ChunkSize)
+        {
+            var first = new Slot[capacity];
+            if (_chunks.Length > 0)
+            {
+                _chunks[0].AsSpan(0, _used).CopyTo(first);
+                _chunks[0] = first;
+            }
+            else
+            {
+                _chunks = [first];
+            }
+        }
+        else
+        {
+            if (_chunks.Length > 0 && _chunks[0].Length < ChunkSize)
+            {
+                var first = new Slot[ChunkSize];
+                _chunks[0].AsSpan(0, _used).CopyTo(first);
+                _chunks[0] = first;
+            }
+
+            int chunks = capacity >> ChunkShift;
+            int had = _chunks.Length;
+            Array.Resize(ref _chunks, chunks);
+            for (int i = had; i < chunks; i++)
+            {
+                _chunks[i] = new Slot[ChunkSize];
+            }
+        }
+
+        _capacity = capacity;
+    }
+
+    private void RebuildBuckets()
+    {
+        var buckets = new int[_capacity];
+        int mask = buckets.Length - 1;
+        for (int i = 0; i < _used; i++)
+        {
+            ref var slot = ref SlotAt(i);
+            if ((slot.Next & FreeFlag) != 0)
+            {
+                continue;
+            }
+
+            ref int bucket = ref buckets[HashAt(i) & mask];
+            slot.Next = bucket | (slot.Next & IntegerFlag);
+            bucket = i + 1;
+        }
+
+        _buckets = buckets;
     }
 
     private void Unlink(int index)
     {
-        ref var slot = ref _slots[index];
-        ref int bucket = ref _buckets[slot.Hash & HashMask & (_buckets.Length - 1)];
+        ref var slot = ref SlotAt(index);
+        ref int bucket = ref _buckets[HashAt(index) & (_buckets.Length - 1)];
         int i = bucket - 1, last = -1;
         while (i != index)
         {
             last = i;
-            i = _slots[i].Next;
+            i = (SlotAt(i).Next & IndexMask) - 1;
         }
 
+        int next = slot.Next & IndexMask;
         if (last < 0)
         {
-            bucket = slot.Next + 1;
+            bucket = next;
         }
         else
         {
-            _slots[last].Next = slot.Next;
+            ref var previous = ref SlotAt(last);
+            previous.Next = (previous.Next & ~IndexMask) | next;
         }
 
-        if ((slot.Hash & IntegerFlag) == 0)
+        if ((slot.Next & IntegerFlag) == 0)
         {
             Release(slot.Ref);
         }
 
-        slot.Hash = FreeSlot;
         slot.Ref = 0;
-        slot.Next = _freeList;
+        slot.Next = FreeFlag | (_freeList + 1);
         _freeList = index;
         _freeCount++;
     }
@@ -288,40 +386,30 @@ internal sealed class MemberTable
     private void MaybeShrink()
     {
         int count = Count;
-        if (_slots.Length > 16 && count < _slots.Length / 8)
+        if (_capacity <= 16 || count >= _capacity / 8)
         {
-            Resize((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(count * 2, 4)));
-        }
-    }
-
-    // Rebuilds the slot array at `size`, keeping live slots in their order and packing them to the front.
-    private void Resize(int size)
-    {
-        var slots = new Slot[size];
-        var buckets = new int[size];
-        int used = 0;
-        for (int i = 0; i < _used; i++)
-        {
-            ref var old = ref _slots[i];
-            if (old.Hash == FreeSlot)
-            {
-                continue;
-            }
-
-            ref var slot = ref slots[used];
-            slot.Ref = old.Ref;
-            slot.Hash = old.Hash;
-            ref int bucket = ref buckets[old.Hash & HashMask & (size - 1)];
-            slot.Next = bucket - 1;
-            bucket = used + 1;
-            used++;
+            return;
         }
 
-        _slots = slots;
-        _buckets = buckets;
-        _used = used;
+        var oldChunks = _chunks;
+        int oldUsed = _used;
+        _chunks = [];
+        _used = 0;
         _freeList = -1;
         _freeCount = 0;
+        Allocate(count * 2);
+        for (int i = 0; i < oldUsed; i++)
+        {
+            ref var old = ref oldChunks[i >> ChunkShift][i & ChunkMask];
+            if ((old.Next & FreeFlag) == 0)
+            {
+                ref var slot = ref SlotAt(_used++);
+                slot.Ref = old.Ref;
+                slot.Next = old.Next & IntegerFlag;
+            }
+        }
+
+        RebuildBuckets();
     }
 
     // Member bytes: pages of up to 64 KB growing geometrically (a small set gets a small page), each
@@ -401,8 +489,8 @@ internal sealed class MemberTable
         _releasedPages = 0;
         for (int i = 0; i < _used; i++)
         {
-            ref var slot = ref _slots[i];
-            if (slot.Hash == FreeSlot || (slot.Hash & IntegerFlag) != 0)
+            ref var slot = ref SlotAt(i);
+            if ((slot.Next & (FreeFlag | IntegerFlag)) != 0)
             {
                 continue;
             }
@@ -454,15 +542,13 @@ internal sealed class MemberTable
 
     private static int VarIntLength(int length) => length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x200000 ? 3 : length < 0x10000000 ? 4 : 5;
 
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private struct Slot
     {
         /// <summary>The integer itself (integer members) or the page reference of the bytes.</summary>
         public long Ref;
 
-        /// <summary>Hash of the member's bytes in the low 30 bits, <see cref="IntegerFlag"/>, or <see cref="FreeSlot"/>.</summary>
-        public int Hash;
-
-        /// <summary>Next slot in the bucket chain (-1 ends it); for a free slot the next free one.</summary>
+        /// <summary>The next slot of the bucket chain plus one (0 ends it; for a free slot the next free one), and the flags.</summary>
         public int Next;
     }
 }
