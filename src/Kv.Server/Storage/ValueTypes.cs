@@ -12,6 +12,7 @@ internal static class ValueTypes
         null => "none"u8,
         byte[] or MutableString => "string"u8,
         HashValue => "hash"u8,
+        SetValue => "set"u8,
         _ => "unknown"u8,
     };
 
@@ -20,6 +21,7 @@ internal static class ValueTypes
     {
         byte[] or MutableString => StringValue.Encoding(value),
         HashValue hash => hash.Encoding,
+        SetValue set => set.Encoding,
         _ => "unknown",
     };
 
@@ -34,6 +36,7 @@ internal static class ValueTypes
         byte[] bytes => bytes.Clone(),
         MutableString mutable => new MutableString(mutable.Span, mutable.Length) { Encoding = mutable.Encoding },
         HashValue hash => hash.Clone(),
+        SetValue set => set.Clone(),
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }
