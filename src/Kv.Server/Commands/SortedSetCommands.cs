@@ -323,6 +323,7 @@ internal static class SortedSetCommands
         for (int j = 0; j < elements; j++)
         {
             RespNumber.TryParseDouble(c.Arg(scoreIndex + (j * 2)), out double score);
+            double stored;
             var member = c.Arg(scoreIndex + (j * 2) + 1);
             int node = set.Find(member);
             if (node != 0)
@@ -352,16 +353,17 @@ internal static class SortedSetCommands
 
                 newScore = score;
                 processed++;
-                if (score != current)
+                stored = ListpackScore(set, score);
+                if (stored != current)
                 {
-                    set.UpdateScore(node, score);
+                    set.UpdateScore(node, stored);
                     updated++;
                 }
             }
             else if (!xx)
             {
                 CheckEncodingBeforeInsert(c, set, member.Length);
-                set.Insert(member, score);
+                set.Insert(member, ListpackScore(set, score));
                 newScore = score;
                 added++;
                 processed++;
@@ -371,6 +373,9 @@ internal static class SortedSetCommands
         c.Dirty(added + updated);
         ReplyAdd(c, incr, ch, processed, added, updated, newScore);
     }
+
+    // A listpack keeps scores as text and reads "-0" back as the integer 0: the sign of a zero is lost there.
+    private static double ListpackScore(SortedSet set, double score) => set.IsListpack && score == 0 ? 0.0 : score;
 
     private static void ReplyAdd(CommandContext c, bool incr, bool ch, long processed, long added, long updated, double newScore)
     {
@@ -918,7 +923,11 @@ internal static class SortedSetCommands
             node = reverse ? source.Previous(node) : source.Next(node);
         }
 
-        result.IsListpack = FitsListpack(c, result.Count, maxLength);
+        if (FitsListpack(c, result.Count, maxLength))
+        {
+            result.ConvertToListpack();
+        }
+
         return result;
     }
 
@@ -1405,7 +1414,7 @@ internal static class SortedSetCommands
         int remaining = c.ArgCount - j;
         while (remaining > 0)
         {
-            if (op != SetOp.Diff && !cardinalityOnly && remaining >= n && c.ArgIs(j, "weights"u8))
+            if (op != SetOp.Diff && !cardinalityOnly && remaining >= n + 1 && c.ArgIs(j, "weights"u8))
             {
                 j++;
                 remaining--;
@@ -1600,7 +1609,10 @@ internal static class SortedSetCommands
                 output.Insert(member, score);
             }
 
-            output.IsListpack = FitsListpack(c, output.Count, maxLength);
+            if (FitsListpack(c, output.Count, maxLength))
+            {
+                output.ConvertToListpack();
+            }
         }
 
         if (store)
@@ -1716,9 +1728,23 @@ internal static class SortedSetCommands
         {
             long examined = 0;
             long budget = count * 10;
+            if (set.IsListpack)
+            {
+                // Redis walks a listpack in order and returns all of it.
+                for (int node = set.First; node != 0; node = set.Next(node))
+                {
+                    if (!usePattern || GlobMatcher.IsMatch(pattern, set.MemberAt(node)))
+                    {
+                        found[foundCount++] = node;
+                    }
+                }
+
+                slot = end;
+            }
+
             for (; slot < end; slot++)
             {
-                if (!set.IsListpack && (examined >= count || budget-- <= 0))
+                if (examined >= count || budget-- <= 0)
                 {
                     break;
                 }

@@ -519,6 +519,19 @@ internal sealed class SortedSet
         return block;
     }
 
+    /// <summary>Marks a store command's small result as a listpack, which drops the sign of zero scores as Redis's listpack does.</summary>
+    public void ConvertToListpack()
+    {
+        IsListpack = true;
+        for (int x = First; x != 0; x = Next(x))
+        {
+            if (_nodes[x].Score == 0)
+            {
+                _nodes[x].Score = 0.0;
+            }
+        }
+    }
+
     /// <summary>A deep copy (COPY): same members, scores and encoding.</summary>
     public SortedSet Clone()
     {
