@@ -27,8 +27,8 @@ internal sealed class SortedSet
     private int[] _upper;
     private int _upperUsed;
     private readonly int[] _upperFree = new int[MaxLevel + 1];
-    private readonly Dictionary<byte[], int> _index;
-    private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    // The member index: chains of node slots through Node.HashNext, one head per bucket (a power of two).
+    private int[] _buckets;
     private int _tail;
     private int _level = 1;
     private ulong _random;
@@ -38,16 +38,14 @@ internal sealed class SortedSet
         IsListpack = listpack;
         _nodes = new Node[Math.Max(4, capacity + 1)];
         _upper = new int[Math.Max(8, capacity)];
-        _index = new Dictionary<byte[], int>(capacity, ByteKeyComparer.Instance);
-        _lookup = _index.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _buckets = new int[(int)Math.Max(4, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 1)))];
         _random = (ulong)Random.Shared.NextInt64() | 1;
         for (int i = 1; i <= MaxLevel; i++)
         {
             _upperFree[i] = -1;
         }
 
-        _nodes[Header].Level = MaxLevel;
-        _nodes[Header].Upper = AllocateUpper(MaxLevel);
+        _nodes[Header].UpperLevel = Pack(AllocateUpper(MaxLevel), MaxLevel);
     }
 
     /// <summary>True while Redis would keep this set as a listpack; it turns false once and stays false.</summary>
@@ -74,11 +72,23 @@ internal sealed class SortedSet
     public byte[] MemberAt(int node) => _nodes[node].Member;
 
     /// <summary>The node holding <paramref name="member"/>, or 0.</summary>
-    public int Find(ReadOnlySpan<byte> member) => _lookup.TryGetValue(member, out int node) ? node : 0;
+    public int Find(ReadOnlySpan<byte> member)
+    {
+        for (int node = _buckets[KeyTable.Hash(member) & (_buckets.Length - 1)]; node != 0; node = _nodes[node].HashNext)
+        {
+            if (member.SequenceEqual(_nodes[node].Member))
+            {
+                return node;
+            }
+        }
+
+        return 0;
+    }
 
     public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
     {
-        if (_lookup.TryGetValue(member, out int node))
+        int node = Find(member);
+        if (node != 0)
         {
             score = _nodes[node].Score;
             return true;
@@ -91,13 +101,20 @@ internal sealed class SortedSet
     /// <summary>Adds a member known to be absent.</summary>
     public void Insert(ReadOnlySpan<byte> member, double score)
     {
+        if (Count + 1 > _buckets.Length)
+        {
+            Rehash(_buckets.Length * 2);
+        }
+
         byte[] bytes = member.ToArray();
         int node = AllocateNode(RandomLevel());
         _nodes[node].Member = bytes;
         _nodes[node].Score = score;
         Link(node);
-        _index.Add(bytes, node);
         Count++;
+        ref int head = ref _buckets[KeyTable.Hash(bytes) & (_buckets.Length - 1)];
+        _nodes[node].HashNext = head;
+        head = node;
     }
 
     /// <summary>Changes the score of a present member (Redis's zslUpdateScore: in place when the order allows).</summary>
@@ -120,11 +137,13 @@ internal sealed class SortedSet
     /// <summary>Removes <paramref name="member"/>; false when absent.</summary>
     public bool Remove(ReadOnlySpan<byte> member)
     {
-        if (!_lookup.Remove(member, out _, out int node))
+        int node = Find(member);
+        if (node == 0)
         {
             return false;
         }
 
+        Unindex(node);
         Unlink(node);
         FreeNode(node);
         Count--;
@@ -134,7 +153,7 @@ internal sealed class SortedSet
     /// <summary>Removes a node (from a range walk).</summary>
     public void RemoveNode(int node)
     {
-        _index.Remove(_nodes[node].Member);
+        Unindex(node);
         Unlink(node);
         FreeNode(node);
         Count--;
@@ -324,7 +343,7 @@ internal sealed class SortedSet
             update[i] = x;
         }
 
-        int level = _nodes[node].Level;
+        int level = LevelOf(node);
         if (level > _level)
         {
             for (int i = _level; i < level; i++)
@@ -417,10 +436,10 @@ internal sealed class SortedSet
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Forward(int node, int level) => level == 0 ? _nodes[node].Next0 : _upper[_nodes[node].Upper + 2 * (level - 1)];
+    private int Forward(int node, int level) => level == 0 ? _nodes[node].Next0 : _upper[UpperOf(node) + 2 * (level - 1)];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Span(int node, int level) => level == 0 ? 1 : _upper[_nodes[node].Upper + 2 * (level - 1) + 1];
+    private int Span(int node, int level) => level == 0 ? 1 : _upper[UpperOf(node) + 2 * (level - 1) + 1];
 
     private void SetForward(int node, int level, int forward)
     {
@@ -430,7 +449,7 @@ internal sealed class SortedSet
         }
         else
         {
-            _upper[_nodes[node].Upper + 2 * (level - 1)] = forward;
+            _upper[UpperOf(node) + 2 * (level - 1)] = forward;
         }
     }
 
@@ -438,7 +457,7 @@ internal sealed class SortedSet
     {
         if (level > 0)
         {
-            _upper[_nodes[node].Upper + 2 * (level - 1) + 1] = span;
+            _upper[UpperOf(node) + 2 * (level - 1) + 1] = span;
         }
     }
 
@@ -478,17 +497,19 @@ internal sealed class SortedSet
             node = _nodeCount++;
         }
 
-        _nodes[node] = new Node { Level = (byte)level, Upper = level > 1 ? AllocateUpper(level) : -1 };
+        _nodes[node] = new Node { UpperLevel = Pack(level > 1 ? AllocateUpper(level) : 0, level) };
         return node;
     }
 
     private void FreeNode(int node)
     {
         ref var n = ref _nodes[node];
-        if (n.Level > 1)
+        int level = n.UpperLevel & LevelMask;
+        if (level > 1)
         {
-            _upper[n.Upper] = _upperFree[n.Level];
-            _upperFree[n.Level] = n.Upper;
+            int upper = n.UpperLevel >>> LevelBits;
+            _upper[upper] = _upperFree[level];
+            _upperFree[level] = upper;
         }
 
         n = default;
@@ -556,7 +577,7 @@ internal sealed class SortedSet
                 throw new InvalidOperationException($"order or backward link broken at rank {count}");
             }
 
-            if (!_lookup.TryGetValue(_nodes[x].Member, out int indexed) || indexed != x)
+            if (Find(_nodes[x].Member) != x)
             {
                 throw new InvalidOperationException("dictionary out of step");
             }
@@ -565,7 +586,7 @@ internal sealed class SortedSet
             count++;
         }
 
-        if (count != Count || _index.Count != Count || _tail != prev)
+        if (count != Count || _tail != prev)
         {
             throw new InvalidOperationException("count or tail wrong");
         }
@@ -589,14 +610,54 @@ internal sealed class SortedSet
         }
     }
 
+    private const int LevelBits = 6;
+    private const int LevelMask = (1 << LevelBits) - 1;
+
+    private static int Pack(int upper, int level) => (upper << LevelBits) | level;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int UpperOf(int node) => _nodes[node].UpperLevel >>> LevelBits;
+
+    private int LevelOf(int node) => _nodes[node].UpperLevel & LevelMask;
+
+    private void Unindex(int node)
+    {
+        ref int link = ref _buckets[KeyTable.Hash(_nodes[node].Member) & (_buckets.Length - 1)];
+        while (link != node)
+        {
+            link = ref _nodes[link].HashNext;
+        }
+
+        link = _nodes[node].HashNext;
+    }
+
+    private void Rehash(int size)
+    {
+        var buckets = new int[size];
+        for (int node = 1; node < _nodeCount; node++)
+        {
+            var member = _nodes[node].Member;
+            if (member is not null)
+            {
+                ref int head = ref buckets[KeyTable.Hash(member) & (size - 1)];
+                _nodes[node].HashNext = head;
+                head = node;
+            }
+        }
+
+        _buckets = buckets;
+    }
+
+    // 32 bytes a node: no per-node object besides the member's bytes. Levels 2+ live in _upper at
+    // UpperLevel >> 6; the level (1..32) is UpperLevel's low 6 bits.
     private struct Node
     {
         public double Score;
         public byte[] Member;
         public int Backward;
         public int Next0;
-        public int Upper;
-        public int Level;
+        public int HashNext;
+        public int UpperLevel;
     }
 }
 
