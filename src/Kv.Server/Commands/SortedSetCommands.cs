@@ -291,7 +291,7 @@ internal static class SortedSetCommands
         // All scores are parsed before anything changes.
         for (int j = 0; j < elements; j++)
         {
-            if (!RespNumber.TryParseDouble(c.Arg(scoreIndex + (j * 2)), out _))
+            if (!TryParseScore(c.Arg(scoreIndex + (j * 2)), out _))
             {
                 c.Reply.Error(Errors.NotFloat);
                 return;
@@ -322,7 +322,7 @@ internal static class SortedSetCommands
 
         for (int j = 0; j < elements; j++)
         {
-            RespNumber.TryParseDouble(c.Arg(scoreIndex + (j * 2)), out double score);
+            TryParseScore(c.Arg(scoreIndex + (j * 2)), out double score);
             double stored;
             var member = c.Arg(scoreIndex + (j * 2) + 1);
             int node = set.Find(member);
@@ -580,7 +580,10 @@ internal static class SortedSetCommands
             int first = set.FirstInLexRange(range);
             if (first != 0)
             {
-                count = set.RankOf(set.LastInLexRange(range)) - set.RankOf(first) + 1;
+                // A listpack counts by walking while in range; a skiplist by the ranks of both ends.
+                count = set.IsListpack
+                    ? LexWalk(set, first, range, reverse: false, 0, -1).Count
+                    : set.RankOf(set.LastInLexRange(range)) - set.RankOf(first) + 1;
             }
         }
 
@@ -622,7 +625,97 @@ internal static class SortedSetCommands
             start++;
         }
 
-        return RespNumber.TryParseDouble(text[start..], out value);
+        return TryParseScore(text[start..], out value, rangeChecked: false);
+    }
+
+    /// <summary>
+    /// Redis's getDoubleFromObject (strtod): decimal or hexadecimal (<c>0x10</c>), <c>inf</c> spelled out, NaN refused;
+    /// with <paramref name="rangeChecked"/> a result that overflows to infinity or underflows to zero is refused
+    /// (ERANGE), as for scores and weights; zslParseRange does not check that.
+    /// </summary>
+    internal static bool TryParseScore(ReadOnlySpan<byte> text, out double value, bool rangeChecked = true)
+    {
+        if (TryParseHex(text, out value))
+        {
+            return true;
+        }
+
+        if (!RespNumber.TryParseDouble(text, out value))
+        {
+            return false;
+        }
+
+        if (!rangeChecked)
+        {
+            return true;
+        }
+
+        if (double.IsInfinity(value))
+        {
+            // Only a spelled-out inf/infinity may be infinite.
+            foreach (byte b in text)
+            {
+                if (b is (byte)'i' or (byte)'I')
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        if (value == 0)
+        {
+            foreach (byte b in text)
+            {
+                if (b is (byte)'e' or (byte)'E')
+                {
+                    break;
+                }
+
+                if (b is >= (byte)'1' and <= (byte)'9')
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // strtod's hexadecimal integers (a sign, 0x, hex digits); hex fractions and p exponents are not accepted.
+    private static bool TryParseHex(ReadOnlySpan<byte> text, out double value)
+    {
+        value = 0;
+        bool negative = false;
+        if (!text.IsEmpty && text[0] is (byte)'+' or (byte)'-')
+        {
+            negative = text[0] == (byte)'-';
+            text = text[1..];
+        }
+
+        if (text.Length < 3 || text[0] != (byte)'0' || (text[1] | 0x20) != (byte)'x')
+        {
+            return false;
+        }
+
+        foreach (byte b in text[2..])
+        {
+            int digit = b is >= (byte)'0' and <= (byte)'9' ? b - '0' : (b | 0x20) is >= (byte)'a' and <= (byte)'f' ? (b | 0x20) - 'a' + 10 : -1;
+            if (digit < 0)
+            {
+                return false;
+            }
+
+            value = (value * 16) + digit;
+        }
+
+        if (negative)
+        {
+            value = -value;
+        }
+
+        return true;
     }
 
     // zslParseLexRange: '-' and '+' alone, or '(' / '[' followed by the string.
@@ -804,8 +897,7 @@ internal static class SortedSetCommands
                 default:
                 {
                     int a = rev ? set.LastInLexRange(lex) : set.FirstInLexRange(lex);
-                    int b = a == 0 ? 0 : rev ? set.FirstInLexRange(lex) : set.LastInLexRange(lex);
-                    (first, count) = Limit(set, a, b, rev, offset, limit);
+                    (first, count) = LexWalk(set, a, lex, rev, offset, limit);
                     break;
                 }
             }
@@ -881,6 +973,35 @@ internal static class SortedSetCommands
         }
 
         return (offset == 0 ? a : set.AtRank(reverse ? rankA - offset : rankA + offset), count);
+    }
+
+    // Redis walks a lex range element by element while the next one is still inside (members need not be
+    // sorted when scores differ), skipping offset first; this counts that walk so the reply length is known.
+    private static (int First, long Count) LexWalk(SortedSet set, int start, in LexRange range, bool reverse, long offset, long limit)
+    {
+        if (start == 0 || offset < 0)
+        {
+            return (0, 0);
+        }
+
+        int node = start;
+        for (; node != 0 && offset > 0; offset--)
+        {
+            node = reverse ? set.Previous(node) : set.Next(node);
+        }
+
+        long count = 0;
+        for (int x = node; x != 0 && count != limit; x = reverse ? set.Previous(x) : set.Next(x))
+        {
+            if (reverse ? !range.GteMin(set.MemberAt(x)) : !range.LteMax(set.MemberAt(x)))
+            {
+                break;
+            }
+
+            count++;
+        }
+
+        return count == 0 ? (0, 0) : (node, count);
     }
 
     // The zrange result handler's shapes: RESP2 a flat member, score list; RESP3 [member, score] pairs.
@@ -1009,7 +1130,7 @@ internal static class SortedSetCommands
         else
         {
             first = set.FirstInLexRange(lex);
-            count = first == 0 ? 0 : set.RankOf(set.LastInLexRange(lex)) - set.RankOf(first) + 1;
+            (first, count) = LexWalk(set, first, lex, reverse: false, 0, -1);
         }
 
         long deleted = count;
@@ -1041,12 +1162,8 @@ internal static class SortedSetCommands
         long count = -1;
         if (c.ArgCount == 3)
         {
-            if (!c.TryArgLong(2, out count))
-            {
-                return;
-            }
-
-            if (count < 0)
+            // getPositiveLongFromObjectOrReply: its message also answers a non-integer.
+            if (!RespNumber.TryParseInt64(c.Arg(2), out count) || count < 0)
             {
                 c.Reply.Error(MustBePositive);
                 return;
@@ -1078,12 +1195,8 @@ internal static class SortedSetCommands
     {
         max = false;
         count = -1;
-        if (!c.TryArgLong(numKeysArg, out numKeys))
-        {
-            return false;
-        }
-
-        if (numKeys < 1)
+        // getRangeLongFromObjectOrReply: its message also answers a non-integer.
+        if (!RespNumber.TryParseInt64(c.Arg(numKeysArg), out numKeys) || numKeys < 1)
         {
             c.Reply.Error(NumKeysPositive);
             return false;
@@ -1112,12 +1225,7 @@ internal static class SortedSetCommands
             if (count == -1 && c.ArgIs(j, "count"u8) && more)
             {
                 j++;
-                if (!c.TryArgLong(j, out count))
-                {
-                    return false;
-                }
-
-                if (count < 1)
+                if (!RespNumber.TryParseInt64(c.Arg(j), out count) || count < 1)
                 {
                     c.Reply.Error(CountPositive);
                     return false;
@@ -1420,7 +1528,7 @@ internal static class SortedSetCommands
                 remaining--;
                 for (int i = 0; i < n; i++, j++, remaining--)
                 {
-                    if (!RespNumber.TryParseDouble(c.Arg(j), out weights[i]))
+                    if (!TryParseScore(c.Arg(j), out weights[i]))
                     {
                         c.Reply.Error(WeightNotFloat);
                         return;
@@ -1453,12 +1561,7 @@ internal static class SortedSetCommands
             {
                 j++;
                 remaining--;
-                if (!c.TryArgLong(j, out limit))
-                {
-                    return;
-                }
-
-                if (limit < 0)
+                if (!RespNumber.TryParseInt64(c.Arg(j), out limit) || limit < 0)
                 {
                     c.Reply.Error(LimitNegative);
                     return;
@@ -1609,7 +1712,7 @@ internal static class SortedSetCommands
                 output.Insert(member, score);
             }
 
-            if (FitsListpack(c, output.Count, maxLength))
+            if (store && FitsListpack(c, output.Count, maxLength))
             {
                 output.ConvertToListpack();
             }

@@ -250,10 +250,25 @@ internal sealed class SortedSet
         return x != Header && range.GteMin(_nodes[x].Score) ? x : 0;
     }
 
+    // Lex ranges assume equal scores; when they are not, Redis's answer depends on the encoding: a listpack is
+    // walked linearly (zzlFirstInLexRange / zzlLastInLexRange), so that is what a listpack-sized set does here.
     public int FirstInLexRange(in LexRange range)
     {
         if (!IsInLexRange(range))
         {
+            return 0;
+        }
+
+        if (IsListpack)
+        {
+            for (int n = First; n != 0; n = Next(n))
+            {
+                if (range.GteMin(_nodes[n].Member))
+                {
+                    return range.LteMax(_nodes[n].Member) ? n : 0;
+                }
+            }
+
             return 0;
         }
 
@@ -275,6 +290,19 @@ internal sealed class SortedSet
     {
         if (!IsInLexRange(range))
         {
+            return 0;
+        }
+
+        if (IsListpack)
+        {
+            for (int n = _tail; n != 0; n = Previous(n))
+            {
+                if (range.LteMax(_nodes[n].Member))
+                {
+                    return range.GteMin(_nodes[n].Member) ? n : 0;
+                }
+            }
+
             return 0;
         }
 
