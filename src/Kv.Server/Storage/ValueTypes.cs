@@ -13,6 +13,7 @@ internal static class ValueTypes
         byte[] or MutableString => "string"u8,
         HashValue => "hash"u8,
         SetValue => "set"u8,
+        SortedSet => "zset"u8,
         _ => "unknown"u8,
     };
 
@@ -22,6 +23,7 @@ internal static class ValueTypes
         byte[] or MutableString => StringValue.Encoding(value),
         HashValue hash => hash.Encoding,
         SetValue set => set.Encoding,
+        SortedSet zset => zset.IsListpack ? "listpack" : "skiplist",
         _ => "unknown",
     };
 
@@ -37,6 +39,7 @@ internal static class ValueTypes
         MutableString mutable => new MutableString(mutable.Span, mutable.Length) { Encoding = mutable.Encoding },
         HashValue hash => hash.Clone(),
         SetValue set => set.Clone(),
+        SortedSet zset => zset.Clone(),
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }

@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Kv.Protocol;
+using Kv.Server;
+using Kv.Server.Commands;
+using Kv.Server.Configuration;
+using Kv.Server.Network;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kv.Benchmarks;
+
+/// <summary>
+/// ZADD (a score update that moves the member, and a new member followed by its removal) and ZRANK on a
+/// 1M-member sorted set, through the whole command path (dispatch, skiplist, reply encoding).
+/// </summary>
+[MemoryDiagnoser]
+public class SortedSetBenchmarks
+{
+    private const int Members = 1_000_000;
+    private readonly ArrayBufferWriter<byte> _output = new(1 << 16);
+    private readonly ArgRangeList _args = new();
+    private readonly ScratchBuffer _scratch = new();
+    private CommandContext _context = null!;
+    private byte[][] _updates = [], _ranks = [];
+    private byte[] _addNew = [], _removeNew = [];
+    private int _next;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var server = new ServerState(new ServerConfig(), TimeProvider.System, NullLogger.Instance);
+        var session = new ClientSession(1, "127.0.0.1:1", "127.0.0.1:6379", 0) { Authenticated = true };
+        _context = new CommandContext(server, session, new RespWriter(_output));
+        var random = new Random(42);
+        for (int start = 0; start < Members; start += 1000)
+        {
+            var batch = new List<string> { "ZADD", "board" };
+            for (int i = start; i < start + 1000; i++)
+            {
+                batch.Add(random.Next(10_000_000).ToString(CultureInfo.InvariantCulture));
+                batch.Add("member:" + i.ToString(CultureInfo.InvariantCulture));
+            }
+
+            Run(Encode([.. batch]));
+        }
+
+        _updates = new byte[1024][];
+        _ranks = new byte[1024][];
+        for (int i = 0; i < 1024; i++)
+        {
+            string member = "member:" + random.Next(Members).ToString(CultureInfo.InvariantCulture);
+            _updates[i] = Encode("ZADD", "board", random.Next(10_000_000).ToString(CultureInfo.InvariantCulture), member);
+            _ranks[i] = Encode("ZRANK", "board", member);
+        }
+
+        _addNew = Encode("ZADD", "board", "5000000", "newcomer");
+        _removeNew = Encode("ZREM", "board", "newcomer");
+    }
+
+    [Benchmark]
+    public int ZAddUpdateScore() => Run(_updates[_next++ & 1023]);
+
+    [Benchmark]
+    public int ZAddNewThenZRem() => Run(_addNew) + Run(_removeNew);
+
+    [Benchmark]
+    public int ZRank() => Run(_ranks[_next++ & 1023]);
+
+    private int Run(byte[] request)
+    {
+        _args.Clear();
+        _output.ResetWrittenCount();
+        var limits = new RequestLimits(512 * 1024 * 1024, authenticated: true);
+        RespRequestParser.Parse(request, limits, _args, _scratch);
+        _context.SetArguments(request, _args, 0, _args.Count);
+        CommandDispatcher.Execute(_context);
+        return _output.WrittenCount;
+    }
+
+    private static byte[] Encode(params string[] args)
+    {
+        var sb = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+        foreach (var arg in args)
+        {
+            sb.Append('$').Append(arg.Length).Append("\r\n").Append(arg).Append("\r\n");
+        }
+
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text;
+using Kv.Server.Storage;
+
+namespace Kv.Server.Tests.Storage;
+
+/// <summary>The skiplist against a naive sorted list under random inserts, score updates and deletes.</summary>
+public sealed class SortedSetTests
+{
+    private static int Order((double Score, byte[] Member) a, (double Score, byte[] Member) b)
+    {
+        int c = a.Score.CompareTo(b.Score);
+        return c != 0 ? c : a.Member.AsSpan().SequenceCompareTo(b.Member);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RanksSpansAndRangesMatchANaiveModel(int seed)
+    {
+        var random = new Random(seed);
+        var set = new SortedSet(listpack: false);
+        var model = new List<(double Score, byte[] Member)>();
+        for (int step = 0; step < 6000; step++)
+        {
+            // Few distinct scores so ties (ordered by member bytes) are common.
+            var member = Encoding.ASCII.GetBytes("m" + random.Next(800));
+            double score = random.Next(40) / 4.0;
+            int at = model.FindIndex(e => e.Member.AsSpan().SequenceEqual(member));
+            int roll = random.Next(10);
+            if (roll < 5)
+            {
+                if (at < 0)
+                {
+                    set.Insert(member, score);
+                    model.Add((score, member));
+                }
+                else
+                {
+                    set.UpdateScore(set.Find(member), score);
+                    model[at] = (score, member);
+                }
+            }
+            else if (roll < 8)
+            {
+                Assert.Equal(at >= 0, set.Remove(member));
+                if (at >= 0)
+                {
+                    model.RemoveAt(at);
+                }
+            }
+            else if (set.Count > 0)
+            {
+                set.RemoveNode(set.AtRank(random.Next(set.Count)));
+                model.Sort(Order);
+                var members = new HashSet<string>();
+                for (int x = set.First; x != 0; x = set.Next(x))
+                {
+                    members.Add(Encoding.ASCII.GetString(set.MemberAt(x)));
+                }
+
+                model.RemoveAll(e => !members.Contains(Encoding.ASCII.GetString(e.Member)));
+            }
+
+            if (step % 200 == 0)
+            {
+                set.Validate();
+                CheckAgainst(set, model, random);
+            }
+        }
+
+        set.Validate();
+        CheckAgainst(set, model, random);
+    }
+
+    private static void CheckAgainst(SortedSet set, List<(double Score, byte[] Member)> model, Random random)
+    {
+        model.Sort(Order);
+        Assert.Equal(model.Count, set.Count);
+        for (int rank = 0; rank < model.Count; rank++)
+        {
+            int node = set.AtRank(rank);
+            Assert.Equal(model[rank].Member, set.MemberAt(node));
+            Assert.Equal(model[rank].Score, set.ScoreAt(node));
+            Assert.Equal(rank, set.RankOf(set.Find(model[rank].Member)));
+        }
+
+        Assert.Equal(0, set.AtRank(model.Count));
+        double min = random.Next(40) / 4.0, max = random.Next(40) / 4.0;
+        bool minEx = random.Next(2) == 0, maxEx = random.Next(2) == 0;
+        var range = new ScoreRange(min, minEx, max, maxEx);
+        var inRange = model.Where(e => range.GteMin(e.Score) && range.LteMax(e.Score)).ToList();
+        int first = set.FirstInRange(range), last = set.LastInRange(range);
+        if (inRange.Count == 0)
+        {
+            Assert.Equal(0, first);
+            Assert.Equal(0, last);
+        }
+        else
+        {
+            Assert.Equal(inRange[0].Member, set.MemberAt(first));
+            Assert.Equal(inRange[^1].Member, set.MemberAt(last));
+        }
+    }
+
+    [Fact]
+    public void LexRangesFollowMemcmpOrder()
+    {
+        var set = new SortedSet(listpack: false);
+        foreach (var m in new[] { "a", "aa", "ab", "b", "\u00ff", "" })
+        {
+            set.Insert(Encoding.Latin1.GetBytes(m), 0);
+        }
+
+        var all = new LexRange(-1, default, true, 1, default, true);
+        Assert.Equal(""u8.ToArray(), set.MemberAt(set.FirstInLexRange(all)));
+        Assert.Equal(new byte[] { 0xff }, set.MemberAt(set.LastInLexRange(all)));
+        var range = new LexRange(0, "a"u8, true, 0, "b"u8, false);
+        Assert.Equal("aa"u8.ToArray(), set.MemberAt(set.FirstInLexRange(range)));
+        Assert.Equal("b"u8.ToArray(), set.MemberAt(set.LastInLexRange(range)));
+        Assert.Equal(0, set.FirstInLexRange(new LexRange(0, "b"u8, true, 0, "b"u8, false)));
+    }
+}
