@@ -98,6 +98,7 @@ internal sealed class Database
                 table.SetExpiry(index, 0);
             }
 
+            Keyspace.Blocking.SignalReady(Id, key);
             return index;
         }
 
@@ -113,6 +114,7 @@ internal sealed class Database
         var table = Table;
         int index = table.Add(key.ToArray(), hash, value);
         table.At(index).LastAccess = _clock;
+        Keyspace.Blocking.SignalReady(Id, key);
         return index;
     }
 

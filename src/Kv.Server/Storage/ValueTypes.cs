@@ -11,6 +11,7 @@ internal static class ValueTypes
     {
         null => "none"u8,
         byte[] or MutableString => "string"u8,
+        ListValue => "list"u8,
         _ => "unknown"u8,
     };
 
@@ -18,6 +19,7 @@ internal static class ValueTypes
     public static string EncodingOf(object value) => value switch
     {
         byte[] or MutableString => StringValue.Encoding(value),
+        ListValue => ListValue.Encoding,
         _ => "unknown",
     };
 
@@ -29,6 +31,7 @@ internal static class ValueTypes
     {
         byte[] bytes => bytes.Clone(),
         MutableString mutable => new MutableString(mutable.Span, mutable.Length),
+        ListValue list => list.Clone(),
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }
