@@ -96,8 +96,6 @@ internal static class ListCommands
 
     private static ReadOnlySpan<byte> RankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"u8;
 
-    private static ReadOnlySpan<byte> RankOutOfRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
-
     private static ReadOnlySpan<byte> CountNegative => "ERR COUNT can't be negative"u8;
 
     private static ReadOnlySpan<byte> MaxLenNegative => "ERR MAXLEN can't be negative"u8;
@@ -567,12 +565,6 @@ internal static class ListCommands
                     return;
                 }
 
-                if (rank == long.MinValue)
-                {
-                    c.Reply.Error(RankOutOfRange);
-                    return;
-                }
-
                 if (rank == 0)
                 {
                     c.Reply.Error(RankZero);
@@ -623,10 +615,12 @@ internal static class ListCommands
         }
 
         // A negative rank searches from the tail.
+        // Redis 7.0 negates LONG_MIN in place (it stays negative), so every match counts and
+        // "matches - rank + 1 >= count" overflows: the C arithmetic is kept, unchecked.
         bool forward = rank > 0;
         if (!forward)
         {
-            rank = -rank;
+            rank = unchecked(-rank);
         }
 
         long length = list.Count;
@@ -641,7 +635,7 @@ internal static class ListCommands
             if (e.Current.SequenceEqual(element) && ++matches >= rank)
             {
                 positions.Add(forward ? index : length - index - 1);
-                if (count == -1 || (count > 0 && positions.Count >= count))
+                if (count == -1 || (count > 0 && unchecked(matches - rank + 1) >= count))
                 {
                     break;
                 }
@@ -787,10 +781,10 @@ internal static class ListCommands
         }
     }
 
-    private static void LMPop(CommandContext c) => MPop(c, 1, blocking: false, 0);
+    private static void LMPop(CommandContext c) => MPop(c, 1, blocking: false);
 
     /// <summary>Redis's lmpopGenericCommand: numkeys, the keys, LEFT|RIGHT, then COUNT once.</summary>
-    private static void MPop(CommandContext c, int numKeysIndex, bool blocking, long deadline)
+    private static void MPop(CommandContext c, int numKeysIndex, bool blocking)
     {
         if (!RespNumber.TryParseInt64(c.Arg(numKeysIndex), out long numKeys) || numKeys < 1)
         {
@@ -831,6 +825,13 @@ internal static class ListCommands
         if (count == -1)
         {
             count = 1;
+        }
+
+        // BLMPOP's timeout is read after the other arguments (blockingPopGenericCommand reads it).
+        long deadline = 0;
+        if (blocking && !TryArgTimeout(c, 1, out deadline))
+        {
+            return;
         }
 
         for (int k = numKeysIndex + 1; k < whereIndex; k++)
@@ -943,13 +944,7 @@ internal static class ListCommands
         c.Keyspace.Blocking.Block(c, 1, 1, 1, deadline, typeof(ListValue));
     }
 
-    private static void BLMPop(CommandContext c)
-    {
-        if (TryArgTimeout(c, 1, out long deadline))
-        {
-            MPop(c, 2, blocking: true, deadline);
-        }
-    }
+    private static void BLMPop(CommandContext c) => MPop(c, 2, blocking: true);
 
     /// <summary>
     /// Redis's getTimeoutFromObjectOrReply in seconds: a float, multiplied to milliseconds and
