@@ -83,6 +83,8 @@ internal static class ClientCommands
             .WithArgs("enabled:oneof(on:pure-token=ON off:pure-token=OFF)"));
         client.AddSubcommand(CommandTable.Create("reply", 3, "noscript loading stale", 0, 0, 0, "@connection", Reply, "connection", "Instruct the server whether to reply to commands", "3.2.0")
             .WithArgs("on_off_skip:oneof(on:pure-token=ON off:pure-token=OFF skip:pure-token=SKIP)"));
+        client.AddSubcommand(CommandTable.Create("unblock", -3, "admin noscript loading stale", 0, 0, 0, "@connection", Unblock, "connection", "Unblock a client blocked in a blocking command from a different connection", "5.0.0", "O(log N) where N is the number of client connections")
+            .WithArgs("client-id:integer timeout_error:oneof?(timeout:pure-token=TIMEOUT error:pure-token=ERROR)"));
         client.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "@connection", Help, "connection", "Show helpful text about the different subcommands", "5.0.0"));
     }
 
@@ -111,6 +113,39 @@ internal static class ClientCommands
     }
 
     private static void Id(CommandContext c) => c.Reply.Integer(c.Client.Id);
+
+    // Redis's CLIENT UNBLOCK: 1 when the client was blocked on keys and is now unblocked (as if timed
+    // out, or with -UNBLOCKED), else 0.
+    private static void Unblock(CommandContext c)
+    {
+        if (c.ArgCount > 4)
+        {
+            // Redis falls through to addReplySubcommandSyntaxError.
+            c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{c.ArgString(1)}'. Try CLIENT HELP.");
+            return;
+        }
+
+        if (!c.TryArgLong(2, out long id))
+        {
+            return;
+        }
+
+        bool error = false;
+        if (c.ArgCount == 4)
+        {
+            if (c.ArgIs(3, "error"u8))
+            {
+                error = true;
+            }
+            else if (!c.ArgIs(3, "timeout"u8))
+            {
+                c.Reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                return;
+            }
+        }
+
+        c.Reply.Integer(c.Keyspace.Blocking.Unblock(id, error) ? 1 : 0);
+    }
 
     private static void SetName(CommandContext c)
     {

@@ -88,6 +88,24 @@ internal sealed class CommandContext
         return false;
     }
 
+    /// <summary>
+    /// Set by MULTI/EXEC and scripts: blocking commands do not block there and answer as on a
+    /// timeout (Redis's CLIENT_DENY_BLOCKING).
+    /// </summary>
+    public bool InTransaction { get; set; }
+
+    /// <summary>The connection that can hold a blocked client; null where blocking is impossible.</summary>
+    public Blocking.IBlockingHost? BlockingHost { get; set; }
+
+    /// <summary>Set by <see cref="Blocking.BlockingKeys.Block"/>: the command blocked and replied nothing; the connection waits.</summary>
+    public Blocking.Waiter? BlockedOn { get; set; }
+
+    /// <summary>Non-null while a blocked command runs again to serve its waiter.</summary>
+    public Blocking.Waiter? ServingWaiter { get; set; }
+
+    /// <summary>Set when a command run again for its waiter still found nothing (it stays blocked).</summary>
+    public bool Unserved { get; set; }
+
     /// <summary>Counts one write for persistence and WATCH.</summary>
     public void Dirty(long changes = 1) => Server.Keyspace.Dirty += changes;
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Kv.Protocol;
+using Kv.Server.Blocking;
 using Kv.Server.Commands;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -20,7 +21,7 @@ namespace Kv.Server.Network;
 /// back-pressure keeps working), a large request is copied once, and client-query-buffer-limit
 /// bounds what one client makes us hold.
 /// </remarks>
-internal sealed class ClientConnection
+internal sealed class ClientConnection : IBlockingHost
 {
     // A batch is cut at this many commands so one client's deep pipeline cannot hold the keyspace
     // lock (and starve the others) for long; the rest of the buffer is parsed right after.
@@ -58,13 +59,18 @@ internal sealed class ClientConnection
     // CLIENT REPLY SKIP: the reply of the command being run is dropped (Redis's CLIENT_REPLY_SKIP).
     private bool _skipReply;
 
+    // While blocked (BLPOP…): the context a ready key re-runs the command in, and where its reply goes
+    // until this connection wakes up and copies it to the transport. Made on the first block.
+    private CommandContext? _servingContext;
+    private ArrayBufferWriter<byte>? _servingOutput;
+
     public ClientConnection(ServerState server, ConnectionContext connection, ClientSession session)
     {
         _server = server;
         _connection = connection;
         _session = session;
         _reply = new RespWriter(connection.Transport.Output);
-        _context = new CommandContext(server, session, _reply);
+        _context = new CommandContext(server, session, _reply) { BlockingHost = this };
     }
 
     private int QueryLength => _queryEnd - _queryStart;
@@ -96,12 +102,42 @@ internal sealed class ClientConnection
 
             int position = 0;
             string? protocolError = null;
+            bool inputCompleted = result.IsCompleted;
             if (source.Length >= _needed || result.IsCompleted)
             {
                 _needed = 0;
                 while (true)
                 {
                     position += ParseAndExecute(source[position..], out protocolError, out bool outputFull);
+                    if (_context.BlockedOn is { } waiter)
+                    {
+                        // Blocked (BLPOP…): what was pipelined after it runs once it is served, as in Redis.
+                        // Keep the unparsed bytes in our own buffer and release the read, so the connection
+                        // keeps reading (and sees a disconnect) while it waits.
+                        _context.BlockedOn = null;
+                        if (inPlace)
+                        {
+                            Append(source.Span[position..]);
+                            input.AdvanceTo(buffer.End);
+                            inPlace = false;
+                        }
+                        else
+                        {
+                            Consume(position);
+                        }
+
+                        position = 0;
+                        var (alive, closed) = await WaitWhileBlockedAsync(waiter, input, output).ConfigureAwait(false);
+                        if (!alive)
+                        {
+                            return;
+                        }
+
+                        inputCompleted |= closed;
+                        source = _query.AsMemory(_queryStart, QueryLength);
+                        continue;
+                    }
+
                     if (!outputFull)
                     {
                         break;
@@ -146,7 +182,7 @@ internal sealed class ClientConnection
 
             // Replies to commands sent before a half-close are still written, as Redis does.
             var flush = await output.FlushAsync().ConfigureAwait(false);
-            if (_session.CloseRequested || result.IsCompleted || flush.IsCompleted)
+            if (_session.CloseRequested || inputCompleted || flush.IsCompleted)
             {
                 return;
             }
@@ -214,6 +250,20 @@ internal sealed class ClientConnection
             {
                 // QUIT or CLIENT KILL: what follows is not run (nor answered, even a protocol error).
                 protocolError = null;
+                return _batch[executed - 1].End;
+            }
+
+            if (_context.BlockedOn is not null)
+            {
+                // The rest is parsed again once the client is served (RunAsync waits for it).
+                protocolError = null;
+                _needed = 0;
+                if (_progress.InProgress)
+                {
+                    _args.Truncate(_progress.FirstArg);
+                    _progress.Reset();
+                }
+
                 return _batch[executed - 1].End;
             }
 
@@ -288,6 +338,14 @@ internal sealed class ClientConnection
                 Run(context);
                 executed++;
 
+                // Redis's handleClientsBlockedOnKeys after every command: keys this one made ready
+                // go to their oldest waiters now, each reply into its own (idle) connection's buffer.
+                var blocking = _server.Keyspace.Blocking;
+                if (blocking.HasReady)
+                {
+                    blocking.ServeReady(context.Now);
+                }
+
                 if (suppressed)
                 {
                     _reply.Output = output;
@@ -302,7 +360,7 @@ internal sealed class ClientConnection
                     session.ReplyMode = ReplyMode.On;
                 }
 
-                if (session.CloseRequested || (wasAuthenticated && !session.Authenticated) || _reply.BytesWritten > replyLimit)
+                if (session.CloseRequested || (wasAuthenticated && !session.Authenticated) || _reply.BytesWritten > replyLimit || context.BlockedOn is not null)
                 {
                     break;
                 }
@@ -310,6 +368,84 @@ internal sealed class ClientConnection
         }
 
         return executed;
+    }
+
+    public Waiter CreateWaiter(CommandDefinition command, int db, Type valueType)
+    {
+        _servingOutput ??= new ArrayBufferWriter<byte>(256);
+        _servingContext ??= new CommandContext(_server, _session, new RespWriter(_servingOutput));
+        _servingOutput.ResetWrittenCount();
+        return new Waiter(_session, _servingContext, _servingOutput, command, db, valueType);
+    }
+
+    /// <summary>
+    /// Flushes, then waits for the waiter to be served, time out or be unblocked, reading whatever
+    /// the client sends meanwhile into the query buffer. A client that goes away is forgotten.
+    /// Returns whether to go on, and whether the peer closed its side meanwhile.
+    /// </summary>
+    private async Task<(bool Alive, bool InputCompleted)> WaitWhileBlockedAsync(Waiter waiter, PipeReader input, PipeWriter output)
+    {
+        bool inputCompleted = false;
+        try
+        {
+            if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+            {
+                return (false, true);
+            }
+
+            while (waiter.Outcome == WaitOutcome.Waiting && !waiter.Completion.IsCompleted)
+            {
+                var pending = input.ReadAsync();
+                ReadResult read;
+                if (pending.IsCompleted)
+                {
+                    read = pending.Result;
+                }
+                else
+                {
+                    var readTask = pending.AsTask();
+                    if (await Task.WhenAny(waiter.Completion, readTask).ConfigureAwait(false) != readTask)
+                    {
+                        input.CancelPendingRead();
+                    }
+
+                    read = await readTask.ConfigureAwait(false);
+                }
+
+                // Redis keeps reading a blocked client's socket; commands queue in the query buffer.
+                Append(read.Buffer);
+                input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    inputCompleted = true;
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            if (waiter.Outcome == WaitOutcome.Waiting)
+            {
+                lock (_server.Keyspace.Lock)
+                {
+                    _server.Keyspace.Blocking.Abandon(waiter);
+                }
+            }
+        }
+
+        if (waiter.Outcome == WaitOutcome.Abandoned)
+        {
+            return (false, true);
+        }
+
+        var reply = _servingOutput!.WrittenSpan;
+        if (_session.ReplyMode == ReplyMode.On && reply.Length > 0)
+        {
+            output.Write(reply);
+        }
+
+        _servingOutput.ResetWrittenCount();
+        return (true, inputCompleted);
     }
 
     private void Run(CommandContext context)

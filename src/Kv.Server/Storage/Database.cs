@@ -101,6 +101,7 @@ internal sealed class Database
                 table.SetExpiry(index, 0);
             }
 
+            Keyspace.Blocking.SignalReady(Id, key);
             return index;
         }
 
@@ -122,6 +123,7 @@ internal sealed class Database
             VolatileHashes.Add(key);
         }
 
+        Keyspace.Blocking.SignalReady(Id, key);
         return index;
     }
 

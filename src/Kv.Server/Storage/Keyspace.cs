@@ -14,6 +14,8 @@ internal sealed class Keyspace
         {
             Databases[i] = new Database(i, this);
         }
+
+        Blocking = new Blocking.BlockingKeys(this, databases);
     }
 
     public Lock Lock { get; } = new();
@@ -21,6 +23,9 @@ internal sealed class Keyspace
     public Database[] Databases { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Clients blocked on keys; writes that create a key signal it (Redis's dbAdd → signalKeyAsReady).</summary>
+    public Blocking.BlockingKeys Blocking { get; }
 
     public KeyspaceStats Stats { get; } = new();
 

@@ -14,6 +14,7 @@ internal static class ValueTypes
         HashValue => "hash"u8,
         SetValue => "set"u8,
         SortedSet => "zset"u8,
+        ListValue => "list"u8,
         _ => "unknown"u8,
     };
 
@@ -24,6 +25,7 @@ internal static class ValueTypes
         HashValue hash => hash.Encoding,
         SetValue set => set.Encoding,
         SortedSet zset => zset.IsListpack ? "listpack" : "skiplist",
+        ListValue => ListValue.Encoding,
         _ => "unknown",
     };
 
@@ -40,6 +42,7 @@ internal static class ValueTypes
         HashValue hash => hash.Clone(),
         SetValue set => set.Clone(),
         SortedSet zset => zset.Clone(),
+        ListValue list => list.Clone(),
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }

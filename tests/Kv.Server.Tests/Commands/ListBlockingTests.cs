@@ -1,0 +1,241 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Kv.Server.Tests.Infrastructure;
+
+namespace Kv.Server.Tests.Commands;
+
+/// <summary>
+/// Blocking pops over real sockets: FIFO service, timeouts, disconnects, CLIENT UNBLOCK, BLMOVE
+/// chains, commands pipelined behind a blocked one, and a pool of 100 workers on one queue.
+/// Every wait for "client is blocked" polls INFO with a deadline (no fixed sleeps).
+/// </summary>
+public sealed class ListBlockingTests : IClassFixture<KvServerFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private readonly KvServerFixture _fixture;
+
+    public ListBlockingTests(KvServerFixture fixture) => _fixture = fixture;
+
+    [Fact]
+    public async Task WaitersAreServedFirstComeFirstServed()
+    {
+        await using var admin = await _fixture.ConnectAsync();
+        var clients = new List<RespTestClient>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var c = await _fixture.ConnectAsync();
+                clients.Add(c);
+                await c.WriteCommandAsync("BLPOP", "fifo:q", "0");
+                await WaitForBlockedAsync(admin, "fifo:q", i + 1);
+            }
+
+            await admin.Expect(":3", "RPUSH", "fifo:q", "a", "b", "c");
+            Assert.Equal("*[$fifo:q, $a]", (await clients[0].ReadReplyAsync(Deadline)).ToString());
+            Assert.Equal("*[$fifo:q, $b]", (await clients[1].ReadReplyAsync(Deadline)).ToString());
+            Assert.Equal("*[$fifo:q, $c]", (await clients[2].ReadReplyAsync(Deadline)).ToString());
+            await admin.Expect(":0", "EXISTS", "fifo:q");
+        }
+        finally
+        {
+            foreach (var c in clients)
+            {
+                await c.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task FractionalTimeoutRepliesNullArrayInBothProtocols()
+    {
+        await using var c = await _fixture.ConnectAsync();
+        var watch = Stopwatch.StartNew();
+        await c.Expect("(nil-array)", "BLPOP", "ft:q", "0.1");
+        Assert.InRange(watch.ElapsedMilliseconds, 90, 5000);
+        await c.Expect("(nil-array)", "BRPOPLPUSH", "ft:q", "ft:d", "0.05");
+        await c.Expect("(nil-array)", "BLMOVE", "ft:q", "ft:d", "LEFT", "RIGHT", "0.05");
+        await c.Expect("(nil-array)", "BLMPOP", "0.05", "1", "ft:q", "LEFT");
+        await c.SendAsync("HELLO", "3");
+        await c.Expect("(null)", "BRPOP", "ft:q", "ft:r", "0.05");
+        await c.Expect("-ERR timeout is negative", "BLPOP", "ft:q", "-1");
+        await c.Expect("-ERR timeout is not a float or out of range", "BLPOP", "ft:q", "soon");
+        await c.Expect(":0", "EXISTS", "ft:d");
+    }
+
+    [Fact]
+    public async Task TimeoutZeroWaitsUntilServed()
+    {
+        await using var admin = await _fixture.ConnectAsync();
+        await using var c = await _fixture.ConnectAsync();
+        await c.WriteCommandAsync("BRPOP", "t0:a", "t0:b", "0");
+        await WaitForBlockedAsync(admin, "t0:b", 1);
+        await admin.Expect(":2", "LPUSH", "t0:b", "x", "y");
+        Assert.Equal("*[$t0:b, $x]", (await c.ReadReplyAsync(Deadline)).ToString());
+        await admin.Expect("*[$y]", "LRANGE", "t0:b", "0", "-1");
+        await c.Expect(":1", "LLEN", "t0:b");
+    }
+
+    [Fact]
+    public async Task DisconnectedWaiterIsForgottenAndTheNextOneGetsTheElement()
+    {
+        await using var admin = await _fixture.ConnectAsync();
+        var first = await _fixture.ConnectAsync();
+        await using var second = await _fixture.ConnectAsync();
+        await first.WriteCommandAsync("BLPOP", "dc:q", "0");
+        await WaitForBlockedAsync(admin, "dc:q", 1);
+        await second.WriteCommandAsync("BLPOP", "dc:q", "0");
+        await WaitForBlockedAsync(admin, "dc:q", 2);
+        await first.DisposeAsync();
+        await WaitForBlockedAsync(admin, "dc:q", 1);
+        await admin.Expect(":1", "RPUSH", "dc:q", "item");
+        Assert.Equal("*[$dc:q, $item]", (await second.ReadReplyAsync(Deadline)).ToString());
+        await admin.Expect(":0", "LLEN", "dc:q");
+    }
+
+    [Fact]
+    public async Task ClientUnblockTimeoutAndError()
+    {
+        await using var admin = await _fixture.ConnectAsync();
+        await using var c = await _fixture.ConnectAsync();
+        long id = (await c.SendAsync("CLIENT", "ID")).Integer;
+        await admin.Expect(":0", "CLIENT", "UNBLOCK", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        await c.WriteCommandAsync("BLPOP", "ub:q", "0");
+        await WaitForBlockedAsync(admin, "ub:q", 1);
+        await admin.Expect(":1", "CLIENT", "UNBLOCK", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("(nil-array)", (await c.ReadReplyAsync(Deadline)).ToString());
+
+        await c.WriteCommandAsync("BLMOVE", "ub:q", "ub:d", "LEFT", "LEFT", "0");
+        await WaitForBlockedAsync(admin, "ub:q", 1);
+        await admin.Expect("-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR", "CLIENT", "UNBLOCK", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "NOW");
+        await admin.Expect(":1", "CLIENT", "UNBLOCK", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "ERROR");
+        Assert.Equal("-UNBLOCKED client unblocked via CLIENT UNBLOCK", (await c.ReadReplyAsync(Deadline)).ToString());
+        await c.Expect("+PONG", "PING");
+        await admin.Expect(":0", "CLIENT", "UNBLOCK", "999999", "TIMEOUT");
+        await admin.Expect("-ERR value is not an integer or out of range", "CLIENT", "UNBLOCK", "abc");
+    }
+
+    [Fact]
+    public async Task BlMoveChainsIntoAnotherWaiter()
+    {
+        await using var admin = await _fixture.ConnectAsync();
+        await using var mover = await _fixture.ConnectAsync();
+        await using var popper = await _fixture.ConnectAsync();
+        await mover.WriteCommandAsync("BLMOVE", "ch:a", "ch:b", "LEFT", "RIGHT", "0");
+        await WaitForBlockedAsync(admin, "ch:a", 1);
+        await popper.WriteCommandAsync("BLPOP", "ch:b", "0");
+        await WaitForBlockedAsync(admin, "ch:b", 2);
+        await admin.Expect(":1", "LPUSH", "ch:a", "x");
+        Assert.Equal("$x", (await mover.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal("*[$ch:b, $x]", (await popper.ReadReplyAsync(Deadline)).ToString());
+        await admin.Expect(":0", "EXISTS", "ch:a", "ch:b");
+    }
+
+    [Fact]
+    public async Task CommandsPipelinedAfterABlockedOneRunOnlyOnceItIsServed()
+    {
+        await using var admin = await _fixture.ConnectAsync();
+        await using var c = await _fixture.ConnectAsync();
+        await c.WriteRawAsync([.. RespTestClient.Encode("BLPOP", "pl:q", "0"), .. RespTestClient.Encode("SET", "pl:after", "1"), .. RespTestClient.Encode("GET", "pl:after")]);
+        await WaitForBlockedAsync(admin, "pl:q", 1);
+        await admin.Expect("(nil)", "GET", "pl:after");
+        await admin.Expect(":1", "RPUSH", "pl:q", "v");
+        Assert.Equal("*[$pl:q, $v]", (await c.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal("+OK", (await c.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal("$1", (await c.ReadReplyAsync(Deadline)).ToString());
+    }
+
+    [Fact]
+    public async Task WrongTypeAndImmediateServiceDoNotBlock()
+    {
+        await using var c = await _fixture.ConnectAsync();
+        await c.Expect("+OK", "SET", "wt:s", "x");
+        await c.Expect("-WRONGTYPE Operation against a key holding the wrong kind of value", "BLPOP", "wt:none", "wt:s", "0");
+        await c.Expect(":2", "RPUSH", "wt:l", "a", "b");
+        await c.Expect("*[$wt:l, $b]", "BRPOP", "wt:none", "wt:l", "0");
+        await c.Expect("*[$wt:l, *[$a]]", "BLMPOP", "0", "2", "wt:none", "wt:l", "LEFT", "COUNT", "5");
+        await c.Expect("-WRONGTYPE Operation against a key holding the wrong kind of value", "BLMOVE", "wt:s", "wt:d", "LEFT", "LEFT", "0");
+    }
+
+    [Fact]
+    public async Task HundredWorkersReceiveTenThousandItemsExactlyOnce()
+    {
+        const int Workers = 100;
+        const int Items = 10_000;
+        await using var admin = await _fixture.ConnectAsync();
+        var received = new ConcurrentBag<string>();
+        var clients = new RespTestClient[Workers];
+        for (int i = 0; i < Workers; i++)
+        {
+            clients[i] = await _fixture.ConnectAsync();
+        }
+
+        try
+        {
+            var workers = clients.Select(client => Task.Run(async () =>
+            {
+                while (true)
+                {
+                    var reply = await client.SendAsync("BLPOP", "pool:q", "0");
+                    string item = reply.Items![1].Text!;
+                    if (item == "stop")
+                    {
+                        return;
+                    }
+
+                    received.Add(item);
+                }
+            })).ToArray();
+
+            await WaitForBlockedAsync(admin, "pool:q", Workers);
+            for (int start = 0; start < Items; start += 500)
+            {
+                var args = new List<object> { "RPUSH", "pool:q" };
+                for (int i = start; i < start + 500; i++)
+                {
+                    args.Add("item" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                await admin.SendAsync([.. args]);
+            }
+
+            var stops = new List<object> { "RPUSH", "pool:q" };
+            stops.AddRange(Enumerable.Repeat<object>("stop", Workers));
+            await admin.SendAsync([.. stops]);
+            await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(Items, received.Count);
+            Assert.Equal(Items, received.Distinct().Count());
+            await admin.Expect(":0", "EXISTS", "pool:q");
+        }
+        finally
+        {
+            foreach (var c in clients)
+            {
+                await c.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> clients are blocked (INFO blocked_clients), with a deadline.</summary>
+    private static async Task WaitForBlockedAsync(RespTestClient admin, string key, int count)
+    {
+        _ = key;
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var info = (await admin.SendAsync("INFO", "clients")).Text ?? "";
+            int at = info.IndexOf("blocked_clients:", StringComparison.Ordinal);
+            int end = info.IndexOf('\r', at);
+            int blocked = int.Parse(info[(at + 16)..end], System.Globalization.CultureInfo.InvariantCulture);
+            if (blocked == count)
+            {
+                return;
+            }
+
+            Assert.True(watch.Elapsed < Deadline, $"expected {count} blocked clients, INFO says {blocked}");
+            await Task.Delay(5);
+        }
+    }
+}
