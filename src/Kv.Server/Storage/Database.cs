@@ -78,7 +78,7 @@ internal sealed class Database
     /// <summary>Seconds between two access clocks, across a wrap as Redis's estimateObjectIdleTime.</summary>
     public static uint IdleSeconds(uint lastAccess, uint now) => now >= lastAccess ? now - lastAccess : now + (ClockMax - lastAccess);
 
-    /// <summary>The value of a live key, or null.</summary>
+    /// <summary>The value of a live key, or null. A small string comes back as a copy (see <see cref="KeyEntry.Value"/>); string commands use <see cref="TryGetString"/>.</summary>
     public object? Get(ReadOnlySpan<byte> key, long now)
     {
         int index = Find(key, now);
