@@ -86,11 +86,10 @@ internal sealed class ServerCron : IAsyncDisposable
                         int expired = 0;
                         for (int i = 0; i < sampled && table.VolatileCount > 0; i++)
                         {
-                            int index = table.VolatileAt(_random.Next(table.VolatileCount));
-                            long expiresAt = table.At(index).ExpiresAt;
-                            if (expiresAt <= now)
+                            ref readonly var key = ref table.VolatileAt(_random.Next(table.VolatileCount));
+                            if (key.ExpiresAt <= now)
                             {
-                                db.Expire(index);
+                                db.Expire(key.Index);
                                 expired++;
                             }
                         }

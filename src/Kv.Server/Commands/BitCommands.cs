@@ -77,16 +77,14 @@ internal static class BitCommands
         }
         else
         {
-            ref var entry = ref db.Table.At(index);
-            if (!StringValue.IsString(entry.Value))
+            if (!db.Table.IsString(index))
             {
                 c.Reply.Error(Errors.WrongType);
                 return;
             }
 
             // Like dbUnshareStringValue + sdsgrowzero: the value becomes a growable raw string.
-            bits = StringValue.ToMutable(entry.Value, byteIndex + 1);
-            entry.Value = bits;
+            bits = db.Table.ToMutable(index, byteIndex + 1);
             changed = bits.Length <= byteIndex;
             if (changed)
             {
@@ -121,14 +119,14 @@ internal static class BitCommands
             return;
         }
 
-        var value = StringCommands.Read(c, c.Arg(1));
-        if (value is null)
+        int index = StringCommands.ReadIndex(c, c.Arg(1));
+        if (index < 0)
         {
             c.Reply.Integer(0);
             return;
         }
 
-        if (!StringValue.TryGet(value, out var bytes))
+        if (!c.Db.TryGetString(index, out var bytes))
         {
             c.Reply.Error(Errors.WrongType);
             return;
@@ -143,14 +141,14 @@ internal static class BitCommands
     // missing key answers 0 whatever the arguments; both-negative with start > end is 0 before clamping.
     private static void BitCount(CommandContext c)
     {
-        var value = StringCommands.Read(c, c.Arg(1));
-        if (value is null)
+        int index = StringCommands.ReadIndex(c, c.Arg(1));
+        if (index < 0)
         {
             c.Reply.Integer(0);
             return;
         }
 
-        if (!StringValue.TryGet(value, out var p))
+        if (!c.Db.TryGetString(index, out var p))
         {
             c.Reply.Error(Errors.WrongType);
             return;
@@ -231,14 +229,14 @@ internal static class BitCommands
             return;
         }
 
-        var value = StringCommands.Read(c, c.Arg(1));
-        if (value is null)
+        int index = StringCommands.ReadIndex(c, c.Arg(1));
+        if (index < 0)
         {
             c.Reply.Integer(bit == 1 ? -1 : 0);
             return;
         }
 
-        if (!StringValue.TryGet(value, out var p))
+        if (!c.Db.TryGetString(index, out var p))
         {
             c.Reply.Error(Errors.WrongType);
             return;
@@ -345,13 +343,13 @@ internal static class BitCommands
         int maxLength = 0;
         for (int i = 3; i < c.ArgCount; i++)
         {
-            var source = StringCommands.Read(c, c.Arg(i));
-            if (source is null)
+            int index = StringCommands.ReadIndex(c, c.Arg(i));
+            if (index < 0)
             {
                 continue;
             }
 
-            if (!StringValue.TryGet(source, out var bytes))
+            if (!c.Db.TryGetString(index, out var bytes))
             {
                 c.Reply.Error(Errors.WrongType);
                 return;
@@ -379,10 +377,10 @@ internal static class BitCommands
         for (int i = 3; i < c.ArgCount; i++)
         {
             ReadOnlySpan<byte> bytes = default;
-            var source = db.Get(c.Arg(i), c.Now);
-            if (source is not null)
+            int index = db.Find(c.Arg(i), c.Now);
+            if (index >= 0)
             {
-                StringValue.TryGet(source, out bytes);
+                db.TryGetString(index, out bytes);
             }
 
             if (i == 3)

@@ -103,7 +103,7 @@ internal static class ExpireCommands
         }
 
         var table = db.Table;
-        long current = table.At(index).ExpiresAt;
+        long current = table.ExpiresAt(index);
         bool hasTtl = current != 0;
         if (((condition & Condition.Nx) != 0 && hasTtl) ||
             ((condition & Condition.Xx) != 0 && !hasTtl) ||
@@ -193,7 +193,7 @@ internal static class ExpireCommands
             return;
         }
 
-        long expiresAt = db.Table.At(index).ExpiresAt;
+        long expiresAt = db.Table.ExpiresAt(index);
         if (expiresAt == 0)
         {
             c.Reply.Integer(-1);
@@ -208,7 +208,7 @@ internal static class ExpireCommands
     {
         var db = c.Db;
         int index = db.Find(c.Arg(1), c.Now);
-        if (index < 0 || db.Table.At(index).ExpiresAt == 0)
+        if (index < 0 || db.Table.ExpiresAt(index) == 0)
         {
             c.Reply.Integer(0);
             return;

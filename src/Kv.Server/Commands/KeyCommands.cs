@@ -99,7 +99,7 @@ internal static class KeyCommands
         var db = c.Db;
         int index = db.Peek(c.Arg(1), c.Now);
         CountLookups(c, index >= 0 ? 1 : 0, index >= 0 ? 0 : 1);
-        c.Reply.SimpleString(ValueTypes.NameOf(index >= 0 ? db.Table.At(index).Value : null));
+        c.Reply.SimpleString(index >= 0 ? db.Table.At(index).TypeName : ValueTypes.NameOf(null));
     }
 
     private static void Touch(CommandContext c)
@@ -158,7 +158,7 @@ internal static class KeyCommands
         // Take what moves before removing the source: its slot may be reused by the Add below.
         ref var entry = ref table.At(sourceIndex);
         object value = entry.Value;
-        long expiresAt = entry.ExpiresAt;
+        long expiresAt = table.ExpiresAt(sourceIndex);
         table.RemoveAt(sourceIndex);
         int added = db.Add(destination, value);
         if (expiresAt != 0)
@@ -240,9 +240,8 @@ internal static class KeyCommands
         }
 
         // Read the source before Add: growing the table (same database) would move the entry array.
-        ref var entry = ref source.Table.At(index);
-        long expiresAt = entry.ExpiresAt;
-        object copy = ValueTypes.Clone(entry.Value);
+        long expiresAt = source.Table.ExpiresAt(index);
+        object copy = ValueTypes.Clone(source.Table.At(index).Value);
         int added = target.Add(newKey, copy);
         if (expiresAt != 0)
         {
@@ -276,9 +275,8 @@ internal static class KeyCommands
             return;
         }
 
-        ref var entry = ref source.Table.At(index);
-        object value = entry.Value;
-        long expiresAt = entry.ExpiresAt;
+        object value = source.Table.At(index).Value;
+        long expiresAt = source.Table.ExpiresAt(index);
         source.Table.RemoveAt(index);
         int added = target.Add(key, value);
         if (expiresAt != 0)
@@ -330,7 +328,7 @@ internal static class KeyCommands
             for (int i = 0; i < table.IndexLimit; i++)
             {
                 ref var entry = ref table.At(i);
-                if (entry.Key is not null && (all || GlobMatcher.IsMatch(pattern, entry.Key)) && !db.IsExpired(i, c.Now))
+                if (!entry.IsFree && (all || GlobMatcher.IsMatch(pattern, entry.Key)) && !db.IsExpired(i, c.Now))
                 {
                     found[count++] = i;
                 }
@@ -412,7 +410,7 @@ internal static class KeyCommands
             for (; index < limit && examined < wanted && budget > 0; index++, budget--)
             {
                 ref var entry = ref table.At(index);
-                if (entry.Key is null)
+                if (entry.IsFree)
                 {
                     continue;
                 }
@@ -423,7 +421,7 @@ internal static class KeyCommands
                     continue;
                 }
 
-                if (typeArg > 0 && !Ascii.EqualsIgnoreCase(typeName, ValueTypes.NameOf(entry.Value)))
+                if (typeArg > 0 && !Ascii.EqualsIgnoreCase(typeName, entry.TypeName))
                 {
                     continue;
                 }

@@ -81,7 +81,7 @@ internal static class ObjectCommands
         {
             uint lastAccess = c.Db.Table.At(index).LastAccess;
             uint now = Database.Clock(c.Now);
-            c.Reply.Integer(now >= lastAccess ? now - lastAccess : 0);
+            c.Reply.Integer(Database.IdleSeconds(lastAccess, now));
         }
     }
 

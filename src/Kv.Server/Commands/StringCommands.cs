@@ -114,11 +114,22 @@ internal static class StringCommands
 
     private static ReadOnlySpan<byte> LcsAllocationFailed => "ERR Insufficient memory, failed allocating transient memory for LCS"u8;
 
-    /// <summary>Redis's lookupKeyRead: the value of a live key or null, counted as a keyspace hit or miss.</summary>
+    /// <summary>
+    /// Redis's lookupKeyRead: the value of a live key or null, counted as a keyspace hit or miss.
+    /// A string comes back as a byte[] copy: string commands read through <see cref="ReadIndex"/> and
+    /// <see cref="Database.TryGetString"/> instead.
+    /// </summary>
     internal static object? Read(CommandContext c, ReadOnlySpan<byte> key)
     {
-        var value = c.Db.Get(key, c.Now);
-        if (value is null)
+        int index = ReadIndex(c, key);
+        return index < 0 ? null : c.Db.Table.At(index).Value;
+    }
+
+    /// <summary>Redis's lookupKeyRead: the index of a live key or -1, counted as a keyspace hit or miss.</summary>
+    internal static int ReadIndex(CommandContext c, ReadOnlySpan<byte> key)
+    {
+        int index = c.Db.Find(key, c.Now);
+        if (index < 0)
         {
             c.Keyspace.Stats.KeyspaceMisses++;
         }
@@ -127,21 +138,21 @@ internal static class StringCommands
             c.Keyspace.Stats.KeyspaceHits++;
         }
 
-        return value;
+        return index;
     }
 
-    private static void Get(CommandContext c) => WriteString(c, Read(c, c.Arg(1)));
+    private static void Get(CommandContext c) => WriteString(c, ReadIndex(c, c.Arg(1)));
 
-    /// <summary>Replies a string value, nil for a missing key, WRONGTYPE for another type; false on WRONGTYPE.</summary>
-    internal static bool WriteString(CommandContext c, object? value)
+    /// <summary>Replies the string at <paramref name="index"/>, nil for -1 (missing), WRONGTYPE for another type; false on WRONGTYPE.</summary>
+    internal static bool WriteString(CommandContext c, int index)
     {
-        if (value is null)
+        if (index < 0)
         {
             c.Reply.NullBulk();
             return true;
         }
 
-        if (!StringValue.TryGet(value, out var bytes))
+        if (!c.Db.TryGetString(index, out var bytes))
         {
             c.Reply.Error(Errors.WrongType);
             return false;
@@ -230,11 +241,10 @@ internal static class StringCommands
         var db = c.Db;
         var key = c.Arg(1);
         int index = db.Find(key, c.Now);
-        object? old = index >= 0 ? db.Table.At(index).Value : null;
         if ((flags & SetFlags.Get) != 0)
         {
             CountLookup(c, index);
-            if (!WriteString(c, old))
+            if (!WriteString(c, index))
             {
                 return;
             }
@@ -313,16 +323,15 @@ internal static class StringCommands
         var table = db.Table;
         if (index >= 0)
         {
-            ref var entry = ref table.At(index);
-            entry.Value = StringValue.Store(entry.Value, value);
-            if (!keepTtl && entry.ExpiresAt != expiresAt)
+            table.SetString(index, value);
+            if (!keepTtl)
             {
                 table.SetExpiry(index, expiresAt);
             }
         }
         else
         {
-            index = db.Add(key, value.ToArray());
+            index = db.AddString(key, value);
             if (expiresAt != 0)
             {
                 table.SetExpiry(index, expiresAt);
@@ -367,8 +376,8 @@ internal static class StringCommands
         c.Reply.ArrayHeader(c.ArgCount - 1);
         for (int i = 1; i < c.ArgCount; i++)
         {
-            var value = Read(c, c.Arg(i));
-            if (value is not null && StringValue.TryGet(value, out var bytes))
+            int index = ReadIndex(c, c.Arg(i));
+            if (index >= 0 && c.Db.TryGetString(index, out var bytes))
             {
                 c.Reply.Bulk(bytes);
             }
@@ -431,11 +440,9 @@ internal static class StringCommands
         var key = c.Arg(1);
         int index = db.Find(key, c.Now);
         long current = 0;
-        object? old = null;
         if (index >= 0)
         {
-            old = db.Table.At(index).Value;
-            if (!StringValue.TryGet(old, out var bytes))
+            if (!db.TryGetString(index, out var bytes))
             {
                 c.Reply.Error(Errors.WrongType);
                 return;
@@ -456,13 +463,15 @@ internal static class StringCommands
         }
 
         long result = current + delta;
+        Span<byte> digits = stackalloc byte[20];
+        var text = digits[..RespNumber.FormatInt64(result, digits)];
         if (index >= 0)
         {
-            db.Table.At(index).Value = StringValue.StoreInteger(old, result);
+            db.Table.SetString(index, text);
         }
         else
         {
-            db.Add(key, StringValue.StoreInteger(null, result));
+            db.AddString(key, text);
         }
 
         c.Dirty();
@@ -488,7 +497,7 @@ internal static class StringCommands
         var key = c.Arg(1);
         int index = c.Db.Find(key, c.Now);
         CountLookup(c, index);
-        if (!WriteString(c, index >= 0 ? c.Db.Table.At(index).Value : null))
+        if (!WriteString(c, index))
         {
             return;
         }
@@ -501,7 +510,7 @@ internal static class StringCommands
         var db = c.Db;
         int index = db.Find(c.Arg(1), c.Now);
         CountLookup(c, index);
-        if (!WriteString(c, index >= 0 ? db.Table.At(index).Value : null) || index < 0)
+        if (!WriteString(c, index) || index < 0)
         {
             return;
         }
@@ -528,7 +537,7 @@ internal static class StringCommands
             return;
         }
 
-        if (!StringValue.TryGet(db.Table.At(index).Value, out var bytes))
+        if (!db.TryGetString(index, out var bytes))
         {
             c.Reply.Error(Errors.WrongType);
             return;
@@ -551,7 +560,7 @@ internal static class StringCommands
             db.Table.SetExpiry(index, expiresAt);
             c.Dirty();
         }
-        else if ((flags & SetFlags.Persist) != 0 && db.Table.At(index).ExpiresAt != 0)
+        else if ((flags & SetFlags.Persist) != 0 && db.Table.ExpiresAt(index) != 0)
         {
             db.Table.SetExpiry(index, 0);
             c.Dirty();
@@ -596,14 +605,13 @@ internal static class StringCommands
         int index = db.Find(key, c.Now);
         if (index < 0)
         {
-            db.Add(key, suffix.ToArray());
+            db.AddString(key, suffix);
             c.Dirty();
             c.Reply.Integer(suffix.Length);
             return;
         }
 
-        ref var entry = ref db.Table.At(index);
-        if (!StringValue.TryGet(entry.Value, out var current))
+        if (!db.TryGetString(index, out var current))
         {
             c.Reply.Error(Errors.WrongType);
             return;
@@ -615,23 +623,22 @@ internal static class StringCommands
             return;
         }
 
-        var mutable = StringValue.ToMutable(entry.Value, current.Length + suffix.Length);
+        var mutable = db.Table.ToMutable(index, current.Length + suffix.Length);
         mutable.Append(suffix);
-        entry.Value = mutable;
         c.Dirty();
         c.Reply.Integer(mutable.Length);
     }
 
     private static void StrLen(CommandContext c)
     {
-        var value = Read(c, c.Arg(1));
-        if (value is null)
+        int index = ReadIndex(c, c.Arg(1));
+        if (index < 0)
         {
             c.Reply.Integer(0);
             return;
         }
 
-        if (!StringValue.TryGet(value, out var bytes))
+        if (!c.Db.TryGetString(index, out var bytes))
         {
             c.Reply.Error(Errors.WrongType);
             return;
@@ -647,11 +654,10 @@ internal static class StringCommands
         var db = c.Db;
         var key = c.Arg(1);
         int index = db.Find(key, c.Now);
-        object? old = index >= 0 ? db.Table.At(index).Value : null;
         var current = default(LongDouble);
-        if (old is not null)
+        if (index >= 0)
         {
-            if (!StringValue.TryGet(old, out var bytes))
+            if (!db.TryGetString(index, out var bytes))
             {
                 c.Reply.Error(Errors.WrongType);
                 return;
@@ -681,11 +687,11 @@ internal static class StringCommands
         text = text[..sum.FormatHuman(text)];
         if (index >= 0)
         {
-            db.Table.At(index).Value = StringValue.StoreFloatText(old, text);
+            db.Table.Replace(index, StringValue.StoreFloatText(text));
         }
         else
         {
-            db.Add(key, StringValue.StoreFloatText(null, text));
+            db.Add(key, StringValue.StoreFloatText(text));
         }
 
         c.Dirty();
@@ -701,14 +707,14 @@ internal static class StringCommands
             return;
         }
 
-        var value = Read(c, c.Arg(1));
-        if (value is null)
+        int index = ReadIndex(c, c.Arg(1));
+        if (index < 0)
         {
             c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
             return;
         }
 
-        if (!StringValue.TryGet(value, out var bytes))
+        if (!c.Db.TryGetString(index, out var bytes))
         {
             c.Reply.Error(Errors.WrongType);
             return;
@@ -787,8 +793,7 @@ internal static class StringCommands
         }
         else
         {
-            ref var entry = ref db.Table.At(index);
-            if (!StringValue.TryGet(entry.Value, out var current))
+            if (!db.TryGetString(index, out var current))
             {
                 c.Reply.Error(Errors.WrongType);
                 return;
@@ -807,8 +812,7 @@ internal static class StringCommands
             }
 
             int needed = (int)offset + patch.Length;
-            target = StringValue.ToMutable(entry.Value, Math.Max(needed, current.Length));
-            entry.Value = target;
+            target = db.Table.ToMutable(index, Math.Max(needed, current.Length));
             if (needed > target.Length)
             {
                 target.SetLength(needed);
@@ -824,9 +828,10 @@ internal static class StringCommands
     // backtrack, so the matches (and which of equal-length LCS strings) come out exactly as Redis's.
     private static void Lcs(CommandContext c)
     {
-        var objA = Read(c, c.Arg(1));
-        var objB = Read(c, c.Arg(2));
-        if ((objA is not null && !StringValue.IsString(objA)) || (objB is not null && !StringValue.IsString(objB)))
+        var db = c.Db;
+        int indexA = ReadIndex(c, c.Arg(1));
+        int indexB = ReadIndex(c, c.Arg(2));
+        if ((indexA >= 0 && !db.Table.IsString(indexA)) || (indexB >= 0 && !db.Table.IsString(indexB)))
         {
             c.Reply.Error(LcsWrongType);
             return;
@@ -874,14 +879,14 @@ internal static class StringCommands
         }
 
         ReadOnlySpan<byte> a = default, b = default;
-        if (objA is not null)
+        if (indexA >= 0)
         {
-            StringValue.TryGet(objA, out a);
+            db.TryGetString(indexA, out a);
         }
 
-        if (objB is not null)
+        if (indexB >= 0)
         {
-            StringValue.TryGet(objB, out b);
+            db.TryGetString(indexB, out b);
         }
 
         int alen = a.Length, blen = b.Length;

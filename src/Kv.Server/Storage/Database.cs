@@ -36,14 +36,13 @@ internal sealed class Database
         _clock = Clock(now);
         if (index >= 0)
         {
-            ref var entry = ref table.At(index);
-            if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now)
+            if (table.IsDue(index, now))
             {
                 Expire(index);
                 return -1;
             }
 
-            entry.LastAccess = _clock;
+            table.At(index).LastAccess = _clock;
         }
 
         return index;
@@ -57,8 +56,7 @@ internal sealed class Database
         _clock = Clock(now);
         if (index >= 0)
         {
-            long expiresAt = table.At(index).ExpiresAt;
-            if (expiresAt != 0 && expiresAt <= now)
+            if (table.IsDue(index, now))
             {
                 Expire(index);
                 return -1;
@@ -69,16 +67,18 @@ internal sealed class Database
     }
 
     /// <summary>True when the entry at <paramref name="index"/> is past its expiry (and so must read as absent).</summary>
-    public bool IsExpired(int index, long now)
-    {
-        long expiresAt = Table.At(index).ExpiresAt;
-        return expiresAt != 0 && expiresAt <= now;
-    }
+    public bool IsExpired(int index, long now) => Table.IsDue(index, now);
 
-    /// <summary>The seconds clock <see cref="KeyEntry.LastAccess"/> holds: Redis's LRU clock has a resolution of one second.</summary>
-    public static uint Clock(long now) => (uint)(now / 1000);
+    /// <summary>Redis's LRU_CLOCK_MAX: the access clock wraps after 2^24 seconds (about 194 days).</summary>
+    public const uint ClockMax = (1 << 24) - 1;
 
-    /// <summary>The value of a live key, or null.</summary>
+    /// <summary>The seconds clock <see cref="KeyEntry.LastAccess"/> holds: Redis's LRU clock, 24 bits with a resolution of one second.</summary>
+    public static uint Clock(long now) => (uint)(now / 1000) & ClockMax;
+
+    /// <summary>Seconds between two access clocks, across a wrap as Redis's estimateObjectIdleTime.</summary>
+    public static uint IdleSeconds(uint lastAccess, uint now) => now >= lastAccess ? now - lastAccess : now + (ClockMax - lastAccess);
+
+    /// <summary>The value of a live key, or null. A small string comes back as a copy (see <see cref="KeyEntry.Value"/>); string commands use <see cref="TryGetString"/>.</summary>
     public object? Get(ReadOnlySpan<byte> key, long now)
     {
         int index = Find(key, now);
@@ -93,13 +93,9 @@ internal sealed class Database
         int index = table.Find(key, hash);
         if (index >= 0)
         {
-            ref var entry = ref table.At(index);
-            entry.Value = value;
-            entry.LastAccess = _clock = Clock(now);
-            if (entry.ExpiresAt != 0)
-            {
-                table.SetExpiry(index, 0);
-            }
+            table.Replace(index, value);
+            table.At(index).LastAccess = _clock = Clock(now);
+            table.SetExpiry(index, 0);
 
             Keyspace.Blocking.SignalReady(Id, key);
             return index;
@@ -115,7 +111,7 @@ internal sealed class Database
     private int Add(ReadOnlySpan<byte> key, int hash, object value)
     {
         var table = Table;
-        int index = table.Add(key.ToArray(), hash, value);
+        int index = table.Add(key, hash, value);
         table.At(index).LastAccess = _clock;
         // A hash with field TTLs arriving under a new name (RENAME, COPY, MOVE) keeps expiring actively.
         if (value is HashValue { VolatileCount: > 0 })
@@ -126,6 +122,18 @@ internal sealed class Database
         Keyspace.Blocking.SignalReady(Id, key);
         return index;
     }
+
+    /// <summary>Adds a key known to be absent with a string value (the caller just looked it up).</summary>
+    public int AddString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var table = Table;
+        int index = table.AddString(key, KeyTable.Hash(key), value);
+        table.At(index).LastAccess = _clock;
+        return index;
+    }
+
+    /// <summary>The bytes of the string at <paramref name="index"/>; false when the key holds another type.</summary>
+    public bool TryGetString(int index, out ReadOnlySpan<byte> bytes) => Table.TryGetString(index, out bytes);
 
     /// <summary>Deletes a live key; true when it existed.</summary>
     public bool Delete(ReadOnlySpan<byte> key, long now)

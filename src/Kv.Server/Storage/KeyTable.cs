@@ -4,14 +4,19 @@ using System.Runtime.InteropServices;
 
 namespace Kv.Server.Storage;
 
-/// <summary>One key of a database: its bytes, its value, its absolute expiry and its access clock.</summary>
+/// <summary>
+/// One key of a database: its bytes, its value, its slot in the TTL index and its access clock, in
+/// 32 bytes. A small string value lives in the key's own array, after the key bytes (one array per
+/// key instead of two: a 1M-key data set of short strings saves an array header and padding per key);
+/// <see cref="KeyTable.TryGetString"/> and <see cref="KeyTable.SetString"/> read and write it without copying.
+/// </summary>
 internal struct KeyEntry
 {
-    public byte[]? Key;
-    public object Value;
+    /// <summary>The key; for an inline string, the key followed by the value bytes.</summary>
+    internal byte[]? KeyBytes;
 
-    /// <summary>Unix milliseconds at which the key expires; 0 when it has no TTL.</summary>
-    public long ExpiresAt;
+    /// <summary>The value; for an inline string, <see cref="KeyBytes"/> itself.</summary>
+    internal object RawValue;
 
     public int HashCode;
 
@@ -21,18 +26,91 @@ internal struct KeyEntry
     /// <summary>Slot in the volatile index while the key has a TTL; -1 otherwise.</summary>
     public int VolatileSlot;
 
-    /// <summary>Seconds clock of the last access, for OBJECT IDLETIME.</summary>
-    public uint LastAccess;
+    // Bits 8..31: the access clock (Redis's LRU clock is 24 bits of seconds too); bits 0..7: the key's
+    // length within KeyBytes for an inline string.
+    private uint _meta;
+
+    /// <summary>True for a free slot (no key).</summary>
+    public readonly bool IsFree => KeyBytes is null;
+
+    /// <summary>True when the value is a string held in <see cref="KeyBytes"/> after the key.</summary>
+    public readonly bool IsInlineString => KeyBytes is not null && ReferenceEquals(RawValue, KeyBytes);
+
+    internal readonly int InlineKeyLength => (int)(_meta & 0xFF);
+
+    /// <summary>The key's bytes (empty for a free slot).</summary>
+    public readonly ReadOnlySpan<byte> Key
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ReferenceEquals(RawValue, KeyBytes) ? new ReadOnlySpan<byte>(KeyBytes, 0, KeyBytes is null ? 0 : InlineKeyLength) : KeyBytes;
+    }
+
+    /// <summary>
+    /// The value as an object. An inline string is copied out into a byte[] of its own (use
+    /// <see cref="KeyTable.TryGetString"/> on hot paths); setting a value moves an inline string's key into an array of its own.
+    /// </summary>
+    public object Value
+    {
+        readonly get => IsInlineString ? KeyBytes.AsSpan(InlineKeyLength).ToArray() : RawValue;
+        set
+        {
+            if (IsInlineString)
+            {
+                KeyBytes = KeyBytes.AsSpan(0, InlineKeyLength).ToArray();
+                _meta &= ~0xFFu;
+            }
+
+            RawValue = value;
+        }
+    }
+
+    /// <summary>The value's TYPE name (<see cref="ValueTypes.NameOf"/>) without copying an inline string out.</summary>
+    public readonly ReadOnlySpan<byte> TypeName => ValueTypes.NameOf(RawValue);
+
+    /// <summary>Seconds clock (24 bits, as Redis's LRU clock) of the last access, for OBJECT IDLETIME.</summary>
+    public uint LastAccess
+    {
+        readonly get => _meta >> 8;
+        set => _meta = (value << 8) | (_meta & 0xFF);
+    }
+
+    internal void SetInline(byte[] combined, int keyLength)
+    {
+        KeyBytes = combined;
+        RawValue = combined;
+        _meta = (_meta & ~0xFFu) | (uint)keyLength;
+    }
+
+    internal void SetSeparate(byte[] key, object value)
+    {
+        KeyBytes = key;
+        RawValue = value;
+        _meta &= ~0xFFu;
+    }
+}
+
+/// <summary>A key with a TTL: its entry index and its absolute expiry (unix milliseconds).</summary>
+internal struct VolatileKey
+{
+    public int Index;
+    public long ExpiresAt;
 }
 
 /// <summary>
 /// The hash table behind a database, keyed by bytes. Its own table rather than Dictionary because
 /// the keyspace needs what Dictionary hides: stable entry indices (SCAN's cursor is an index, and an
 /// entry never moves while it lives, so every key present for a whole scan is returned), random
-/// access for RANDOMKEY and sampling, and a dense index of the keys with a TTL for active expiry.
+/// access for RANDOMKEY and sampling, and a dense index of the keys with a TTL for active expiry
+/// (which also holds their expiry times, so keys without a TTL pay nothing for one).
 /// </summary>
 internal sealed class KeyTable
 {
+    /// <summary>Longest key whose string value may live in the key's array (its length fits the entry's 8 bits).</summary>
+    public const int InlineKeyLimit = 255;
+
+    /// <summary>Longest string value kept inline; longer ones get an array of their own, so rewriting one never copies the key.</summary>
+    public const int InlineValueLimit = 256;
+
     private static readonly int Seed = Random.Shared.Next();
 
     private int[] _buckets;
@@ -40,7 +118,7 @@ internal sealed class KeyTable
     private int _used;          // entries handed out so far (high-water mark)
     private int _freeList = -1;
     private int _freeCount;
-    private int[] _volatile;
+    private VolatileKey[] _volatile;
     private int _volatileCount;
 
     public KeyTable(int capacity = 16)
@@ -48,7 +126,7 @@ internal sealed class KeyTable
         capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
         _buckets = new int[capacity];
         _entries = new KeyEntry[capacity];
-        _volatile = new int[4];
+        _volatile = new VolatileKey[4];
     }
 
     /// <summary>Live keys.</summary>
@@ -68,7 +146,7 @@ internal sealed class KeyTable
         return hash.ToHashCode() & 0x7FFFFFFF;
     }
 
-    /// <summary>The entry at <paramref name="index"/>; check <see cref="KeyEntry.Key"/> for null (a free slot).</summary>
+    /// <summary>The entry at <paramref name="index"/>; check <see cref="KeyEntry.IsFree"/> first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref KeyEntry At(int index) => ref _entries[index];
 
@@ -93,36 +171,130 @@ internal sealed class KeyTable
         return -1;
     }
 
-    /// <summary>Adds a key known to be absent; returns its index.</summary>
-    public int Add(byte[] key, int hash, object value)
+    /// <summary>Adds a key known to be absent; returns its index. A small byte[] string is stored inline.</summary>
+    public int Add(ReadOnlySpan<byte> key, int hash, object value)
     {
-        int index;
-        if (_freeCount > 0)
+        int index = NewEntry(hash);
+        ref var entry = ref _entries[index];
+        if (value is byte[] bytes && CanInline(key.Length, bytes.Length))
         {
-            index = _freeList;
-            _freeList = -3 - _entries[index].Next;
-            _freeCount--;
+            entry.SetInline(Combine(key, bytes), key.Length);
         }
         else
         {
-            if (_used == _entries.Length)
-            {
-                Grow();
-            }
-
-            index = _used++;
+            entry.SetSeparate(key.ToArray(), value);
         }
 
-        ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
-        ref var entry = ref _entries[index];
-        entry.Key = key;
-        entry.Value = value;
-        entry.HashCode = hash;
-        entry.ExpiresAt = 0;
-        entry.VolatileSlot = -1;
-        entry.Next = bucket - 1;
-        bucket = index + 1;
         return index;
+    }
+
+    /// <summary>Adds a key known to be absent with a string value; returns its index.</summary>
+    public int AddString(ReadOnlySpan<byte> key, int hash, ReadOnlySpan<byte> value)
+    {
+        int index = NewEntry(hash);
+        ref var entry = ref _entries[index];
+        if (CanInline(key.Length, value.Length))
+        {
+            entry.SetInline(Combine(key, value), key.Length);
+        }
+        else
+        {
+            entry.SetSeparate(key.ToArray(), value.ToArray());
+        }
+
+        return index;
+    }
+
+    /// <summary>The bytes of the string at <paramref name="index"/>; false when it holds another type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetString(int index, out ReadOnlySpan<byte> bytes)
+    {
+        ref var entry = ref _entries[index];
+        object value = entry.RawValue;
+        if (value is byte[] array)
+        {
+            bytes = ReferenceEquals(array, entry.KeyBytes) ? array.AsSpan(entry.InlineKeyLength) : array;
+            return true;
+        }
+
+        return StringValue.TryGet(value, out bytes);
+    }
+
+    /// <summary>Replaces the value at <paramref name="index"/>; a byte[] string is stored as <see cref="SetString"/> does.</summary>
+    public void Replace(int index, object value)
+    {
+        if (value is byte[] bytes)
+        {
+            SetString(index, bytes);
+        }
+        else
+        {
+            _entries[index].Value = value;
+        }
+    }
+
+    /// <summary>True when the entry at <paramref name="index"/> holds a string.</summary>
+    public bool IsString(int index) => StringValue.IsString(_entries[index].RawValue);
+
+    /// <summary>
+    /// Makes the value at <paramref name="index"/> the string <paramref name="value"/> (any type before),
+    /// overwriting the current array in place when the length matches. The TTL is left alone.
+    /// </summary>
+    public void SetString(int index, ReadOnlySpan<byte> value)
+    {
+        ref var entry = ref _entries[index];
+        var keyBytes = entry.KeyBytes!;
+        if (ReferenceEquals(entry.RawValue, keyBytes))
+        {
+            int keyLength = entry.InlineKeyLength;
+            if (keyBytes.Length - keyLength == value.Length)
+            {
+                value.CopyTo(keyBytes.AsSpan(keyLength));
+            }
+            else if (CanInline(keyLength, value.Length))
+            {
+                entry.SetInline(Combine(keyBytes.AsSpan(0, keyLength), value), keyLength);
+            }
+            else
+            {
+                entry.SetSeparate(keyBytes.AsSpan(0, keyLength).ToArray(), value.ToArray());
+            }
+
+            return;
+        }
+
+        if (entry.RawValue is byte[] array && array.Length == value.Length)
+        {
+            value.CopyTo(array);
+        }
+        else if (CanInline(keyBytes.Length, value.Length))
+        {
+            entry.SetInline(Combine(keyBytes, value), keyBytes.Length);
+        }
+        else
+        {
+            entry.RawValue = value.ToArray();
+        }
+    }
+
+    /// <summary>
+    /// The string at <paramref name="index"/> as one that grows in place (APPEND, SETRANGE, SETBIT),
+    /// stored back as the entry's value (Redis's dbUnshareStringValue): a <see cref="MutableString"/>
+    /// stays as is; other bytes are copied into one with room for <paramref name="length"/> bytes. The entry must hold a string.
+    /// </summary>
+    public MutableString ToMutable(int index, int length)
+    {
+        ref var entry = ref _entries[index];
+        if (entry.RawValue is MutableString mutable)
+        {
+            mutable.Encoding = "raw";
+            return mutable;
+        }
+
+        TryGetString(index, out var bytes);
+        var grown = new MutableString(bytes, MutableString.GrownCapacity(Math.Max(length, bytes.Length)));
+        entry.Value = grown;
+        return grown;
     }
 
     /// <summary>Removes the entry at <paramref name="index"/>.</summary>
@@ -151,9 +323,7 @@ internal sealed class KeyTable
             RemoveVolatile(entry.VolatileSlot);
         }
 
-        entry.Key = null;
-        entry.Value = null!;
-        entry.ExpiresAt = 0;
+        entry = default;
         entry.VolatileSlot = -1;
         // Encode the free list so a free entry's Next is never a valid chain index (as Dictionary does).
         entry.Next = -3 - _freeList;
@@ -161,12 +331,39 @@ internal sealed class KeyTable
         _freeCount++;
     }
 
+    /// <summary>Absolute expiry (unix ms) of the entry at <paramref name="index"/>; 0 when it has no TTL.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long ExpiresAt(int index)
+    {
+        int slot = _entries[index].VolatileSlot;
+        return slot < 0 ? 0 : _volatile[slot].ExpiresAt;
+    }
+
+    /// <summary>True when the entry at <paramref name="index"/> has a TTL that is due at <paramref name="now"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsDue(int index, long now)
+    {
+        int slot = _entries[index].VolatileSlot;
+        return slot >= 0 && _volatile[slot].ExpiresAt <= now;
+    }
+
     /// <summary>Sets or clears (0) the absolute expiry of the entry at <paramref name="index"/>.</summary>
     public void SetExpiry(int index, long expiresAt)
     {
         ref var entry = ref _entries[index];
-        entry.ExpiresAt = expiresAt;
-        if (expiresAt != 0 && entry.VolatileSlot < 0)
+        if (entry.VolatileSlot >= 0)
+        {
+            if (expiresAt != 0)
+            {
+                _volatile[entry.VolatileSlot].ExpiresAt = expiresAt;
+            }
+            else
+            {
+                RemoveVolatile(entry.VolatileSlot);
+                entry.VolatileSlot = -1;
+            }
+        }
+        else if (expiresAt != 0)
         {
             if (_volatileCount == _volatile.Length)
             {
@@ -174,17 +371,12 @@ internal sealed class KeyTable
             }
 
             entry.VolatileSlot = _volatileCount;
-            _volatile[_volatileCount++] = index;
-        }
-        else if (expiresAt == 0 && entry.VolatileSlot >= 0)
-        {
-            RemoveVolatile(entry.VolatileSlot);
-            entry.VolatileSlot = -1;
+            _volatile[_volatileCount++] = new VolatileKey { Index = index, ExpiresAt = expiresAt };
         }
     }
 
-    /// <summary>Entry index of the <paramref name="slot"/>-th key with a TTL.</summary>
-    public int VolatileAt(int slot) => _volatile[slot];
+    /// <summary>The <paramref name="slot"/>-th key with a TTL (active expiry samples these directly).</summary>
+    public ref readonly VolatileKey VolatileAt(int slot) => ref _volatile[slot];
 
     /// <summary>A random live entry index, or -1 when empty.</summary>
     public int RandomIndex(Random random)
@@ -198,7 +390,7 @@ internal sealed class KeyTable
         for (int attempt = 0; attempt < 64; attempt++)
         {
             int i = random.Next(_used);
-            if (_entries[i].Key is not null)
+            if (!_entries[i].IsFree)
             {
                 return i;
             }
@@ -208,7 +400,7 @@ internal sealed class KeyTable
         for (int k = 0; k < _used; k++)
         {
             int i = (start + k) % _used;
-            if (_entries[i].Key is not null)
+            if (!_entries[i].IsFree)
             {
                 return i;
             }
@@ -218,17 +410,58 @@ internal sealed class KeyTable
     }
 
     /// <summary>Bytes this table holds for its own arrays (not keys and values).</summary>
-    public long OverheadBytes => (_buckets.Length * 4L) + (_entries.Length * (long)Unsafe.SizeOf<KeyEntry>()) + (_volatile.Length * 4L);
+    public long OverheadBytes => (_buckets.Length * 4L) + (_entries.Length * (long)Unsafe.SizeOf<KeyEntry>()) + (_volatile.Length * (long)Unsafe.SizeOf<VolatileKey>());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool CanInline(int keyLength, int valueLength) => keyLength <= InlineKeyLimit && valueLength <= InlineValueLimit;
+
+    private static byte[] Combine(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var combined = GC.AllocateUninitializedArray<byte>(key.Length + value.Length);
+        key.CopyTo(combined);
+        value.CopyTo(combined.AsSpan(key.Length));
+        return combined;
+    }
+
+    private int NewEntry(int hash)
+    {
+        int index;
+        if (_freeCount > 0)
+        {
+            index = _freeList;
+            _freeList = -3 - _entries[index].Next;
+            _freeCount--;
+        }
+        else
+        {
+            if (_used == _entries.Length)
+            {
+                Grow();
+            }
+
+            index = _used++;
+        }
+
+        ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
+        ref var entry = ref _entries[index];
+        entry.HashCode = hash;
+        entry.VolatileSlot = -1;
+        entry.Next = bucket - 1;
+        bucket = index + 1;
+        return index;
+    }
 
     private void RemoveVolatile(int slot)
     {
         int lastSlot = --_volatileCount;
         if (slot != lastSlot)
         {
-            int moved = _volatile[lastSlot];
+            var moved = _volatile[lastSlot];
             _volatile[slot] = moved;
-            _entries[moved].VolatileSlot = slot;
+            _entries[moved.Index].VolatileSlot = slot;
         }
+
+        _volatile[lastSlot] = default;
     }
 
     private void Grow()
@@ -241,7 +474,7 @@ internal sealed class KeyTable
         for (int i = 0; i < _used; i++)
         {
             ref var entry = ref entries[i];
-            if (entry.Key is not null)
+            if (!entry.IsFree)
             {
                 ref int bucket = ref _buckets[entry.HashCode & (size - 1)];
                 entry.Next = bucket - 1;

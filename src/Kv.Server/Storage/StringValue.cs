@@ -69,7 +69,9 @@ internal sealed class MutableString
 /// <summary>
 /// How string values are held: a <c>byte[]</c> (OBJECT ENCODING <c>int</c> when it reads as an
 /// integer, <c>embstr</c> up to 44 bytes, else <c>raw</c>) or a <see cref="MutableString"/>.
-/// A value's byte[] belongs to one key only, so it may be overwritten in place.
+/// A small byte[] string lives inside its key's array (<see cref="KeyTable.SetString"/>); read and
+/// write strings through <see cref="KeyTable.TryGetString"/> and <see cref="KeyTable.SetString"/>.
+/// A value's bytes belong to one key only, so they may be overwritten in place.
 /// </summary>
 internal static class StringValue
 {
@@ -91,22 +93,6 @@ internal static class StringValue
         return size <= limit && append <= limit - size;
     }
 
-    /// <summary>
-    /// The value as a string that can grow in place (Redis's dbUnshareStringValue): a
-    /// <see cref="MutableString"/> stays as is; a byte[] is copied into one with room for <paramref name="length"/> bytes.
-    /// </summary>
-    public static MutableString ToMutable(object value, int length)
-    {
-        if (value is MutableString mutable)
-        {
-            mutable.Encoding = "raw";
-            return mutable;
-        }
-
-        var bytes = (byte[])value;
-        return new MutableString(bytes, MutableString.GrownCapacity(Math.Max(length, bytes.Length)));
-    }
-
     /// <summary>The bytes of a string value; false for other types.</summary>
     public static bool TryGet(object value, out ReadOnlySpan<byte> bytes)
     {
@@ -126,39 +112,19 @@ internal static class StringValue
         return false;
     }
 
-    /// <summary>A value for <paramref name="bytes"/>, reusing <paramref name="existing"/>'s array when the length matches.</summary>
-    public static byte[] Store(object? existing, ReadOnlySpan<byte> bytes)
-    {
-        if (existing is byte[] array && array.Length == bytes.Length)
-        {
-            bytes.CopyTo(array);
-            return array;
-        }
-
-        return bytes.ToArray();
-    }
-
-    /// <summary>A value holding the decimal text of <paramref name="number"/>, reusing <paramref name="existing"/> when it fits exactly.</summary>
-    public static byte[] StoreInteger(object? existing, long number)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        int n = RespNumber.FormatInt64(number, digits);
-        return Store(existing, digits[..n]);
-    }
-
     /// <summary>
     /// INCRBYFLOAT's result: text that reads as an integer is kept as an embstr, as Redis keeps it
     /// (see <see cref="MutableString.Encoding"/>); other text is encoded by content, as Redis's
     /// createStringObject does (embstr up to 44 bytes, else raw).
     /// </summary>
-    public static object StoreFloatText(object? existing, ReadOnlySpan<byte> text)
+    public static object StoreFloatText(ReadOnlySpan<byte> text)
     {
         if (text.Length <= 20 && RespNumber.TryParseInt64(text, out _))
         {
             return new MutableString(text, text.Length) { Encoding = "embstr" };
         }
 
-        return Store(existing, text);
+        return text.ToArray();
     }
 
     /// <summary>

@@ -1,0 +1,192 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Kv.Server.Storage;
+
+namespace Kv.Server.Tests.Storage;
+
+/// <summary>
+/// The key table's compact layout: 32-byte entries, small strings inline in the key's array, expiry
+/// times kept only for keys with a TTL. Each representation change must keep the key findable and
+/// the value and TTL intact.
+/// </summary>
+public sealed class KeyTableTests
+{
+    private static byte[] B(string s) => Encoding.ASCII.GetBytes(s);
+
+    private static string S(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes);
+
+    private static int AddString(KeyTable table, string key, string value)
+        => table.AddString(B(key), KeyTable.Hash(B(key)), B(value));
+
+    private static string StringAt(KeyTable table, int index)
+    {
+        Assert.True(table.TryGetString(index, out var bytes));
+        return S(bytes);
+    }
+
+    [Fact]
+    public void EntriesAreThirtyTwoBytes()
+    {
+        Assert.Equal(32, Unsafe.SizeOf<KeyEntry>());
+    }
+
+    [Fact]
+    public void SmallStringLivesInTheKeysArray()
+    {
+        var table = new KeyTable();
+        int index = AddString(table, "key:1", "val:1");
+        ref var entry = ref table.At(index);
+        Assert.True(entry.IsInlineString);
+        Assert.Equal("key:1", S(entry.Key));
+        Assert.Equal("val:1", StringAt(table, index));
+        Assert.Equal(index, table.Find(B("key:1")));
+        Assert.Equal(-1, table.Find(B("key:1val:1")));
+        Assert.Equal("val:1", S((byte[])entry.Value));
+        Assert.Equal("string", S(entry.TypeName));
+    }
+
+    [Fact]
+    public void SetStringRewritesInPlaceOrReallocates()
+    {
+        var table = new KeyTable();
+        int index = AddString(table, "k", "abc");
+        var array = table.At(index).KeyBytes;
+        table.SetString(index, B("xyz"));
+        Assert.Same(array, table.At(index).KeyBytes);
+        Assert.Equal("xyz", StringAt(table, index));
+
+        table.SetString(index, B("longer value"));
+        Assert.True(table.At(index).IsInlineString);
+        Assert.Equal("longer value", StringAt(table, index));
+
+        table.SetString(index, new byte[KeyTable.InlineValueLimit + 1]);
+        Assert.False(table.At(index).IsInlineString);
+        Assert.Equal("k", S(table.At(index).Key));
+        Assert.Equal(KeyTable.InlineValueLimit + 1, ((byte[])table.At(index).Value).Length);
+
+        table.SetString(index, B(""));
+        Assert.True(table.At(index).IsInlineString);
+        Assert.Equal("", StringAt(table, index));
+        Assert.Equal(index, table.Find(B("k")));
+    }
+
+    [Fact]
+    public void LongKeysKeepTheValueApart()
+    {
+        var table = new KeyTable();
+        string key = new('k', KeyTable.InlineKeyLimit + 1);
+        int index = AddString(table, key, "v");
+        Assert.False(table.At(index).IsInlineString);
+        Assert.Equal(index, table.Find(B(key)));
+        Assert.Equal("v", StringAt(table, index));
+    }
+
+    [Fact]
+    public void AnotherTypeMovesTheKeyIntoItsOwnArray()
+    {
+        var table = new KeyTable();
+        int index = AddString(table, "key:2", "val:2");
+        var hash = new object();
+        table.At(index).Value = hash;
+        Assert.False(table.At(index).IsInlineString);
+        Assert.Same(hash, table.At(index).Value);
+        Assert.Equal("key:2", S(table.At(index).Key));
+        Assert.Equal(index, table.Find(B("key:2")));
+        Assert.False(table.TryGetString(index, out _));
+
+        table.SetString(index, B("back"));
+        Assert.True(table.At(index).IsInlineString);
+        Assert.Equal("back", StringAt(table, index));
+        Assert.Equal(index, table.Find(B("key:2")));
+    }
+
+    [Fact]
+    public void ToMutableKeepsTheBytesAndTheKey()
+    {
+        var table = new KeyTable();
+        int index = AddString(table, "key:3", "abc");
+        var mutable = table.ToMutable(index, 10);
+        mutable.Append(B("def"));
+        Assert.Same(mutable, table.At(index).Value);
+        Assert.Equal("abcdef", StringAt(table, index));
+        Assert.Equal(index, table.Find(B("key:3")));
+    }
+
+    [Fact]
+    public void OnlyVolatileKeysHoldAnExpiry()
+    {
+        var table = new KeyTable();
+        int a = AddString(table, "a", "1");
+        int b = AddString(table, "b", "2");
+        int c = AddString(table, "c", "3");
+        Assert.Equal(0, table.ExpiresAt(a));
+        table.SetExpiry(a, 1000);
+        table.SetExpiry(b, 2000);
+        table.SetExpiry(c, 3000);
+        table.SetExpiry(b, 2500);
+        Assert.Equal(3, table.VolatileCount);
+        Assert.Equal(2500, table.ExpiresAt(b));
+        Assert.True(table.IsDue(a, 1000));
+        Assert.False(table.IsDue(b, 2000));
+
+        // Removing a volatile key moves the last slot into its place; the moved key keeps its expiry.
+        table.RemoveAt(a);
+        Assert.Equal(2, table.VolatileCount);
+        Assert.Equal(2500, table.ExpiresAt(b));
+        Assert.Equal(3000, table.ExpiresAt(c));
+        for (int slot = 0; slot < table.VolatileCount; slot++)
+        {
+            ref readonly var key = ref table.VolatileAt(slot);
+            Assert.Equal(key.ExpiresAt, table.ExpiresAt(key.Index));
+        }
+
+        table.SetExpiry(c, 0);
+        Assert.Equal(1, table.VolatileCount);
+        Assert.Equal(0, table.ExpiresAt(c));
+        Assert.False(table.IsDue(c, long.MaxValue));
+        Assert.Equal(b, table.VolatileAt(0).Index);
+    }
+
+    [Fact]
+    public void ReusedSlotsStartClean()
+    {
+        var table = new KeyTable();
+        int a = AddString(table, "a", "1");
+        table.SetExpiry(a, 5);
+        table.At(a).LastAccess = 77;
+        table.RemoveAt(a);
+        Assert.True(table.At(a).IsFree);
+        int b = table.Add(B("b"), KeyTable.Hash(B("b")), B("2"));
+        Assert.Equal(a, b);
+        Assert.Equal(0, table.ExpiresAt(b));
+        Assert.Equal(0u, table.At(b).LastAccess);
+        Assert.True(table.At(b).IsInlineString);
+        Assert.Equal("2", StringAt(table, b));
+    }
+
+    [Fact]
+    public void ManyKeysSurviveGrowth()
+    {
+        var table = new KeyTable();
+        for (int i = 0; i < 5000; i++)
+        {
+            AddString(table, "key:" + i, "val:" + i);
+        }
+
+        for (int i = 0; i < 5000; i++)
+        {
+            int index = table.Find(B("key:" + i));
+            Assert.True(index >= 0);
+            Assert.Equal("val:" + i, StringAt(table, index));
+        }
+    }
+
+    [Fact]
+    public void AccessClockWrapsAsRedisLruClock()
+    {
+        Assert.Equal(Database.ClockMax, Database.Clock((long)Database.ClockMax * 1000));
+        Assert.Equal(0u, Database.Clock((Database.ClockMax + 1L) * 1000));
+        Assert.Equal(5u, Database.IdleSeconds(10, 15));
+        Assert.Equal(3u, Database.IdleSeconds(Database.ClockMax - 1, 2));
+    }
+}
