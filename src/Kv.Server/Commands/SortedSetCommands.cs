@@ -89,6 +89,17 @@ internal static class SortedSetCommands
         table.Add("zmpop", -4, "write movablekeys", 0, 0, 0, "@sortedset", ZMPop, "sorted-set", "Remove and return members with scores in a sorted set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")
             .WithKeys("RW access delete | index 1 | keynum 0 1 1")
             .WithArgs("numkeys:integer key:key#0* where:oneof(min:pure-token=MIN max:pure-token=MAX) count:integer=COUNT?");
+        table.Add("bzpopmin", -3, "write noscript blocking fast", 1, -2, 1, "@sortedset", BZPopMin, "sorted-set", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.")
+            .WithKeys("RW access delete | index 1 | range -2 1 0")
+            .WithArgs("key:key#0* timeout:double")
+            .WithHistory(("6.0.0", "`timeout` is interpreted as a double instead of an integer."));
+        table.Add("bzpopmax", -3, "write noscript blocking fast", 1, -2, 1, "@sortedset", BZPopMax, "sorted-set", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.")
+            .WithKeys("RW access delete | index 1 | range -2 1 0")
+            .WithArgs("key:key#0* timeout:double")
+            .WithHistory(("6.0.0", "`timeout` is interpreted as a double instead of an integer."));
+        table.Add("bzmpop", -5, "write blocking movablekeys", 0, 0, 0, "@sortedset", BZMPop, "sorted-set", "Remove and return members with scores in a sorted set or block until one is available", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")
+            .WithKeys("RW access delete | index 2 | keynum 0 1 1")
+            .WithArgs("timeout:double numkeys:integer key:key#0* where:oneof(min:pure-token=MIN max:pure-token=MAX) count:integer=COUNT?");
         table.Add("zrandmember", -2, "readonly", 1, 1, 1, "@sortedset", ZRandMember, "sorted-set", "Get one or multiple random elements from a sorted set", "6.2.0", "O(N) where N is the number of elements returned")
             .WithKeys("RO access | index 1 | range 0 1 0")
             .WithTips("nondeterministic_output")
@@ -1188,6 +1199,49 @@ internal static class SortedSetCommands
         {
             c.Reply.NullArray();
         }
+    }
+
+    private static void BZPopMin(CommandContext c) => BlockingPopMinMax(c, max: false);
+
+    private static void BZPopMax(CommandContext c) => BlockingPopMinMax(c, max: true);
+
+    // BZPOPMIN/BZPOPMAX key [key ...] timeout (bzpopMinMaxCommand): the timeout is read before the keys are looked at.
+    private static void BlockingPopMinMax(CommandContext c, bool max)
+    {
+        if (ListCommands.TryArgTimeout(c, c.ArgCount - 1, out long deadline))
+        {
+            BlockingPop(c, 1, c.ArgCount - 2, max, emitKey: true, count: -1, nested: false, deadline);
+        }
+    }
+
+    // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] (zmpopGenericCommand reads the timeout after the rest).
+    private static void BZMPop(CommandContext c)
+    {
+        if (TryParseMPop(c, 2, out long numKeys, out bool max, out long count) && ListCommands.TryArgTimeout(c, 1, out long deadline))
+        {
+            BlockingPop(c, 3, (int)numKeys, max, emitKey: true, count, nested: true, deadline);
+        }
+    }
+
+    /// <summary>
+    /// Redis's blockingGenericZpopCommand: pops from the first key holding a sorted set, else blocks on all of them
+    /// (run again by <see cref="Blocking.BlockingKeys"/> when one becomes ready). Inside MULTI (CLIENT_DENY_BLOCKING)
+    /// it answers as a timeout: the null array.
+    /// </summary>
+    private static void BlockingPop(CommandContext c, int firstKeyArg, int keyCount, bool max, bool emitKey, long count, bool nested, long deadline)
+    {
+        if (TryPop(c, firstKeyArg, keyCount, max, emitKey, count, nested) != PopResult.Empty)
+        {
+            return;
+        }
+
+        if (c.InTransaction)
+        {
+            c.Reply.NullArray();
+            return;
+        }
+
+        c.Keyspace.Blocking.Block(c, firstKeyArg, keyCount, 1, deadline, typeof(SortedSet));
     }
 
     /// <summary>Parses ZMPOP's / BZMPOP's numkeys, MIN|MAX and COUNT from <paramref name="numKeysArg"/> on; replies the error itself.</summary>
