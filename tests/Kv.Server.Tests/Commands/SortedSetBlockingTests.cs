@@ -176,6 +176,12 @@ public sealed class SortedSetBlockingTests : IClassFixture<KvServerFixture>
         await admin.Expect(":2", "ZRANGESTORE", "st:range", "st:src", "0", "-1");
         Assert.Equal("*[$st:range, *[*[$a, $1]]]", (await c.ReadReplyAsync(Deadline)).ToString());
 
+        await c.WriteCommandAsync("BZPOPMIN", "st:renamed", "0");
+        await WaitForBlockedAsync(admin, 1);
+        await admin.Expect("+OK", "RENAME", "st:src", "st:renamed");
+        Assert.Equal("*[$st:renamed, $a, $1]", (await c.ReadReplyAsync(Deadline)).ToString());
+        await admin.Expect(":1", "ZADD", "st:src", "1", "a");
+
         // An empty result deletes the destination and wakes nobody; the waiter times out instead.
         await c.WriteCommandAsync("BZPOPMIN", "st:inter", "0.2");
         await WaitForBlockedAsync(admin, 1);
