@@ -56,6 +56,27 @@ internal sealed class BlockingKeys
     }
 
     /// <summary>
+    /// Every waited-on key of <paramref name="db"/> may hold something new (SWAPDB exchanged the
+    /// data under it, Redis's scanDatabaseForReadyKeys): their waiters try again.
+    /// </summary>
+    public void SignalDatabase(int db)
+    {
+        if (_byClient.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var queue in _queues[db].Values)
+        {
+            if (!queue.Ready)
+            {
+                queue.Ready = true;
+                _ready.Add(queue);
+            }
+        }
+    }
+
+    /// <summary>
     /// Called by a blocking handler that could not serve now: blocks the client on the keys at
     /// <paramref name="firstKey"/>, <paramref name="firstKey"/>+<paramref name="keyStep"/>, … (<paramref name="keyCount"/> of them)
     /// until <paramref name="deadline"/> (unix ms, 0 = forever). When the command is being run again

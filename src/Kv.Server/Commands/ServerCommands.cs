@@ -188,6 +188,8 @@ internal static class ServerCommands
         if (first != second)
         {
             databases[first].SwapWith(databases[second]);
+            c.Keyspace.Blocking.SignalDatabase(first);
+            c.Keyspace.Blocking.SignalDatabase(second);
         }
 
         c.Dirty();

@@ -219,6 +219,22 @@ public sealed class ListBlockingTests : IClassFixture<KvServerFixture>
     }
 
     /// <summary>Waits until <paramref name="count"/> clients are blocked (INFO blocked_clients), with a deadline.</summary>
+    // Redis 7.0: SWAPDB scans both databases for keys clients wait on (scanDatabaseForReadyKeys).
+    [Fact]
+    public async Task SwapDbServesAWaiterWhoseKeyArrivesWithTheSwappedDatabase()
+    {
+        await using var admin = await _fixture.ConnectAsync();
+        await using var waiter = await _fixture.ConnectAsync();
+        await admin.Expect("+OK", "SELECT", "9");
+        await waiter.Expect("+OK", "SELECT", "8");
+        await waiter.WriteCommandAsync("BLPOP", "swap:q", "0");
+        await WaitForBlockedAsync(admin, "swap:q", 1);
+
+        await admin.Expect(":1", "RPUSH", "swap:q", "x");
+        await admin.Expect("+OK", "SWAPDB", "8", "9");
+        Assert.Equal("*[$swap:q, $x]", (await waiter.ReadReplyAsync(Deadline)).ToString());
+    }
+
     private static async Task WaitForBlockedAsync(RespTestClient admin, string key, int count)
     {
         _ = key;
