@@ -41,6 +41,7 @@ public sealed class MixedTypeStreamTests : IClassFixture<RedisServerFixture>
             }
 
             await CompareKeyspacesAsync(session);
+            File.AppendAllText("/tmp/mixed-stats.txt", (await session.Redis.SendAsync("INFO", "commandstats")).Text + "\n" + (await session.Redis.SendAsync("INFO", "errorstats")).Text);
         }
         finally
         {
@@ -72,6 +73,13 @@ public sealed class MixedTypeStreamTests : IClassFixture<RedisServerFixture>
             case MixedReplyKind.HashRandom:
                 await CompareShapeAsync(session, args);
                 return false;
+            case MixedReplyKind.LexRange:
+                if (await LexOrderIsUnspecifiedAsync(session.Redis, step.SourceKeys![0]))
+                {
+                    return false;
+                }
+
+                return (await session.CompareAsync(args)).IsError;
             case MixedReplyKind.ElementScan:
                 await CompareElementScanAsync(session, args);
                 return false;
@@ -159,6 +167,24 @@ public sealed class MixedTypeStreamTests : IClassFixture<RedisServerFixture>
         pairs.Sort(StringComparer.Ordinal);
         return string.Join(", ", pairs);
     }
+
+    // zslFirstInLexRange / zslLastInLexRange descend the skiplist assuming lex order is score order; with
+    // different scores the nodes they visit depend on the random levels, so two redis-servers disagree.
+    // A listpack is walked linearly (zzlFirstInLexRange), which is deterministic and compared.
+    private static async Task<bool> LexOrderIsUnspecifiedAsync(RespTestClient redis, object key)
+    {
+        if (await EncodingAsync(redis, key) != "skiplist")
+        {
+            return false;
+        }
+
+        var first = await redis.SendAsync("ZRANGE", key, "0", "0", "WITHSCORES");
+        var last = await redis.SendAsync("ZRANGE", key, "-1", "-1", "WITHSCORES");
+        return ReplyComparison.Canonical(ScoreOf(first)) != ReplyComparison.Canonical(ScoreOf(last));
+    }
+
+    // RESP2 answers [member, score]; RESP3 [[member, score]].
+    private static RespReply ScoreOf(RespReply withScores) => withScores.Items![^1] is { Items: { } pair } ? pair[^1] : withScores.Items[^1];
 
     private static async Task RestoreLimitsAsync(CompatSession session)
     {

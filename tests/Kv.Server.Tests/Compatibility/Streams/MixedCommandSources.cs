@@ -14,6 +14,11 @@ public static partial class MixedCommandSources
     /// <summary>Keys k0..k11: the per-type generators draw k0..k19 and are folded onto these.</summary>
     public const int KeySpace = 12;
 
+    // Each family sends most of its keys to its own four (overlapping its neighbours' by one),
+    // so every type builds up real values, and the rest anywhere, so types still collide.
+    private const int HomeSize = 4;
+    private const double AwayShare = 0.3;
+
     /// <summary>The encoding limits the stream changes mid-way, with Redis 7.0's defaults (restored at the end).</summary>
     public static readonly (string Name, string Default, string[] Values)[] EncodingLimits =
     [
@@ -37,10 +42,11 @@ public static partial class MixedCommandSources
     /// <summary>Every family with its weight: to add lists, add a row mapping ListCommandGenerator's step to a <see cref="MixedStep"/>.</summary>
     public static IReadOnlyList<MixedSource> All { get; } =
     [
-        new("string", 14, s => Fold(new MixedStep(StringCommands[s.Random.Next(StringCommands.Length)].Generate(s), MixedReplyKind.Exact))),
-        new("hash", 20, s => Fold(FromHash(HashCommandGenerator.Next(s)))),
-        new("set", 20, s => Fold(FromSet(SetCommandGenerator.Next(s)))),
-        new("zset", 20, s => Fold(FromSortedSet(SortedSetCommandGenerator.Next(s)))),
+        new("string", 14, s => Fold(s, 0, new MixedStep(StringCommands[s.Random.Next(StringCommands.Length)].Generate(s), MixedReplyKind.Exact))),
+        new("hash", 20, s => Fold(s, 3, FromHash(HashCommandGenerator.Next(s)))),
+        new("set", 20, s => Fold(s, 6, FromSet(SetCommandGenerator.Next(s)))),
+        new("zset", 20, s => Fold(s, 9, FromSortedSet(SortedSetCommandGenerator.Next(s)))),
+        new("zadd", 4, s => Fold(s, 9, new MixedStep([s.Word("zadd"), "k0", .. ScoredMembers(s)]))),
         new("generic", 26, Generic),
     ];
 
@@ -106,6 +112,19 @@ public static partial class MixedCommandSources
         };
     }
 
+    // The sorted-set generator's ZADDs mostly test option errors; these valid ones keep sorted sets around.
+    private static object[] ScoredMembers(CommandStream s)
+    {
+        var args = new object[2 * s.Random.Next(1, 7)];
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            args[i] = s.Chance(0.8) ? s.Random.Next(-5, 20).ToString(CultureInfo.InvariantCulture) : s.Pick("1.5", "-0.25", "inf", "-inf", "1e300", "0");
+            args[i + 1] = s.Chance(0.9) ? s.Pick("a", "b", "c", "d", "e", "m1", "m2", "m10", "") : new string('z', s.Random.Next(5, 80));
+        }
+
+        return args;
+    }
+
     private static MixedStep ConfigLimit(CommandStream s)
     {
         var (name, _, values) = s.Pick(EncodingLimits);
@@ -146,31 +165,55 @@ public static partial class MixedCommandSources
     };
 
     // ZSCAN from cursor 0 walks the whole set (a skiplist's order is its dict's, unspecified); other cursors are errors.
-    private static MixedStep FromSortedSet(object[] args) =>
-        args[0] is string name && name.Equals("zscan", StringComparison.OrdinalIgnoreCase) && (string)args[2] == "0"
-            ? new([args[0], args[1], .. args[3..]], MixedReplyKind.ElementScan)
-            : new(args);
-
-    /// <summary>Folds the generators' keys k0..k19 onto k0..k11 (values, members and fields never look like "k" + digits).</summary>
-    private static MixedStep Fold(MixedStep step)
+    private static MixedStep FromSortedSet(object[] args)
     {
-        FoldKeys(step.Args, 1);
+        string name = ((string)args[0]).ToUpperInvariant();
+        if (name == "ZSCAN" && (string)args[2] == "0")
+        {
+            return new([args[0], args[1], .. args[3..]], MixedReplyKind.ElementScan);
+        }
+
+        bool byLex = Array.Exists(args, a => a is string word && word.Equals("bylex", StringComparison.OrdinalIgnoreCase));
+        return name switch
+        {
+            "ZRANGEBYLEX" or "ZREVRANGEBYLEX" or "ZLEXCOUNT" or "ZREMRANGEBYLEX" => new(args, MixedReplyKind.LexRange, [args[1]]),
+            "ZRANGE" when byLex => new(args, MixedReplyKind.LexRange, [args[1]]),
+            "ZRANGESTORE" when byLex => new(args, MixedReplyKind.LexRange, [args[2]]),
+            _ => new(args),
+        };
+    }
+
+    /// <summary>
+    /// Folds the generators' keys k0..k19 onto the family's home keys (from <paramref name="home"/>) or,
+    /// now and then, anywhere in k0..k11 (values, members and fields never look like "k" + digits).
+    /// </summary>
+    private static MixedStep Fold(CommandStream s, int home, MixedStep step)
+    {
+        var folded = new Dictionary<string, string>(StringComparer.Ordinal);
+        FoldKeys(s, home, step.Args, 1, folded);
         if (step.SourceKeys is not null)
         {
-            FoldKeys(step.SourceKeys, 0);
+            FoldKeys(s, home, step.SourceKeys, 0, folded);
         }
 
         return step;
     }
 
-    private static void FoldKeys(object[] args, int start)
+    // The same generated key maps to the same folded key within a command (SourceKeys repeat Args' keys).
+    private static void FoldKeys(CommandStream s, int home, object[] args, int start, Dictionary<string, string> folded)
     {
         for (int i = start; i < args.Length; i++)
         {
             if (args[i] is string text && KeyName().IsMatch(text))
             {
-                int n = int.Parse(text.AsSpan(1), CultureInfo.InvariantCulture);
-                args[i] = "k" + (n % KeySpace).ToString(CultureInfo.InvariantCulture);
+                if (!folded.TryGetValue(text, out var key))
+                {
+                    int n = s.Chance(AwayShare) ? s.Random.Next(KeySpace) : (home + s.Random.Next(HomeSize)) % KeySpace;
+                    key = "k" + n.ToString(CultureInfo.InvariantCulture);
+                    folded[text] = key;
+                }
+
+                args[i] = key;
             }
         }
     }

@@ -38,6 +38,13 @@ public enum MixedReplyKind
     /// in one call is compared exactly, otherwise full iterations are compared as sets of elements.
     /// </summary>
     ElementScan,
+
+    /// <summary>
+    /// A lex range over a sorted set (SourceKeys[0]): exact, except that over a skiplist whose scores are
+    /// not all equal Redis's answer depends on the random node levels (two redis-servers disagree), so the
+    /// step is skipped there.
+    /// </summary>
+    LexRange,
 }
 
 /// <summary>One generated command of the mixed stream.</summary>
