@@ -41,7 +41,6 @@ public sealed class MixedTypeStreamTests : IClassFixture<RedisServerFixture>
             }
 
             await CompareKeyspacesAsync(session);
-            File.AppendAllText("/tmp/mixed-stats.txt", (await session.Redis.SendAsync("INFO", "commandstats")).Text + "\n" + (await session.Redis.SendAsync("INFO", "errorstats")).Text);
         }
         finally
         {
@@ -57,6 +56,12 @@ public sealed class MixedTypeStreamTests : IClassFixture<RedisServerFixture>
     private static async Task<bool> RunAsync(CompatSession session, MixedStep step)
     {
         var args = step.Args;
+        // KV_MIXED_TRACE=/path appends every generated command to a file, to replay a failure's history.
+        if (Environment.GetEnvironmentVariable("KV_MIXED_TRACE") is { } trace)
+        {
+            File.AppendAllText(trace, ReplyComparison.RenderCommand(args) + "\n");
+        }
+
         switch (step.Kind)
         {
             case MixedReplyKind.KeyScan:
