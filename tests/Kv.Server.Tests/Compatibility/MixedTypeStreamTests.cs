@@ -226,7 +226,7 @@ public sealed class MixedTypeStreamTests : IClassFixture<RedisServerFixture>
     private static void Fail(CompatSession session, object[] args, RespReply kv, RespReply redis, string what) =>
         Assert.Fail($"{what} (seed {session.Seed}, step {session.Step}): {ReplyComparison.RenderCommand(args)}\nredis-server: {ReplyComparison.Canonical(redis)}\nkv-server:    {ReplyComparison.Canonical(kv)}");
 
-    // HRANDFIELD: errors and nil identical; otherwise the same type and count (the picks are random).
+    // HRANDFIELD / ZRANDMEMBER: errors and nil identical; otherwise the same type and count (the picks are random).
     private static async Task CompareShapeAsync(CompatSession session, object[] args)
     {
         var (kv, redis) = await session.SendBothAsync(args);

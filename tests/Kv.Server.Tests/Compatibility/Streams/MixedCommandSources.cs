@@ -103,10 +103,13 @@ public static partial class MixedCommandSources
             < 73 => new([s.Word("select"), s.Chance(0.7) ? "0" : s.Random.Next(0, 3).ToString(CultureInfo.InvariantCulture)]),
             < 75 => new([s.Word("touch"), .. Keys(s, 1, 3)]),
             < 77 => new([s.Word("randomkey")], MixedReplyKind.NilOrValue),
-            < 78 => s.Chance(0.25) ? new([s.Word("flushdb")]) : new([s.Word("type"), Key(s)]),
+            < 78 => s.Chance(0.25) ? new([s.Word(s.Chance(0.8) ? "flushdb" : "flushall")]) : new([s.Word("type"), Key(s)]),
             < 83 => ConfigLimit(s),
-            < 86 => new([s.Word("object"), s.Word("refcount"), Key(s)]),
-            < 90 => new([s.Word("exists"), Key(s)]),
+            < 85 => new([s.Word("object"), s.Word(s.Pick("refcount", "freq")), Key(s)]),
+            < 86 => new([s.Word("expireat"), Key(s), s.UnixSeconds(allowPast: true), .. ExpireFlags(s)]),
+            < 87 => new([s.Word("pexpireat"), Key(s), s.UnixMilliseconds(allowPast: true), .. ExpireFlags(s)]),
+            < 88 => new([s.Word("pexpiretime"), Key(s)], MixedReplyKind.Milliseconds),
+            < 90 => new([s.Word("zrandmember"), Key(s), .. RandomCount(s)], MixedReplyKind.HashRandom),
             < 95 => new([s.Word("getex"), Key(s), .. s.Options(1, () => [s.Word("persist")], () => [s.Word("ex"), s.Seconds()])]),
             _ => new([s.Word("type"), Key(s)]),
         };
@@ -123,6 +126,18 @@ public static partial class MixedCommandSources
         }
 
         return args;
+    }
+
+    // ZRANDMEMBER key [count [WITHSCORES]]: compared by shape, like HRANDFIELD.
+    private static object[] RandomCount(CommandStream s)
+    {
+        if (s.Chance(0.3))
+        {
+            return [];
+        }
+
+        string count = s.Chance(0.85) ? s.Random.Next(-6, 8).ToString(CultureInfo.InvariantCulture) : s.Pick("abc", "-9223372036854775808", "0");
+        return s.Chance(0.4) ? [count, s.Word("withscores")] : [count];
     }
 
     private static MixedStep ConfigLimit(CommandStream s)

@@ -27,7 +27,7 @@ public enum MixedReplyKind
     /// <summary>SPOP/SRANDMEMBER: shape, count, membership, distinctness; a set SPOP left different is rebuilt on kv-server.</summary>
     SetRandom,
 
-    /// <summary>HRANDFIELD: shape and count.</summary>
+    /// <summary>HRANDFIELD / ZRANDMEMBER: shape and count.</summary>
     HashRandom,
 
     /// <summary>SCAN over the keyspace (options only): full iterations compared as key sets.</summary>
