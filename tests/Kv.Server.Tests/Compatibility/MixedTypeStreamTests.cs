@@ -129,6 +129,9 @@ public sealed class MixedTypeStreamTests : IClassFixture<RedisServerFixture>
                     case "zset":
                         await session.CompareAsync(["ZRANGE", key, "0", "-1", "WITHSCORES"]);
                         break;
+                    case "list":
+                        await session.CompareAsync(["LRANGE", key, "0", "-1"]);
+                        break;
                 }
             }
         }

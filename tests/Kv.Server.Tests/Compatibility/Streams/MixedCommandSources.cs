@@ -11,7 +11,7 @@ namespace Kv.Server.Tests.Compatibility.Streams;
 /// </summary>
 public static partial class MixedCommandSources
 {
-    /// <summary>Keys k0..k11: the per-type generators draw k0..k19 and are folded onto these.</summary>
+    /// <summary>Keys k0..k11: the per-type generators draw k0..k19 (lists l0..l5) and are folded onto these.</summary>
     public const int KeySpace = 12;
 
     // Each family sends most of its keys to its own four (overlapping its neighbours' by one),
@@ -39,7 +39,10 @@ public static partial class MixedCommandSources
 
     private static readonly string[] Types = ["string", "hash", "set", "zset", "list", "none", "stream", "STRING", "Hash"];
 
-    /// <summary>Every family with its weight: to add lists, add a row mapping ListCommandGenerator's step to a <see cref="MixedStep"/>.</summary>
+    /// <summary>
+    /// Every family with its weight and home keys. Lists drop in as one row (their generator's keys l0..l5 fold too):
+    /// <c>new("list", 20, s => Fold(s, 1, new MixedStep(ListCommandGenerator.Next(s)))),</c>
+    /// </summary>
     public static IReadOnlyList<MixedSource> All { get; } =
     [
         new("string", 14, s => Fold(s, 0, new MixedStep(StringCommands[s.Random.Next(StringCommands.Length)].Generate(s), MixedReplyKind.Exact))),
@@ -200,7 +203,7 @@ public static partial class MixedCommandSources
 
     /// <summary>
     /// Folds the generators' keys k0..k19 onto the family's home keys (from <paramref name="home"/>) or,
-    /// now and then, anywhere in k0..k11 (values, members and fields never look like "k" + digits).
+    /// now and then, anywhere in k0..k11 (values, members, fields and elements never look like "k"/"l" + digits).
     /// </summary>
     private static MixedStep Fold(CommandStream s, int home, MixedStep step)
     {
@@ -233,6 +236,6 @@ public static partial class MixedCommandSources
         }
     }
 
-    [GeneratedRegex("^k[0-9]{1,2}$")]
+    [GeneratedRegex("^[kl][0-9]{1,2}$")]
     private static partial Regex KeyName();
 }
