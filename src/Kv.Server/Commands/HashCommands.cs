@@ -304,11 +304,11 @@ internal static class HashCommands
             int existing = hash.Find(c.Arg(i));
             bool isNew = existing < 0 || hash.IsExpired(existing, c.Now);
             hash.Set(c.Arg(i), c.Arg(i + 1));
-            if (isNew)
-            {
-                created++;
-                ConvertForLength(c, hash);
-            }
+            created += isNew ? 1 : 0;
+
+            // hashTypeSet checks the length after an update too: a listpack left over the limit by
+            // CONFIG SET hash-max-listpack-entries converts on its next write, new field or not.
+            ConvertForLength(c, hash);
         }
 
         c.Dirty((c.ArgCount - 2) / 2);
@@ -457,8 +457,9 @@ internal static class HashCommands
         else
         {
             hash.Set(c.Arg(2), text);
-            ConvertForLength(c, hash);
         }
+
+        ConvertForLength(c, hash);
 
         c.Dirty();
     }
