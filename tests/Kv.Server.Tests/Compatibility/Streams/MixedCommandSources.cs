@@ -39,16 +39,14 @@ public static partial class MixedCommandSources
 
     private static readonly string[] Types = ["string", "hash", "set", "zset", "list", "none", "stream", "STRING", "Hash"];
 
-    /// <summary>
-    /// Every family with its weight and home keys. Lists drop in as one row (their generator's keys l0..l5 fold too):
-    /// <c>new("list", 20, s => Fold(s, 1, new MixedStep(ListCommandGenerator.Next(s)))),</c>
-    /// </summary>
+    /// <summary>Every family with its weight and home keys (the list generator's keys l0..l5 fold too).</summary>
     public static IReadOnlyList<MixedSource> All { get; } =
     [
         new("string", 14, s => Fold(s, 0, new MixedStep(StringCommands[s.Random.Next(StringCommands.Length)].Generate(s), MixedReplyKind.Exact))),
         new("hash", 20, s => Fold(s, 3, FromHash(HashCommandGenerator.Next(s)))),
         new("set", 20, s => Fold(s, 6, FromSet(SetCommandGenerator.Next(s)))),
         new("zset", 20, s => Fold(s, 9, FromSortedSet(SortedSetCommandGenerator.Next(s)))),
+        new("list", 20, s => Fold(s, 1, new MixedStep(ListCommandGenerator.Next(s)))),
         new("zadd", 4, s => Fold(s, 9, new MixedStep([s.Word("zadd"), "k0", .. ScoredMembers(s)]))),
         new("generic", 26, Generic),
     ];
