@@ -7,7 +7,7 @@ framework-dependent build that the `kv-server` dotnet tool runs. Every server is
 redis-benchmark to core 1 (taskset), the servers are measured alternately round after round, and the
 table shows the median of the rounds, plus each server's resident memory when idle and at the end.
 
-    python3 benchmarks/compare-redis-benchmark.py [--variants aot,jit] [--rounds 5] [--requests 200000]
+    python3 benchmarks/compare-redis-benchmark.py [--variants aot|jit|aot,jit] [--rounds 5] [--requests 200000]
 """
 import argparse
 import csv
@@ -58,8 +58,11 @@ def resident_mb(pid):
 
 def publish(variant):
     out = os.path.join(ROOT, "artifacts", f"kv-server-{variant}")
-    subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/Kv.Server"), "-c", "Release", "-o", out]
-                   + VARIANTS[variant], check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/Kv.Server"), "-c", "Release", "-o", out]
+                          + VARIANTS[variant], stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        hint = " (Native AOT needs clang: apt-get install -y clang zlib1g-dev)" if variant == "aot" else ""
+        raise SystemExit(f"dotnet publish of the {variant} build failed{hint}:\n{done.stdout}")
     return os.path.join(out, "Kv.Server")
 
 
@@ -86,7 +89,7 @@ def run_benchmark(port, tests, requests, clients, pipeline, core):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--variants", default="aot", help="kv-server builds to measure: aot, jit or aot,jit")
+    parser.add_argument("--variants", default="aot,jit", help="kv-server builds to measure: aot, jit or aot,jit")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200000)
     parser.add_argument("--clients", type=int, default=50)
