@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Runs redis-benchmark against kv-server and redis-server side by side and prints kv/redis ratios.
 
-Both servers are pinned to core 0 and redis-benchmark to core 1 (taskset), the two servers are
-measured alternately round after round, and the table shows the median of the rounds.
+kv-server is measured as users run it: `aot` is the Native AOT production build (README:
+`dotnet publish src/Kv.Server -c Release -r linux-x64 -p:PublishAot=true`, needs clang), `jit` is the
+framework-dependent build that the `kv-server` dotnet tool runs. Every server is pinned to core 0 and
+redis-benchmark to core 1 (taskset), the servers are measured alternately round after round, and the
+table shows the median of the rounds, plus each server's resident memory when idle and at the end.
 
-    python3 benchmarks/compare-redis-benchmark.py [--rounds 5] [--requests 200000] [--clients 50]
+    python3 benchmarks/compare-redis-benchmark.py [--variants aot|jit|aot,jit] [--rounds 5] [--requests 200000]
 """
 import argparse
 import csv
@@ -18,6 +21,12 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# variant -> extra `dotnet publish` arguments
+VARIANTS = {
+    "aot": ["--use-current-runtime", "-p:PublishAot=true"],
+    "jit": [],
+}
 
 
 def free_port():
@@ -39,17 +48,35 @@ def wait_for_ping(port, timeout=60):
     raise SystemExit(f"server on port {port} did not answer PING within {timeout}s")
 
 
-def start_servers(core):
-    kv_port, redis_port = free_port(), free_port()
-    subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/Kv.Server"), "-c", "Release", "-o",
-                    os.path.join(ROOT, "artifacts/kv-server")], check=True, stdout=subprocess.DEVNULL)
-    kv = subprocess.Popen(["taskset", "-c", core, os.path.join(ROOT, "artifacts/kv-server/Kv.Server"),
-                           "--port", str(kv_port), "--save", "", "--appendonly", "no", "--loglevel", "warning"])
-    redis = subprocess.Popen(["taskset", "-c", core, "redis-server", "--port", str(redis_port), "--save", "",
-                              "--appendonly", "no", "--loglevel", "warning"])
-    wait_for_ping(kv_port)
-    wait_for_ping(redis_port)
-    return {"kv-server": (kv, kv_port), "redis-server": (redis, redis_port)}
+def resident_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def publish(variant):
+    out = os.path.join(ROOT, "artifacts", f"kv-server-{variant}")
+    done = subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/Kv.Server"), "-c", "Release", "-o", out]
+                          + VARIANTS[variant], stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        hint = " (Native AOT needs clang: apt-get install -y clang zlib1g-dev)" if variant == "aot" else ""
+        raise SystemExit(f"dotnet publish of the {variant} build failed{hint}:\n{done.stdout}")
+    return os.path.join(out, "Kv.Server")
+
+
+def start_servers(core, variants):
+    binaries = {f"kv-{variant}": publish(variant) for variant in variants}
+    servers = {}
+    for name, binary in list(binaries.items()) + [("redis", "redis-server")]:
+        port = free_port()
+        proc = subprocess.Popen(["taskset", "-c", core, binary, "--port", str(port), "--save", "",
+                                 "--appendonly", "no", "--loglevel", "warning"])
+        servers[name] = (proc, port)
+    for _, port in servers.values():
+        wait_for_ping(port)
+    return servers
 
 
 def run_benchmark(port, tests, requests, clients, pipeline, core):
@@ -62,23 +89,30 @@ def run_benchmark(port, tests, requests, clients, pipeline, core):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--variants", default="aot,jit", help="kv-server builds to measure: aot, jit or aot,jit")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--tests", default="set,get,incr,mset")
     parser.add_argument("--pipelines", default="1,16")
     args = parser.parse_args()
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise SystemExit(f"--variants: expected some of {', '.join(VARIANTS)}, got {args.variants!r}")
     for tool in ("redis-server", "redis-benchmark", "taskset"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: apt-get install -y redis-server redis-tools util-linux")
 
     server_core, load_core = ("0", "1") if os.cpu_count() and os.cpu_count() > 1 else ("0", "0")
-    servers = start_servers(server_core)
+    servers = start_servers(server_core, variants)
     try:
+        time.sleep(1)
+        idle = {name: resident_mb(proc.pid) for name, (proc, _) in servers.items()}
         results = {}  # (pipeline, test, server) -> [rps]
         for pipeline in [int(p) for p in args.pipelines.split(",")]:
             requests = args.requests * (4 if pipeline > 1 else 1)
-            # Warm-up (JIT) before measuring.
+            # Warm-up (JIT tiering, pools) before measuring.
             for name, (_, port) in servers.items():
                 run_benchmark(port, args.tests, requests // 4, args.clients, pipeline, load_core)
             for round_no in range(args.rounds):
@@ -86,19 +120,32 @@ def main():
                 for name, (_, port) in order:
                     for test, rps in run_benchmark(port, args.tests, requests, args.clients, pipeline, load_core).items():
                         results.setdefault((pipeline, test, name), []).append(rps)
+        after = {name: resident_mb(proc.pid) for name, (proc, _) in servers.items()}
 
+        kv_names = [name for name in servers if name != "redis"]
         print(f"\nredis-benchmark -c {args.clients}, medians of {args.rounds} alternating rounds "
               f"(servers on core {server_core}, load on core {load_core})\n")
-        print(f"| {'test':<12} | {'pipeline':>8} | {'kv-server rps':>14} | {'redis-server rps':>16} | {'kv/redis':>8} |")
-        print(f"|{'-' * 14}|{'-' * 10}|{'-' * 16}|{'-' * 18}|{'-' * 10}|")
-        worst = None
-        for (pipeline, test, name) in sorted(k for k in results if k[2] == "kv-server"):
-            kv = statistics.median(results[(pipeline, test, "kv-server")])
-            redis = statistics.median(results[(pipeline, test, "redis-server")])
-            ratio = kv / redis
-            worst = ratio if worst is None else min(worst, ratio)
-            print(f"| {test:<12} | {pipeline:>8} | {kv:>14,.0f} | {redis:>16,.0f} | {ratio:>8.2f} |")
-        print(f"\nlowest kv/redis ratio: {worst:.2f}")
+        header = f"| {'test':<12} | {'pipeline':>8} | {'redis rps':>10} |"
+        rule = f"|{'-' * 14}|{'-' * 10}|{'-' * 12}|"
+        for name in kv_names:
+            header += f" {name + ' rps':>12} | {'/redis':>6} |"
+            rule += f"{'-' * 14}|{'-' * 8}|"
+        print(header)
+        print(rule)
+        worst = {}
+        for (pipeline, test) in sorted({(k[0], k[1]) for k in results}):
+            redis = statistics.median(results[(pipeline, test, "redis")])
+            line = f"| {test:<12} | {pipeline:>8} | {redis:>10,.0f} |"
+            for name in kv_names:
+                kv = statistics.median(results[(pipeline, test, name)])
+                worst[name] = min(worst.get(name, kv / redis), kv / redis)
+                line += f" {kv:>12,.0f} | {kv / redis:>6.2f} |"
+            print(line)
+        print()
+        for name in kv_names:
+            print(f"lowest {name}/redis ratio: {worst[name]:.2f}")
+        print("\nresident memory (MB): " + ", ".join(
+            f"{name} {idle[name]:.1f} idle / {after[name]:.1f} after" for name in servers))
     finally:
         for proc, _ in servers.values():
             proc.terminate()

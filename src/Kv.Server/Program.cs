@@ -7,7 +7,9 @@ using Microsoft.Extensions.Logging;
 // Run socket completions on the epoll thread instead of hopping to the thread pool for every
 // receive: command code never blocks, so the standalone server works like Redis's event loop
 // (measured with redis-benchmark -P 1, 50 clients: about 70k -> 100k requests/s). It must be set
-// before the first socket is used; the embedded server leaves the host app's setting alone.
+// before the first socket is used; the embedded server leaves the host app's setting alone. The Native
+// AOT build reads it the same way (System.Net.Sockets reads it through Environment, whose Unix
+// implementation sees variables set here): checked by the socket engine thread doing the work.
 if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
 {
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
