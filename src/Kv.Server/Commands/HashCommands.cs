@@ -8,8 +8,6 @@ namespace Kv.Server.Commands;
 /// <summary>Hashes, with per-field expiry as Redis 7.4 defines it.</summary>
 internal static class HashCommands
 {
-    private const long DefaultScanCount = 10;
-
     // Redis 7.4's HFE_MAX_ABS_TIME_MSEC: EB_EXPIRE_TIME_MAX ((1 << 48) - 1) >> 2.
     private const long MaxFieldExpiry = ((1L << 48) - 1) >> 2;
 
@@ -784,33 +782,9 @@ internal static class HashCommands
             return;
         }
 
-        long count = DefaultScanCount;
-        int patternArg = -1;
-        for (int i = 3; i < c.ArgCount; i++)
+        if (!ScanOptions.TryParse(c, 3, out long count, out int patternArg))
         {
-            bool hasValue = i + 1 < c.ArgCount;
-            if (c.ArgIs(i, "count"u8) && hasValue)
-            {
-                if (!c.TryArgLong(++i, out count))
-                {
-                    return;
-                }
-
-                if (count < 1)
-                {
-                    c.Reply.Error(Errors.Syntax);
-                    return;
-                }
-            }
-            else if (c.ArgIs(i, "match"u8) && hasValue)
-            {
-                patternArg = ++i;
-            }
-            else
-            {
-                c.Reply.Error(Errors.Syntax);
-                return;
-            }
+            return;
         }
 
         if (!PurgeExpired(c, hash))

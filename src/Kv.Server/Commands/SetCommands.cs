@@ -11,7 +11,6 @@ internal static class SetCommands
     // Redis's SPOP_MOVE_STRATEGY_MUL and SRANDMEMBER_SUB_STRATEGY_MUL: when to switch strategies.
     private const long SpopMoveStrategyMul = 5;
     private const long SrandmemberSubStrategyMul = 3;
-    private const long DefaultScanCount = 10;
 
     private const string AlgebraComplexity = "O(N) where N is the total number of elements in all given sets.";
     private const string InterComplexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.";
@@ -890,33 +889,9 @@ internal static class SetCommands
             return;
         }
 
-        long count = DefaultScanCount;
-        int patternArg = -1;
-        for (int i = 3; i < c.ArgCount; i++)
+        if (!ScanOptions.TryParse(c, 3, out long count, out int patternArg))
         {
-            bool hasValue = i + 1 < c.ArgCount;
-            if (c.ArgIs(i, "count"u8) && hasValue)
-            {
-                if (!c.TryArgLong(++i, out count))
-                {
-                    return;
-                }
-
-                if (count < 1)
-                {
-                    c.Reply.Error(Errors.Syntax);
-                    return;
-                }
-            }
-            else if (c.ArgIs(i, "match"u8) && hasValue)
-            {
-                patternArg = ++i;
-            }
-            else
-            {
-                c.Reply.Error(Errors.Syntax);
-                return;
-            }
+            return;
         }
 
         var pattern = patternArg > 0 ? c.Arg(patternArg) : default;

@@ -1845,33 +1845,9 @@ internal static class SortedSetCommands
             return;
         }
 
-        long count = 10;
-        int patternArg = -1;
-        for (int i = 3; i < c.ArgCount; i++)
+        if (!ScanOptions.TryParse(c, 3, out long count, out int patternArg))
         {
-            bool hasValue = i + 1 < c.ArgCount;
-            if (c.ArgIs(i, "count"u8) && hasValue)
-            {
-                if (!c.TryArgLong(++i, out count))
-                {
-                    return;
-                }
-
-                if (count < 1)
-                {
-                    reply.Error(Errors.Syntax);
-                    return;
-                }
-            }
-            else if (c.ArgIs(i, "match"u8) && hasValue)
-            {
-                patternArg = ++i;
-            }
-            else
-            {
-                reply.Error(Errors.Syntax);
-                return;
-            }
+            return;
         }
 
         var pattern = patternArg > 0 ? c.Arg(patternArg) : default;
