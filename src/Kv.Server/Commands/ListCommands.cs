@@ -311,30 +311,10 @@ internal static class ListCommands
         }
 
         long length = list.Count;
-        if (start < 0)
-        {
-            start += length;
-        }
-
-        if (end < 0)
-        {
-            end += length;
-        }
-
-        if (start < 0)
-        {
-            start = 0;
-        }
-
-        if (start > end || start >= length)
+        if (!IndexRange.TryNormalize(ref start, ref end, length))
         {
             c.Reply.ArrayHeader(0);
             return;
-        }
-
-        if (end >= length)
-        {
-            end = length - 1;
         }
 
         long count = end - start + 1;
@@ -513,34 +493,14 @@ internal static class ListCommands
         }
 
         long length = list.Count;
-        if (start < 0)
-        {
-            start += length;
-        }
-
-        if (end < 0)
-        {
-            end += length;
-        }
-
-        if (start < 0)
-        {
-            start = 0;
-        }
-
         long left, right;
-        if (start > end || start >= length)
+        if (!IndexRange.TryNormalize(ref start, ref end, length))
         {
             left = length;
             right = 0;
         }
         else
         {
-            if (end >= length)
-            {
-                end = length - 1;
-            }
-
             left = start;
             right = length - end - 1;
         }

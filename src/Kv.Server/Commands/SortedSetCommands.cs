@@ -928,29 +928,9 @@ internal static class SortedSetCommands
     private static (int First, long Count) RankRange(SortedSet set, long start, long end, bool reverse)
     {
         long length = set.Count;
-        if (start < 0)
-        {
-            start += length;
-        }
-
-        if (end < 0)
-        {
-            end += length;
-        }
-
-        if (start < 0)
-        {
-            start = 0;
-        }
-
-        if (start > end || start >= length)
+        if (!IndexRange.TryNormalize(ref start, ref end, length))
         {
             return (0, 0);
-        }
-
-        if (end >= length)
-        {
-            end = length - 1;
         }
 
         return (set.AtRank(reverse ? length - 1 - start : start), end - start + 1);
