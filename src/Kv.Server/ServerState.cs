@@ -41,6 +41,8 @@ internal sealed class ServerState
 
     public SlowLog SlowLog { get; } = new();
 
+    public PubSub.PubSubHub PubSub { get; } = new();
+
     public DateTimeOffset StartedAt { get; }
 
     public long StartTimestamp { get; }

@@ -35,6 +35,10 @@ internal sealed class CommandTable
         HashCommands.Register(table);
         SetCommands.Register(table);
         SortedSetCommands.Register(table);
+        TransactionCommands.Register(table);
+        PubSubCommands.Register(table);
+        ScriptingCommands.Register(table);
+        FunctionCommands.Register(table);
         return table;
     }
 
