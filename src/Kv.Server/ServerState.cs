@@ -17,6 +17,7 @@ internal sealed class ServerState
         Logger = logger;
         Keyspace = new Keyspace(config.Databases, time);
         Commands = CommandTable.CreateDefault();
+        Keyspace.Notifier = new PubSub.KeyspaceNotifier(config, PubSub);
         StartedAt = time.GetUtcNow();
         StartTimestamp = Stopwatch.GetTimestamp();
         // Random identities as Redis makes them (40 hex characters). Not secrets: Random rather than

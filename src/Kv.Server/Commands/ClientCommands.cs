@@ -255,7 +255,7 @@ internal static class ClientCommands
         text.Append(inv, $" lib-name={client.LibName} lib-ver={client.LibVersion}");
     }
 
-    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, c close after reply, e no-evict; N when none.
+    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, d watched key touched, c close after reply, e no-evict; N when none.
     private static string Flags(ClientSession client)
     {
         var flags = new StringBuilder(4);
@@ -272,6 +272,11 @@ internal static class ClientCommands
         if (client.Blocked)
         {
             flags.Append('b');
+        }
+
+        if (client.Transaction is { DirtyCas: true })
+        {
+            flags.Append('d');
         }
 
         if (client.CloseRequested)
