@@ -17,6 +17,7 @@ internal sealed class ServerState
         Logger = logger;
         Keyspace = new Keyspace(config.Databases, time);
         Commands = CommandTable.CreateDefault();
+        PubSub = new PubSub.PubSubHub(config, time, logger);
         StartedAt = time.GetUtcNow();
         StartTimestamp = Stopwatch.GetTimestamp();
         // Random identities as Redis makes them (40 hex characters). Not secrets: Random rather than
@@ -41,7 +42,7 @@ internal sealed class ServerState
 
     public SlowLog SlowLog { get; } = new();
 
-    public PubSub.PubSubHub PubSub { get; } = new();
+    public PubSub.PubSubHub PubSub { get; }
 
     public DateTimeOffset StartedAt { get; }
 
