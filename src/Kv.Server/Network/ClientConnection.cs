@@ -345,6 +345,7 @@ internal sealed class ClientConnection : IBlockingHost
         lock (_server.Keyspace.Lock)
         {
             _subscriber.BeginDirect(output);
+            _server.PubSub.BeginBatch();
             foreach (var command in _batch)
             {
                 context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
@@ -387,6 +388,7 @@ internal sealed class ClientConnection : IBlockingHost
             }
 
             _subscriber.EndDirect();
+            _server.PubSub.EndBatch();
         }
 
         return executed;

@@ -28,6 +28,10 @@ internal sealed class PubSubHub
     // The frame body being delivered (everything after the aggregate header); reused under the lock.
     private byte[] _frame = new byte[256];
 
+    // Subscribers to wake when the running batch ends: a pipeline of PUBLISHes wakes each once.
+    private readonly List<Subscriber> _toWake = [];
+    private bool _deferWakes;
+
     public PubSubHub(ServerConfig config, TimeProvider time, ILogger logger)
     {
         _config = config;
@@ -51,6 +55,30 @@ internal sealed class PubSubHub
 
     /// <summary>SPUBLISH: delivers to the subscribers of a shard channel (patterns do not see it).</summary>
     public int PublishShard(ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message) => Publish(channel, message, shard: true);
+
+    /// <summary>
+    /// Called by a connection under the keyspace lock before its batch: subscribers that messages
+    /// are queued for are woken once, at <see cref="EndBatch"/>, not once per message. Like Redis,
+    /// which writes to clients once per event-loop turn.
+    /// </summary>
+    public void BeginBatch() => _deferWakes = true;
+
+    /// <summary>Wakes the subscribers the batch queued messages for (still under the keyspace lock).</summary>
+    public void EndBatch()
+    {
+        _deferWakes = false;
+        if (_toWake.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var subscriber in _toWake)
+        {
+            subscriber.Wake();
+        }
+
+        _toWake.Clear();
+    }
 
     /// <summary>Adds a subscription; returns false when the client already had it.</summary>
     public bool Subscribe(Subscriber subscriber, SubscriptionKind kind, ReadOnlySpan<byte> name)
@@ -189,10 +217,18 @@ internal sealed class PubSubHub
 
     private void Deliver(Subscriber subscriber, int count, ReadOnlySpan<byte> body, OutputBufferLimits limits)
     {
-        if (subscriber.Deliver(count, body, limits, _time))
+        switch (subscriber.Deliver(count, body, limits, _time))
         {
-            var session = subscriber.Session;
-            _logger.LogWarning("Client id={Id} addr={Address} closed for overcoming of output buffer limits.", session.Id, session.Address);
+            case Delivery.NeedsWake when _deferWakes:
+                _toWake.Add(subscriber);
+                break;
+            case Delivery.NeedsWake:
+                subscriber.Wake();
+                break;
+            case Delivery.Closed:
+                var session = subscriber.Session;
+                _logger.LogWarning("Client id={Id} addr={Address} closed for overcoming of output buffer limits.", session.Id, session.Address);
+                break;
         }
     }
 

@@ -91,9 +91,9 @@ internal sealed class Subscriber
     /// Queues one push frame: an aggregate header of <paramref name="count"/> elements (a push in RESP3,
     /// an array in RESP2, as the client speaks now) followed by <paramref name="body"/>. Runs under the
     /// keyspace lock; <paramref name="limits"/> and <paramref name="time"/> decide a slow client's fate.
-    /// Returns true when this frame pushed the client over its limit (it is being closed).
+    /// The caller wakes the client (<see cref="Wake"/>) when told to, now or at the end of its batch.
     /// </summary>
-    public bool Deliver(int count, ReadOnlySpan<byte> body, OutputBufferLimits limits, TimeProvider time)
+    public Delivery Deliver(int count, ReadOnlySpan<byte> body, OutputBufferLimits limits, TimeProvider time)
     {
         Span<byte> header = [Session.Protocol == 3 ? (byte)'>' : (byte)'*', (byte)('0' + count), (byte)'\r', (byte)'\n'];
         if (_direct is { } direct)
@@ -102,15 +102,14 @@ internal sealed class Subscriber
             header.CopyTo(span);
             body.CopyTo(span[header.Length..]);
             direct.Advance(header.Length + body.Length);
-            return false;
+            return Delivery.Written;
         }
 
         if (Closed)
         {
-            return false;
+            return Delivery.Written;
         }
 
-        bool wake;
         lock (_gate)
         {
             int needed = _pendingLength + header.Length + body.Length;
@@ -125,20 +124,21 @@ internal sealed class Subscriber
             if (OverLimit(needed + Volatile.Read(ref _inFlight), limits, time))
             {
                 Close();
-                return true;
+                return Delivery.Closed;
             }
 
-            wake = !_wakeSent;
+            if (_wakeSent)
+            {
+                return Delivery.Written;
+            }
+
             _wakeSent = true;
+            return Delivery.NeedsWake;
         }
-
-        if (wake)
-        {
-            _wake?.Invoke();
-        }
-
-        return false;
     }
+
+    /// <summary>Wakes the client's connection loop so it sends what is queued.</summary>
+    public void Wake() => _wake?.Invoke();
 
     /// <summary>
     /// Called by the client's connection under the keyspace lock before its batch: what was queued goes
@@ -252,6 +252,19 @@ internal sealed class Subscriber
             ThreadPool.UnsafeQueueUserWorkItem(static a => a(), abort, preferLocal: false);
         }
     }
+}
+
+/// <summary>What <see cref="Subscriber.Deliver"/> did.</summary>
+internal enum Delivery
+{
+    /// <summary>Written or queued; the client's loop is already woken (or it is closed).</summary>
+    Written,
+
+    /// <summary>Queued first since the client last drained: wake it.</summary>
+    NeedsWake,
+
+    /// <summary>The frame pushed the client over its output-buffer limit: it is being closed.</summary>
+    Closed,
 }
 
 /// <summary>The three subscription spaces: channels, patterns and shard channels.</summary>
