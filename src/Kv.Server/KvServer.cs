@@ -3,13 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using Kv.Server.Configuration;
 using Kv.Server.Network;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Kv.Server;
 
@@ -19,10 +17,11 @@ namespace Kv.Server;
 /// </summary>
 public sealed class KvServer : IAsyncDisposable
 {
-    private readonly List<ListenOptions> _listeners = [];
+    private readonly List<IConnectionListener> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly HashSet<TaskCompletionSource> _connections = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILoggerFactory _loggerFactory;
-    private WebApplication? _app;
     private ServerCron? _cron;
     private int _stopping;
 
@@ -53,7 +52,7 @@ public sealed class KvServer : IAsyncDisposable
     public int Port => State.BoundPort;
 
     /// <summary>The first bound endpoint.</summary>
-    public IPEndPoint EndPoint => _listeners.Count > 0 && _listeners[0].IPEndPoint is { } ip
+    public IPEndPoint EndPoint => _listeners.Count > 0 && _listeners[0].EndPoint is IPEndPoint ip
         ? ip
         : throw new InvalidOperationException("The server is not started.");
 
@@ -64,40 +63,44 @@ public sealed class KvServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var config = State.Config;
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton(State);
-        builder.Services.AddSingleton(_loggerFactory);
-        builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseSockets(sockets =>
+        var transport = new SocketTransportFactory(
+            Options.Create(new SocketTransportOptions
+            {
+                NoDelay = true,
+                Backlog = config.TcpBacklog,
+                // Command code never blocks on I/O, so run it on the socket's completion thread
+                // instead of hopping to the thread pool for every read.
+                UnsafePreferInlineScheduling = true,
+            }),
+            _loggerFactory);
+
+        try
         {
-            sockets.NoDelay = true;
-            sockets.Backlog = config.TcpBacklog;
-            // Command code never blocks on I/O, so run it on the socket's completion thread
-            // instead of hopping to the thread pool for every read.
-            sockets.UnsafePreferInlineScheduling = true;
-        });
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
             foreach (var address in ResolveBind(config.Bind))
             {
-                kestrel.Listen(address, config.Port, listen =>
-                {
-                    listen.UseConnectionHandler<RespConnectionHandler>();
-                    _listeners.Add(listen);
-                });
+                _listeners.Add(await transport.BindAsync(new IPEndPoint(address, config.Port), cancellationToken).ConfigureAwait(false));
             }
 
             if (config.UnixSocket.Length > 0)
             {
-                kestrel.ListenUnixSocket(config.UnixSocket, listen => listen.UseConnectionHandler<RespConnectionHandler>());
+                File.Delete(config.UnixSocket);
+                _listeners.Add(await transport.BindAsync(new UnixDomainSocketEndPoint(config.UnixSocket), cancellationToken).ConfigureAwait(false));
             }
-        });
+        }
+        catch (Exception ex) when (ex is SocketException or AddressInUseException)
+        {
+            await UnbindAsync().ConfigureAwait(false);
+            throw new IOException($"Failed to bind to address {config.Port}: {ex.Message}", ex);
+        }
 
-        _app = builder.Build();
-        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        State.BoundPort = _listeners.Count > 0 && _listeners[0].IPEndPoint is { } bound ? bound.Port : config.Port;
+        State.BoundPort = _listeners.Count > 0 && _listeners[0].EndPoint is IPEndPoint bound ? bound.Port : config.Port;
         State.RequestShutdown = () => _ = StopAsync();
+        var handler = new RespConnectionHandler(State);
+        foreach (var listener in _listeners)
+        {
+            _acceptLoops.Add(AcceptAsync(listener, handler));
+        }
+
         _cron = new ServerCron(State);
         _cron.Start();
     }
@@ -118,20 +121,93 @@ public sealed class KvServer : IAsyncDisposable
                 await _cron.DisposeAsync().ConfigureAwait(false);
             }
 
+            await UnbindAsync().ConfigureAwait(false);
             foreach (var client in State.Clients.Snapshot())
             {
                 client.Abort?.Invoke();
             }
 
-            if (_app is not null)
+            await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken).ConfigureAwait(false);
+            Task[] open;
+            lock (_connections)
             {
-                await _app.StopAsync(cancellationToken).ConfigureAwait(false);
-                await _app.DisposeAsync().ConfigureAwait(false);
+                open = new Task[_connections.Count];
+                int i = 0;
+                foreach (var connection in _connections)
+                {
+                    open[i++] = connection.Task;
+                }
             }
+
+            await Task.WhenAll(open).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A connection that does not finish closing in time is left to the runtime.
         }
         finally
         {
             _stopped.TrySetResult();
+        }
+    }
+
+    private async Task UnbindAsync()
+    {
+        foreach (var listener in _listeners)
+        {
+            await listener.UnbindAsync().ConfigureAwait(false);
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Kestrel's socket transport without the web host: binding, accepting and the connection's pipes,
+    // nothing of HTTP (the web host loaded about 8 MB of assemblies a RESP server never uses).
+    private async Task AcceptAsync(IConnectionListener listener, RespConnectionHandler handler)
+    {
+        while (true)
+        {
+            ConnectionContext? connection;
+            try
+            {
+                connection = await listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (connection is null)
+            {
+                return;
+            }
+
+            _ = RunAsync(connection, handler);
+        }
+    }
+
+    private async Task RunAsync(ConnectionContext connection, RespConnectionHandler handler)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_connections)
+        {
+            _connections.Add(closed);
+        }
+
+        // Off the accept loop at once: a client's first read must not hold up the next accept.
+        await Task.Yield();
+        try
+        {
+            await handler.OnConnectedAsync(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            lock (_connections)
+            {
+                _connections.Remove(closed);
+            }
+
+            closed.TrySetResult();
         }
     }
 

@@ -154,7 +154,7 @@ internal sealed class BlockingKeys
                 {
                     var waiter = node.Value;
                     var value = db.Peek(queue.Key, now) is int index and >= 0 ? db.Table.At(index).Value : null;
-                    if (value is null || value.GetType() != waiter.ValueType || !Serve(waiter, now))
+                    if (value is null || value.GetType() != waiter.ValueType || !Serve(waiter, queue.Key, now))
                     {
                         break;
                     }
@@ -214,9 +214,10 @@ internal sealed class BlockingKeys
         }
     }
 
-    private bool Serve(Waiter waiter, long now)
+    private bool Serve(Waiter waiter, byte[] key, long now)
     {
         var c = waiter.Context;
+        c.ServingKey = key;
         c.SetArguments(waiter.Arguments, waiter.Ranges, 0, waiter.Ranges.Count);
         c.Command = waiter.Command;
         c.Now = now;
@@ -230,6 +231,7 @@ internal sealed class BlockingKeys
         finally
         {
             c.ServingWaiter = null;
+            c.ServingKey = null;
         }
 
         if (c.Unserved)

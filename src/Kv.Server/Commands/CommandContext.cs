@@ -103,6 +103,16 @@ internal sealed class CommandContext
     /// <summary>Non-null while a blocked command runs again to serve its waiter.</summary>
     public Blocking.Waiter? ServingWaiter { get; set; }
 
+    /// <summary>
+    /// While a blocked command runs again for its waiter: the key whose readiness is being served.
+    /// Redis 7.0 (serveClientsBlockedOnListKey and the sorted set one) serves a client from that key
+    /// only, even when another of its keys became non-empty in the same transaction or script.
+    /// </summary>
+    public byte[]? ServingKey { get; set; }
+
+    /// <summary>False for a key a blocked command must pass over while its waiter is served from another.</summary>
+    public bool MayServeFrom(ReadOnlySpan<byte> key) => ServingKey is null || key.SequenceEqual(ServingKey);
+
     /// <summary>Set when a command run again for its waiter still found nothing (it stays blocked).</summary>
     public bool Unserved { get; set; }
 

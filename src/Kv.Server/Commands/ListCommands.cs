@@ -797,6 +797,11 @@ internal static class ListCommands
         for (int k = numKeysIndex + 1; k < whereIndex; k++)
         {
             var key = c.Arg(k);
+            if (!c.MayServeFrom(key))
+            {
+                continue;
+            }
+
             var list = WriteList(c, key, out bool wrongType);
             if (wrongType)
             {
@@ -837,6 +842,11 @@ internal static class ListCommands
         for (int k = 1; k < c.ArgCount - 1; k++)
         {
             var key = c.Arg(k);
+            if (!c.MayServeFrom(key))
+            {
+                continue;
+            }
+
             var list = WriteList(c, key, out bool wrongType);
             if (wrongType)
             {

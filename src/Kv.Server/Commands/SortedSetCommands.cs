@@ -1293,6 +1293,11 @@ internal static class SortedSetCommands
         for (int i = 0; i < keyCount; i++)
         {
             keyArg = firstKeyArg + i;
+            if (!c.MayServeFrom(c.Arg(keyArg)))
+            {
+                continue;
+            }
+
             if (!TryWrite(c, c.Arg(keyArg), out set, out index))
             {
                 return PopResult.WrongType;

@@ -10,9 +10,11 @@ namespace Kv.Server.Storage;
 /// </summary>
 /// <remarks>
 /// A chunk holds at most <see cref="ChunkBytes"/> bytes (list-max-listpack-size -2, 8 KB) and
-/// <see cref="ChunkEntries"/> entries; an entry larger than that gets a chunk of its own. Edge
-/// chunks grow by doubling toward the end they are pushed at and are trimmed when sealed, so a
-/// long list costs about two bytes per element over its contents, as a listpack does.
+/// <see cref="ChunkEntries"/> entries; an entry larger than that gets a chunk of its own. The first
+/// chunk grows by doubling toward the end it is pushed at (a short list stays small); a new edge
+/// chunk starts as large as the one it replaces at that end was when it filled, so a list growing
+/// by pushes of similar entries makes no garbage; chunks are trimmed of slack when sealed. A long
+/// list costs about two bytes per element over its contents, as a listpack does.
 /// </remarks>
 internal sealed class ListValue
 {
@@ -61,12 +63,15 @@ internal sealed class ListValue
         Chunk c;
         if (_chunkCount == 0 || !Fits(c = ChunkAt(0), size))
         {
+            int capacity = ChunkCapacityFor(size);
             if (_chunkCount > 0)
             {
-                ChunkAt(0).Seal();
+                var full = ChunkAt(0);
+                full.Seal();
+                capacity = Math.Max(capacity, full.End - full.Start);
             }
 
-            c = new Chunk(ChunkCapacityFor(size), atEnd: true);
+            c = new Chunk(capacity, atEnd: true);
             InsertChunk(0, c);
         }
         else if (c.Start < size)
@@ -86,12 +91,15 @@ internal sealed class ListValue
         Chunk c;
         if (_chunkCount == 0 || !Fits(c = ChunkAt(_chunkCount - 1), size))
         {
+            int capacity = ChunkCapacityFor(size);
             if (_chunkCount > 0)
             {
-                ChunkAt(_chunkCount - 1).Seal();
+                var full = ChunkAt(_chunkCount - 1);
+                full.Seal();
+                capacity = Math.Max(capacity, full.End - full.Start);
             }
 
-            c = new Chunk(ChunkCapacityFor(size), atEnd: false);
+            c = new Chunk(capacity, atEnd: false);
             InsertChunk(_chunkCount, c);
         }
         else if (c.Data.Length - c.End < size)

@@ -8,7 +8,8 @@ using Kv.Server.Tests.Infrastructure;
 namespace Kv.Server.Tests.Tooling;
 
 /// <summary>
-/// `dotnet pack src/Kv.Server` makes the `kv-server` dotnet tool; installed from the local folder
+/// `dotnet pack src/Kv.Server` (plus `-r linux-x64` for the Native AOT build and `-r any` for the
+/// framework-dependent fallback) makes the `kv-server` dotnet tool; installed from the local folder
 /// with `dotnet tool install --tool-path`, it starts with redis-server's options and answers PING.
 /// Slow (a pack and an install), so it carries its own category; it still runs by default.
 /// </summary>
@@ -93,10 +94,18 @@ public sealed class DotnetToolTests : IAsyncLifetime
         string tools = Path.Combine(_work.FullName, "tools");
         string dotnet = DotnetHost();
 
-        var pack = await ExternalProcess.RunAsync(dotnet, ["pack", Path.Combine(root, "src", "Kv.Server"), "-c", "Release", "-o", packages, "--nologo"], CommandTimeout, environment: DotnetEnvironment(null));
-        Assert.True(pack.ExitCode == 0, $"dotnet pack failed.\n{pack}");
-        var nupkg = Directory.GetFiles(packages, "kv-server.*.nupkg");
-        Assert.True(nupkg.Length == 1, $"Expected one kv-server package in {packages}, found: {string.Join(", ", Directory.GetFiles(packages))}");
+        // The tool is RID-specific (.NET 10): a pointer package naming the platform packages, a Native
+        // AOT one for linux-x64 and a framework-dependent "any" one for every other platform.
+        string project = Path.Combine(root, "src", "Kv.Server");
+        foreach (string[] rid in (string[][])[[], ["-r", "linux-x64"], ["-r", "any"]])
+        {
+            var pack = await ExternalProcess.RunAsync(dotnet, ["pack", project, "-c", "Release", "-o", packages, "--nologo", .. rid], CommandTimeout, environment: DotnetEnvironment(null));
+            Assert.True(pack.ExitCode == 0, $"dotnet pack {string.Join(' ', rid)} failed.\n{pack}");
+        }
+
+        var nupkg = Directory.GetFiles(packages, "kv-server.*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.True(nupkg.Length == 3, $"Expected three kv-server packages in {packages}, found: {string.Join(", ", nupkg)}");
+        string pointer = nupkg.Single(name => !name!.StartsWith("kv-server.any.", StringComparison.Ordinal) && !name.StartsWith("kv-server.linux-x64.", StringComparison.Ordinal))!;
 
         // Only the local folder as a source, and an empty package cache, so the tool installed is the
         // one just packed (never a same-named package from nuget.org or a stale cached copy).
@@ -110,7 +119,7 @@ public sealed class DotnetToolTests : IAsyncLifetime
               </packageSources>
             </configuration>
             """);
-        string version = Path.GetFileNameWithoutExtension(nupkg[0])["kv-server.".Length..];
+        string version = Path.GetFileNameWithoutExtension(pointer)["kv-server.".Length..];
         var install = await ExternalProcess.RunAsync(
             dotnet,
             ["tool", "install", "kv-server", "--tool-path", tools, "--add-source", packages, "--configfile", config, "--version", version],
@@ -121,6 +130,13 @@ public sealed class DotnetToolTests : IAsyncLifetime
 
         string tool = Path.Combine(tools, OperatingSystem.IsWindows() ? "kv-server.exe" : "kv-server");
         Assert.True(File.Exists(tool), $"dotnet tool install did not create {tool}.\n{install}");
+        if (RuntimeInformation.RuntimeIdentifier == "linux-x64")
+        {
+            // Here the CLI must pick the native build, not the framework-dependent fallback.
+            string target = File.ResolveLinkTarget(tool, returnFinalTarget: true)?.FullName ?? tool;
+            Assert.True(target.Contains("kv-server.linux-x64", StringComparison.Ordinal), $"Installed {target}, not the linux-x64 package.\n{install}");
+        }
+
         return tool;
     }
 
