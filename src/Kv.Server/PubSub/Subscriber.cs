@@ -112,7 +112,15 @@ internal sealed class Subscriber
 
         lock (_gate)
         {
-            int needed = _pendingLength + header.Length + body.Length;
+            long total = (long)_pendingLength + header.Length + body.Length;
+            if (total > Array.MaxLength)
+            {
+                // Even with the limits switched off (0), one buffer cannot grow past 2 GB: close as at a hard limit.
+                Close();
+                return Delivery.Closed;
+            }
+
+            int needed = (int)total;
             if (needed > _pending.Length)
             {
                 Grow(needed);
@@ -206,7 +214,7 @@ internal sealed class Subscriber
 
     private void Grow(int needed)
     {
-        var bigger = new byte[Math.Max(needed, Math.Max(4096, _pending.Length * 2))];
+        var bigger = new byte[Math.Max(needed, (int)Math.Min(Array.MaxLength, Math.Max(4096L, _pending.Length * 2L)))];
         _pending.AsSpan(0, _pendingLength).CopyTo(bigger);
         _pending = bigger;
     }
