@@ -17,6 +17,7 @@ internal sealed class ServerState
         Logger = logger;
         Keyspace = new Keyspace(config.Databases, time);
         Commands = CommandTable.CreateDefault();
+        PubSub = new PubSub.PubSubHub(config, time, logger);
         Keyspace.Notifier = new PubSub.KeyspaceNotifier(config, PubSub);
         StartedAt = time.GetUtcNow();
         StartTimestamp = Stopwatch.GetTimestamp();
@@ -42,7 +43,7 @@ internal sealed class ServerState
 
     public SlowLog SlowLog { get; } = new();
 
-    public PubSub.PubSubHub PubSub { get; } = new();
+    public PubSub.PubSubHub PubSub { get; }
 
     public DateTimeOffset StartedAt { get; }
 

@@ -56,6 +56,13 @@ internal static class CommandDispatcher
             return;
         }
 
+        if (client.Protocol == 2 && client.IsPubSub && !PubSubCommands.AllowedWhileSubscribed(command))
+        {
+            command.Stats.RejectedCalls++;
+            Reject(context, command, Errors.NotAllowedWhileSubscribed(command.FullName));
+            return;
+        }
+
         context.Command = command;
         client.LastCommand = command;
         context.Now = server.Keyspace.NowMilliseconds;

@@ -42,6 +42,10 @@ internal static class Errors
 
     public static ReadOnlySpan<byte> WatchInsideMulti => "ERR WATCH inside MULTI is not allowed"u8;
 
+    /// <summary>Redis's reply to a RESP2 client in subscribed mode running anything but (P|S)(UN)SUBSCRIBE, PING, QUIT or RESET.</summary>
+    public static string NotAllowedWhileSubscribed(string fullName)
+        => $"ERR Can't execute '{fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+
     public static string WrongArgCount(string fullName) => $"ERR wrong number of arguments for '{fullName}' command";
 
     public static string InvalidExpireTime(string command) => $"ERR invalid expire time in '{command}' command";

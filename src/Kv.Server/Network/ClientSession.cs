@@ -70,6 +70,9 @@ internal sealed class ClientSession
     /// <summary>Shard channel subscriptions (CLIENT LIST ssub=).</summary>
     public int ShardSubscriptions { get; set; }
 
+    /// <summary>This client's subscriptions and queued pub/sub output; set by its connection.</summary>
+    public PubSub.Subscriber? Subscriber { get; set; }
+
     /// <summary>Commands queued in MULTI, or -1 outside a transaction (CLIENT LIST multi=).</summary>
     public int MultiQueued { get; set; } = -1;
 

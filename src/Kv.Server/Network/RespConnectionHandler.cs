@@ -63,6 +63,14 @@ internal sealed class RespConnectionHandler : ConnectionHandler
             }
 
             server.Clients.Remove(session);
+            if (session.Subscriber is { } subscriber && (session.IsPubSub || subscriber.HasPending))
+            {
+                // A client that goes away leaves its channels (Redis's freeClient).
+                lock (server.Keyspace.Lock)
+                {
+                    server.PubSub.RemoveAll(subscriber);
+                }
+            }
         }
     }
 
