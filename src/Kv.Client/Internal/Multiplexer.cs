@@ -31,6 +31,10 @@ internal sealed class Multiplexer : IAsyncDisposable
         // Deadlines are checked a few times per timeout period, so a command fails within about a tenth of its timeout late.
         long period = Math.Clamp(_timeoutMs == long.MaxValue ? 1000 : _timeoutMs / 10, 10, 1000);
         _timer = new Timer(static s => ((Multiplexer)s!).CheckDeadlines(), this, period, period);
+
+        // A client made by the constructor (DI) never awaits its first connection: its failure is
+        // reported through the commands that wait, not as an unobserved task exception.
+        _firstConnection.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Raised (on the thread pool) when an established connection is lost.</summary>
