@@ -819,7 +819,7 @@ internal static class StreamCommands
         int streamsArg = 0, streamCount = 0;
         bool noAck = false;
         int groupArg = 0;
-        var name = group ? "xreadgroup" : "xread";
+        var name = group ? "XREADGROUP" : "XREAD";
         for (int i = 1; i < c.ArgCount; i++)
         {
             int more = c.ArgCount - i - 1;
@@ -852,7 +852,7 @@ internal static class StreamCommands
                 streamCount = c.ArgCount - streamsArg;
                 if (streamCount % 2 != 0)
                 {
-                    c.Reply.Error($"ERR Unbalanced '{name}' list of streams: for each stream key an ID or '{(group ? '>' : '$')}' must be specified.");
+                    c.Reply.Error($"ERR Unbalanced {name} list of streams: for each stream key an ID or '{(group ? '>' : '$')}' must be specified.");
                     return;
                 }
 
