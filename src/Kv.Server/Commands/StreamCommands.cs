@@ -768,12 +768,6 @@ internal static class StreamCommands
             return;
         }
 
-        if (id < stream.MaxDeletedId)
-        {
-            c.Reply.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"u8);
-            return;
-        }
-
         if (stream.Length > 0)
         {
             if (id < stream.LastValidId)
@@ -1577,7 +1571,7 @@ internal static class StreamCommands
 
             if (force && nack is null)
             {
-                nack = new PendingEntry(id, null, now) { DeliveryCount = 0 };
+                nack = new PendingEntry(id, null, now);
                 cg.Pending.Add(nack);
             }
 

@@ -11,10 +11,7 @@ public sealed class StreamCompatTests : IClassFixture<RedisServerFixture>
     public StreamCompatTests(RedisServerFixture fixture) => _fixture = fixture;
 
     [RedisTheory]
-    [InlineData(21, 2)]
-    [InlineData(22, 3)]
-    [InlineData(23, 2)]
-    [InlineData(24, 3)]
+    [MemberData(nameof(StreamSettings.SeedsAndProtocols), MemberType = typeof(StreamSettings))]
     public async Task SeededStreamGetsTheSameRepliesAsRedis(int seed, int protocol)
     {
         await using var session = await _fixture.OpenSessionAsync(seed);
