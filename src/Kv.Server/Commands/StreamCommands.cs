@@ -900,6 +900,13 @@ internal static class StreamCommands
         {
             var key = c.Arg(streamsArg + k);
             var idArg = c.Arg(streamsArg + streamCount + k);
+            if (serving && group && Lookup(c, key) is null)
+            {
+                // Redis 7.0 unblocks XREADGROUP clients whose stream was deleted or replaced by another type.
+                c.Reply.Error("UNBLOCKED the stream key no longer exists"u8);
+                return;
+            }
+
             var stream = ReadStream(c, key, out bool wrongType);
             if (wrongType)
             {
@@ -1059,9 +1066,13 @@ internal static class StreamCommands
             }
 
             c.Keyspace.Blocking.Block(c, streamsArg, streamCount, 1, deadline, typeof(StreamValue));
-            if (c.BlockedOn is { } waiter && !group)
+            if (c.BlockedOn is { } waiter)
             {
-                PinDollarIds(c, waiter, streamsArg, streamCount, ids);
+                waiter.WakeWhenGone = group;
+                if (!group)
+                {
+                    PinDollarIds(c, waiter, streamsArg, streamCount, ids);
+                }
             }
 
             return;

@@ -144,6 +144,7 @@ internal sealed class Database
             return false;
         }
 
+        SignalIfStream(index);
         Table.RemoveAt(index);
         return true;
     }
@@ -151,8 +152,19 @@ internal sealed class Database
     /// <summary>Deletes an expired key and counts it.</summary>
     public void Expire(int index)
     {
+        SignalIfStream(index);
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
+    }
+
+    // Redis 7.0's dbGenericDelete signals a deleted stream's key, so clients blocked in XREADGROUP on it are unblocked.
+    private void SignalIfStream(int index)
+    {
+        ref readonly var entry = ref Table.At(index);
+        if (entry.RawValue is StreamValue)
+        {
+            Keyspace.Blocking.SignalReady(Id, entry.Key);
+        }
     }
 
     /// <summary>Empties the database.</summary>
