@@ -17,6 +17,8 @@ internal sealed class ServerState
         Logger = logger;
         Keyspace = new Keyspace(config.Databases, time);
         Commands = CommandTable.CreateDefault();
+        PubSub = new PubSub.PubSubHub(config, time, logger);
+        Keyspace.Notifier = new PubSub.KeyspaceNotifier(config, PubSub);
         StartedAt = time.GetUtcNow();
         StartTimestamp = Stopwatch.GetTimestamp();
         // Random identities as Redis makes them (40 hex characters). Not secrets: Random rather than
@@ -41,7 +43,7 @@ internal sealed class ServerState
 
     public SlowLog SlowLog { get; } = new();
 
-    public PubSub.PubSubHub PubSub { get; } = new();
+    public PubSub.PubSubHub PubSub { get; }
 
     public DateTimeOffset StartedAt { get; }
 

@@ -160,7 +160,7 @@ internal sealed class BlockingKeys
                         break;
                     }
 
-                    if (!Serve(waiter, now))
+                    if (!Serve(waiter, queue.Key, now))
                     {
                         break;
                     }
@@ -179,7 +179,7 @@ internal sealed class BlockingKeys
             var next = node.Next;
             if (node.Value.WakeWhenGone)
             {
-                Serve(node.Value, now);
+                Serve(node.Value, queue.Key, now);
             }
 
             node = next;
@@ -235,9 +235,10 @@ internal sealed class BlockingKeys
         }
     }
 
-    private bool Serve(Waiter waiter, long now)
+    private bool Serve(Waiter waiter, byte[] key, long now)
     {
         var c = waiter.Context;
+        c.ServingKey = key;
         c.SetArguments(waiter.Arguments, waiter.Ranges, 0, waiter.Ranges.Count);
         c.Command = waiter.Command;
         c.Now = now;
@@ -251,6 +252,7 @@ internal sealed class BlockingKeys
         finally
         {
             c.ServingWaiter = null;
+            c.ServingKey = null;
         }
 
         if (c.Unserved)

@@ -250,12 +250,12 @@ internal static class ClientCommands
         text.Append(inv, $"id={client.Id} addr={client.Address} laddr={client.LocalAddress} fd={client.Fd} name={client.Name}");
         text.Append(inv, $" age={Math.Max(0, now - client.CreatedAt) / 1000} idle={Math.Max(0, now - client.LastInteraction) / 1000} flags={Flags(client)}");
         text.Append(inv, $" db={client.Db} sub={client.ChannelSubscriptions} psub={client.PatternSubscriptions} ssub={client.ShardSubscriptions} multi={client.MultiQueued}");
-        text.Append(inv, $" qbuf={queryBuffer} qbuf-free={Math.Max(0, 16384 - queryBuffer)} argv-mem={argvMemory} multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0");
+        text.Append(inv, $" qbuf={queryBuffer} qbuf-free={Math.Max(0, 16384 - queryBuffer)} argv-mem={argvMemory} multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem={client.Subscriber?.PendingBytes ?? 0}");
         text.Append(inv, $" tot-mem={16384 + queryBuffer + argvMemory} events=r cmd={client.LastCommand?.FullName ?? "NULL"} user={client.User} redir=-1 resp={client.Protocol}");
         text.Append(inv, $" lib-name={client.LibName} lib-ver={client.LibVersion}");
     }
 
-    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, c close after reply, e no-evict; N when none.
+    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, d watched key touched, c close after reply, e no-evict; N when none.
     private static string Flags(ClientSession client)
     {
         var flags = new StringBuilder(4);
@@ -272,6 +272,11 @@ internal static class ClientCommands
         if (client.Blocked)
         {
             flags.Append('b');
+        }
+
+        if (client.Transaction is { DirtyCas: true })
+        {
+            flags.Append('d');
         }
 
         if (client.CloseRequested)

@@ -35,6 +35,13 @@ internal static class ConnectionCommands
         {
             c.Reply.Error(Errors.WrongArgCount(c.Command.FullName));
         }
+        else if (c.Client.IsPubSub && c.Client.Protocol == 2)
+        {
+            // Redis: a subscribed RESP2 client reads only arrays, so PING answers ["pong", argument or ""].
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("pong"u8);
+            c.Reply.Bulk(c.ArgCount == 2 ? c.Arg(1) : default);
+        }
         else if (c.ArgCount == 2)
         {
             c.Reply.Bulk(c.Arg(1));
@@ -78,6 +85,12 @@ internal static class ConnectionCommands
 
     private static void Reset(CommandContext c)
     {
+        // Redis's clearClientConnectionState leaves every channel, pattern and shard channel, silently.
+        if (c.Client.Subscriber is { } subscriber)
+        {
+            c.Server.PubSub.RemoveAll(subscriber);
+        }
+
         c.Client.Reset(c.Server.RequiresPassword);
         c.Reply.Protocol = 2;
         c.Reply.SimpleString("RESET"u8);

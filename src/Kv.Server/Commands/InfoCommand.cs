@@ -233,9 +233,9 @@ internal static class InfoCommand
                 line.Add("current_eviction_exceeded_time", 0);
                 line.Add("keyspace_hits", keyspace.KeyspaceHits);
                 line.Add("keyspace_misses", keyspace.KeyspaceMisses);
-                line.Add("pubsub_channels", 0);
-                line.Add("pubsub_patterns", 0);
-                line.Add("pubsubshard_channels", 0);
+                line.Add("pubsub_channels", c.Server.PubSub.ChannelCount);
+                line.Add("pubsub_patterns", c.Server.PubSub.PatternCount);
+                line.Add("pubsubshard_channels", c.Server.PubSub.ShardChannelCount);
                 line.Add("latest_fork_usec", 0);
                 line.Add("total_forks", 0);
                 line.Add("migrate_cached_sockets", 0);

@@ -1,5 +1,6 @@
 using System.Text;
 using Kv.Protocol;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 
 namespace Kv.Server.Commands;
@@ -463,10 +464,11 @@ internal static class StreamCommands
         stream.Append(id, new ArgFields(c, fieldPos, rest / 2), config.StreamNodeMaxBytes, config.StreamNodeMaxEntries);
         ReplyId(c, id);
         c.Dirty();
+        c.Modified(key, KeyspaceEvents.Stream, "xadd"u8);
         c.Keyspace.Blocking.SignalReady(c.Client.Db, key);
-        if (args.HasTrim)
+        if (args.HasTrim && stream.Trim(args.Trim) > 0)
         {
-            stream.Trim(args.Trim);
+            Notify(c, key, "xtrim"u8);
         }
     }
 
@@ -493,6 +495,7 @@ internal static class StreamCommands
         if (deleted > 0)
         {
             c.Dirty(deleted);
+            c.Modified(c.Arg(1), KeyspaceEvents.Stream, "xtrim"u8);
         }
 
         c.Reply.Integer(deleted);
@@ -706,6 +709,7 @@ internal static class StreamCommands
             }
 
             c.Dirty(deleted);
+            c.Modified(c.Arg(1), KeyspaceEvents.Stream, "xdel"u8);
         }
 
         c.Reply.Integer(deleted);
@@ -796,6 +800,7 @@ internal static class StreamCommands
 
         c.Reply.Ok();
         c.Dirty();
+        c.Modified(c.Arg(1), KeyspaceEvents.Stream, "xsetid"u8);
     }
 
     // ---- XREAD / XREADGROUP ----
@@ -964,9 +969,10 @@ internal static class StreamCommands
         Span<bool> history = streamCount <= 64 ? stackalloc bool[streamCount] : new bool[streamCount];
         for (int k = 0; k < streamCount; k++)
         {
-            if (serving && served > 0)
+            // A waiter is served from the key that was signalled (Redis 7.0 replies with the ready key only).
+            if (serving && (served > 0 || (c.ServingKey is { } ready && !c.Arg(streamsArg + k).SequenceEqual(ready))))
             {
-                break;
+                continue;
             }
 
             var stream = Lookup(c, c.Arg(streamsArg + k));
@@ -1039,7 +1045,7 @@ internal static class StreamCommands
 
                 var cg = stream.Groups!.Find(groupName)!;
                 var consumerName = c.Arg(groupArg + 1);
-                var consumer = cg.FindConsumer(consumerName) ?? cg.AddConsumer(consumerName, c.Now);
+                var consumer = cg.FindConsumer(consumerName) ?? CreateConsumer(c, cg, key, consumerName);
                 consumer.SeenTime = c.Now;
                 if (history[k])
                 {
@@ -1596,7 +1602,7 @@ internal static class StreamCommands
                 continue;
             }
 
-            consumer ??= Refresh(cg.FindConsumer(consumerName), now) ?? cg.AddConsumer(consumerName, now);
+            consumer ??= Refresh(cg.FindConsumer(consumerName), now) ?? CreateConsumer(c, cg, c.Arg(1), consumerName);
             if (nack.Consumer != consumer)
             {
                 nack.Consumer?.Pending.Remove(id);
@@ -1643,6 +1649,18 @@ internal static class StreamCommands
             }
         }
     }
+
+    /// <summary>Redis's streamCreateConsumer: the new consumer is announced (xgroup-createconsumer).</summary>
+    private static StreamConsumer CreateConsumer(CommandContext c, ConsumerGroup cg, ReadOnlySpan<byte> key, ReadOnlySpan<byte> name)
+    {
+        var consumer = cg.AddConsumer(name, c.Now);
+        Notify(c, key, "xgroup-createconsumer"u8);
+        return consumer;
+    }
+
+    /// <summary>A keyspace notification without touching WATCH (Redis's notifyKeyspaceEvent alone).</summary>
+    private static void Notify(CommandContext c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> eventName)
+        => c.Keyspace.Notifier?.Notify(KeyspaceEvents.Stream, eventName, key, c.Client.Db);
 
     private static StreamConsumer? Refresh(StreamConsumer? consumer, long now)
     {
@@ -1744,7 +1762,7 @@ internal static class StreamCommands
                 continue;
             }
 
-            consumer ??= Refresh(cg.FindConsumer(consumerName), now) ?? cg.AddConsumer(consumerName, now);
+            consumer ??= Refresh(cg.FindConsumer(consumerName), now) ?? CreateConsumer(c, cg, c.Arg(1), consumerName);
             if (nack.Consumer != consumer)
             {
                 nack.Consumer?.Pending.Remove(id);
@@ -1917,6 +1935,7 @@ internal static class StreamCommands
 
         c.Reply.Ok();
         c.Dirty();
+        c.Modified(c.Arg(2), KeyspaceEvents.Stream, "xgroup-create"u8);
     }
 
     private static void GroupSetId(CommandContext c)
@@ -1947,6 +1966,7 @@ internal static class StreamCommands
         cg.EntriesRead = entriesRead;
         c.Reply.Ok();
         c.Dirty();
+        c.Modified(c.Arg(2), KeyspaceEvents.Stream, "xgroup-setid"u8);
     }
 
     private static void GroupDestroy(CommandContext c)
@@ -1965,6 +1985,7 @@ internal static class StreamCommands
         stream!.Groups!.Remove(cg.Name);
         c.Reply.Integer(1);
         c.Dirty();
+        c.Modified(c.Arg(2), KeyspaceEvents.Stream, "xgroup-destroy"u8);
 
         // Clients blocked in XREADGROUP on this group get -NOGROUP (Redis signals the key as ready).
         c.Keyspace.Blocking.SignalReady(c.Client.Db, c.Arg(2));
@@ -1986,6 +2007,7 @@ internal static class StreamCommands
         cg.AddConsumer(c.Arg(4), c.Now);
         c.Reply.Integer(1);
         c.Dirty();
+        c.Modified(c.Arg(2), KeyspaceEvents.Stream, "xgroup-createconsumer"u8);
     }
 
     private static void GroupDelConsumer(CommandContext c)
@@ -2002,6 +2024,7 @@ internal static class StreamCommands
             pending = consumer.Pending.Count;
             cg.RemoveConsumer(consumer);
             c.Dirty();
+            c.Modified(c.Arg(2), KeyspaceEvents.Stream, "xgroup-delconsumer"u8);
         }
 
         c.Reply.Integer(pending);

@@ -167,7 +167,7 @@ internal sealed class ServerConfig
         Int("acllog-max-len", () => AclLogMaxLen, v => AclLogMaxLen = v, 0, int.MaxValue);
         Str("aclfile", () => AclFile, v => AclFile = v, mutable: false);
         Int("tracking-table-max-keys", () => TrackingTableMaxKeys, v => TrackingTableMaxKeys = v, 0, int.MaxValue);
-        Str("client-output-buffer-limit", () => ClientOutputBufferLimit, v => ClientOutputBufferLimit = v);
+        Add(new ConfigParameter("client-output-buffer-limit", () => OutputBufferLimits.ToString(), OutputBufferLimits.Set));
         Int("io-threads", () => IoThreads, v => IoThreads = v, 1, 128, mutable: false);
         Bool("io-threads-do-reads", () => IoThreadsDoReads, v => IoThreadsDoReads = v, mutable: false);
         Enum("supervised", () => Supervised, v => Supervised = v, mutable: false, "upstart", "systemd", "auto", "no");
@@ -331,7 +331,8 @@ internal sealed class ServerConfig
 
     public int TrackingTableMaxKeys { get; set; } = 1000000;
 
-    public string ClientOutputBufferLimit { get; set; } = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+    /// <summary>client-output-buffer-limit: per client class; pub/sub delivery enforces the pubsub one.</summary>
+    public OutputBufferLimits OutputBufferLimits { get; } = new();
 
     public int IoThreads { get; set; } = 1;
 

@@ -4,6 +4,7 @@ using System.Text;
 using Kv.Protocol;
 using Kv.Server.Blocking;
 using Kv.Server.Commands;
+using Kv.Server.PubSub;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -64,6 +65,9 @@ internal sealed class ClientConnection : IBlockingHost
     private CommandContext? _servingContext;
     private ArrayBufferWriter<byte>? _servingOutput;
 
+    // Pub/sub messages other clients publish for this one wait here until this loop sends them.
+    private readonly Subscriber _subscriber;
+
     public ClientConnection(ServerState server, ConnectionContext connection, ClientSession session)
     {
         _server = server;
@@ -71,6 +75,8 @@ internal sealed class ClientConnection : IBlockingHost
         _session = session;
         _reply = new RespWriter(connection.Transport.Output);
         _context = new CommandContext(server, session, _reply) { BlockingHost = this };
+        _subscriber = new Subscriber(session, connection.Transport.Input.CancelPendingRead);
+        session.Subscriber = _subscriber;
     }
 
     private int QueryLength => _queryEnd - _queryStart;
@@ -85,6 +91,17 @@ internal sealed class ClientConnection : IBlockingHost
             // sent before a half-close must still run and be answered. Aborts fail the read instead.
             var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
+            if (result.IsCanceled && buffer.IsEmpty)
+            {
+                // Woken by a publisher: send what it queued for us.
+                input.AdvanceTo(buffer.End);
+                if (!await FlushPushesAsync(output).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
             Interlocked.Add(ref _server.Stats.TotalNetInputBytes, buffer.Length);
 
             ReadOnlyMemory<byte> source;
@@ -181,7 +198,9 @@ internal sealed class ClientConnection : IBlockingHost
             }
 
             // Replies to commands sent before a half-close are still written, as Redis does.
+            _subscriber.DrainTo(output);
             var flush = await output.FlushAsync().ConfigureAwait(false);
+            _subscriber.Flushed();
             if (_session.CloseRequested || inputCompleted || flush.IsCompleted)
             {
                 return;
@@ -325,6 +344,8 @@ internal sealed class ClientConnection : IBlockingHost
         int executed = 0;
         lock (_server.Keyspace.Lock)
         {
+            _subscriber.BeginDirect(output);
+            _server.PubSub.BeginBatch();
             foreach (var command in _batch)
             {
                 context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
@@ -365,6 +386,9 @@ internal sealed class ClientConnection : IBlockingHost
                     break;
                 }
             }
+
+            _subscriber.EndDirect();
+            _server.PubSub.EndBatch();
         }
 
         return executed;
@@ -415,6 +439,11 @@ internal sealed class ClientConnection : IBlockingHost
                 // Redis keeps reading a blocked client's socket; commands queue in the query buffer.
                 Append(read.Buffer);
                 input.AdvanceTo(read.Buffer.End);
+                if (_subscriber.HasPending && !await FlushPushesAsync(output).ConfigureAwait(false))
+                {
+                    break;
+                }
+
                 if (read.IsCompleted)
                 {
                     inputCompleted = true;
@@ -478,10 +507,25 @@ internal sealed class ClientConnection : IBlockingHost
     {
         if (context.ArgCount == 3 && context.ArgIs(0, "client"u8) && context.ArgIs(1, "reply"u8) && context.ArgIs(2, "on"u8))
         {
+            // Unless subscribed mode refuses it before it runs (then its error stays silent too).
+            return !(_session.IsPubSub && _session.Protocol == 2);
+        }
+
+        if (PubSubCommands.RepliesAsPushes(_server.Commands.Find(context.Arg(0))))
+        {
             return true;
         }
 
         return !_skipReply && context.ArgCount == 1 && context.ArgIs(0, "reset"u8);
+    }
+
+    /// <summary>Sends the pub/sub messages queued for this client; false once the transport is gone.</summary>
+    private async ValueTask<bool> FlushPushesAsync(PipeWriter output)
+    {
+        _subscriber.DrainTo(output);
+        var flush = await output.FlushAsync().ConfigureAwait(false);
+        _subscriber.Flushed();
+        return !flush.IsCompleted && !_session.CloseRequested;
     }
 
     private async Task ReplyProtocolErrorAsync(string error, PipeWriter output)

@@ -70,8 +70,14 @@ internal sealed class ClientSession
     /// <summary>Shard channel subscriptions (CLIENT LIST ssub=).</summary>
     public int ShardSubscriptions { get; set; }
 
+    /// <summary>This client's subscriptions and queued pub/sub output; set by its connection.</summary>
+    public PubSub.Subscriber? Subscriber { get; set; }
+
     /// <summary>Commands queued in MULTI, or -1 outside a transaction (CLIENT LIST multi=).</summary>
     public int MultiQueued { get; set; } = -1;
+
+    /// <summary>MULTI/WATCH state, made on the first MULTI or WATCH (null for clients that never use them).</summary>
+    public Transactions.MultiState? Transaction { get; set; }
 
     /// <summary>True while blocked in BLPOP and friends (CLIENT LIST flags=b).</summary>
     public bool Blocked { get; set; }
@@ -108,6 +114,8 @@ internal sealed class ClientSession
     /// <summary>Resets what RESET resets: database, protocol, name, reply mode, authentication when a password is set.</summary>
     public void Reset(bool requirePassword)
     {
+        // Redis's clearClientConnectionState: the transaction is discarded and every key unwatched.
+        Transaction?.Discard();
         Db = 0;
         Protocol = 2;
         Name = null;

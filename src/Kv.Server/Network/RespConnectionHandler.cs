@@ -53,7 +53,24 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         }
         finally
         {
+            if (session.Transaction is { } transaction)
+            {
+                // Redis's freeClient unwatches: the keys' watcher lists must not keep a gone client.
+                lock (server.Keyspace.Lock)
+                {
+                    transaction.Discard();
+                }
+            }
+
             server.Clients.Remove(session);
+            if (session.Subscriber is { } subscriber && (session.IsPubSub || subscriber.HasPending))
+            {
+                // A client that goes away leaves its channels (Redis's freeClient).
+                lock (server.Keyspace.Lock)
+                {
+                    server.PubSub.RemoveAll(subscriber);
+                }
+            }
         }
     }
 

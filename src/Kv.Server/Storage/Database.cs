@@ -26,6 +26,9 @@ internal sealed class Database
     /// <summary>Hashes that may hold fields with a TTL, sampled by the active expiry cycle.</summary>
     public VolatileHashIndex VolatileHashes { get; private set; } = new();
 
+    /// <summary>Keys clients WATCH here; they stay with the database number across SWAPDB, as in Redis.</summary>
+    public WatchedKeys Watched { get; } = new();
+
     public int Count => Table.Count;
 
     /// <summary>Index of a live key, or -1; deletes it first when it has expired. Marks the key accessed (OBJECT IDLETIME).</summary>
@@ -113,6 +116,7 @@ internal sealed class Database
         var table = Table;
         int index = table.Add(key, hash, value);
         table.At(index).LastAccess = _clock;
+        Keyspace.Notifier?.Notify(Configuration.KeyspaceEvents.New, "new"u8, key, Id);
         // A hash with field TTLs arriving under a new name (RENAME, COPY, MOVE) keeps expiring actively.
         if (value is HashValue { VolatileCount: > 0 })
         {
@@ -129,6 +133,7 @@ internal sealed class Database
         var table = Table;
         int index = table.AddString(key, KeyTable.Hash(key), value);
         table.At(index).LastAccess = _clock;
+        Keyspace.Notifier?.Notify(Configuration.KeyspaceEvents.New, "new"u8, key, Id);
         return index;
     }
 
@@ -149,12 +154,16 @@ internal sealed class Database
         return true;
     }
 
-    /// <summary>Deletes an expired key and counts it.</summary>
+    /// <summary>Deletes an expired key, counts it and signals it (Redis's deleteExpiredKeyAndPropagate: an "expired" event, WATCH touched).</summary>
     public void Expire(int index)
     {
         SignalIfStream(index);
+
+        // The span keeps the removed entry's key array alive; the table does not reuse it.
+        var key = Table.At(index).Key;
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
+        Keyspace.Modified(this, key, Configuration.KeyspaceEvents.Expired, "expired"u8);
     }
 
     // Redis 7.0's dbGenericDelete signals a deleted stream's key, so clients blocked in XREADGROUP on it are unblocked.

@@ -33,6 +33,43 @@ internal sealed class Keyspace
     public long Dirty { get; set; }
 
     public long NowMilliseconds => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Publishes keyspace notifications; set by the server (null for a bare keyspace).</summary>
+    public PubSub.KeyspaceNotifier? Notifier { get; set; }
+
+    /// <summary>
+    /// A write changed <paramref name="key"/> of <paramref name="db"/>: Redis's signalModifiedKey
+    /// (touches WATCHed keys, invalidates tracked keys) plus notifyKeyspaceEvent. Nobody watching and
+    /// notify-keyspace-events empty cost two branches.
+    /// </summary>
+    public void Modified(Database db, ReadOnlySpan<byte> key, int eventClass, ReadOnlySpan<byte> eventName)
+    {
+        if (db.Watched.Count != 0)
+        {
+            db.Watched.Touch(db, key);
+        }
+
+        // Client tracking: invalidate tracked copies of the key here (Redis's trackingInvalidateKey).
+        Notifier?.Notify(eventClass, eventName, key, db.Id);
+    }
+
+    /// <summary>
+    /// FLUSHDB/FLUSHALL is about to empty <paramref name="db"/> (Redis's signalFlushedDb): every
+    /// watched key that exists there is touched. Call before clearing.
+    /// </summary>
+    public void Flushing(Database db, long now)
+    {
+        db.Watched.TouchAll(db, null, now);
+
+        // Client tracking: a flush invalidates every tracked key here (Redis's trackingInvalidateKeysOnFlush).
+    }
+
+    /// <summary>SWAPDB is about to exchange two databases: watched keys present in either are touched. Call before swapping.</summary>
+    public void Swapping(Database first, Database second, long now)
+    {
+        first.Watched.TouchAll(first, second, now);
+        second.Watched.TouchAll(second, first, now);
+    }
 }
 
 /// <summary>Counters INFO stats reports; changed only under the keyspace lock.</summary>
