@@ -113,6 +113,12 @@ internal static unsafe partial class LuaApi
     public static partial int luaL_loadbufferx(IntPtr l, byte* buffer, nuint size, string name, string mode);
 
     [LibraryImport(Library)]
+    public static partial int lua_dump(IntPtr l, delegate* unmanaged[Cdecl]<IntPtr, byte*, nuint, IntPtr, int> writer, IntPtr data, int strip);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr lua_setupvalue(IntPtr l, int function, int n);
+
+    [LibraryImport(Library)]
     public static partial int luaL_ref(IntPtr l, int table);
 
     [LibraryImport(Library)]

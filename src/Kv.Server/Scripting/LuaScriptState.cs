@@ -14,6 +14,7 @@ internal sealed unsafe class LuaScriptState : IDisposable
 {
     private readonly Lua _lua;
     private readonly int _globalsRef;
+    private readonly int _envRef;
     private readonly int _handlerRef;
     private readonly int _compileRef;
     private readonly int _loadLibraryRef;
@@ -50,6 +51,7 @@ internal sealed unsafe class LuaScriptState : IDisposable
 
         int handles = LuaApi.lua_gettop(l);
         _globalsRef = Reference(l, handles, "globals"u8);
+        _envRef = Reference(l, handles, "env"u8);
         _handlerRef = Reference(l, handles, "handler"u8);
         _compileRef = Reference(l, handles, "compile"u8);
         _loadLibraryRef = Reference(l, handles, "load_library"u8);
@@ -81,6 +83,7 @@ internal sealed unsafe class LuaScriptState : IDisposable
         }
 
         LuaApi.Pop(l, 1);
+        TailCallRemover.Rewrite(l, _envRef);
         error = null;
         return LuaApi.luaL_ref(l, LuaApi.RegistryIndex);
     }

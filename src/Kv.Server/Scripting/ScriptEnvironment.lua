@@ -335,10 +335,13 @@ json_encode_value = function(value, depth, out)
   end
 end
 
--- Errors raised inside the codecs carry no position; the public function re-raises at the caller.
-local function at_caller(ok, ...)
-  if not ok then error((...), 3) end
-  return ...
+-- Raises a codec's error at the script's line, as lua-cjson's luaL_error does.
+local function checked_codec(codec)
+  return function(...)
+    local ok, result = pcall(codec, ...)
+    if not ok then error(result, 2) end
+    return result
+  end
 end
 
 local function json_encode(...)
@@ -497,8 +500,8 @@ do
 end
 
 local cjson = {
-  encode = function(...) return at_caller(pcall(json_encode, ...)) end,
-  decode = function(...) return at_caller(pcall(json_decode, ...)) end,
+  encode = checked_codec(json_encode),
+  decode = checked_codec(json_decode),
   null = null,
   _NAME = 'cjson',
   _VERSION = '2.1.0',
@@ -666,7 +669,7 @@ local function msgpack_unpack_limit(data, limit, offset)
 end
 
 local cmsgpack = {
-  pack = function(...) return at_caller(pcall(msgpack_pack, ...)) end,
+  pack = checked_codec(msgpack_pack),
   unpack = function(data)
     local ok, results, count = pcall(msgpack_unpack_limit, data, 0, 0)
     if not ok then error(results, 2) end
@@ -758,7 +761,13 @@ globals.__redis__err__handler = handler
 globals.assert = assert
 globals.collectgarbage = collectgarbage
 globals.coroutine = readonly(coroutine)
-globals.error = error
+-- Lua 5.1's error also prefixes the position to a number message.
+globals.error = function(message, level)
+  level = level or 1
+  if type(message) == 'number' then message = tostring51(message) end
+  if level > 0 then level = level + 1 end
+  error(message, level)
+end
 globals.gcinfo = function() return mfloor(collectgarbage('count')) end
 globals.getmetatable = getmetatable
 globals.ipairs = ipairs
@@ -790,7 +799,12 @@ globals.struct = readonly(struct)
 globals.redis = readonly(redis)
 setmetatable(globals, { __index = nonexistent, __metatable = false })
 
-local env_meta = { __index = globals, __newindex = readonly_error, __metatable = false }
+local env_meta = {
+  __index = globals,
+  __newindex = readonly_error,
+  __pairs = function() return next, globals, nil end,
+  __metatable = false,
+}
 setmetatable(env, env_meta)
 protected[env] = true
 
