@@ -228,7 +228,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         var library = _loading;
         if (library is null)
         {
-            return ScriptNatives.Fail(l, "ERR redis.register_function can only be called on FUNCTION LOAD command");
+            return ScriptNatives.Fail(l, "redis.register_function can only be called on FUNCTION LOAD command");
         }
 
         string name = Encoding.UTF8.GetString(LuaApi.ToSpan(l, 1));
@@ -236,7 +236,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         {
             if (existing.Name == name)
             {
-                return ScriptNatives.Fail(l, ScriptErrors.FunctionExistsInLibrary);
+                return ScriptNatives.Fail(l, ScriptErrors.FunctionExistsInLibrary[4..]);
             }
         }
 

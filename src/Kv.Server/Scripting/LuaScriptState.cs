@@ -77,7 +77,8 @@ internal sealed unsafe class LuaScriptState : IDisposable
         LuaApi.PushBytes(l, chunkName);
         if (LuaApi.PCall(l, 2, 2, 0) != LuaApi.Ok || LuaApi.lua_type(l, top + 1) != LuaApi.TypeFunction)
         {
-            error = Encoding.UTF8.GetString(LuaApi.ToSpan(l, -1));
+            // Lua 5.1 quotes the end of the chunk as a token ("near '<eof>'"); 5.4 does not.
+            error = Encoding.UTF8.GetString(LuaApi.ToSpan(l, -1)).Replace("near <eof>", "near '<eof>'", StringComparison.Ordinal);
             LuaApi.lua_settop(l, top);
             return -1;
         }
@@ -253,12 +254,12 @@ internal static class ScriptNatives
         {
             LuaApi.lua_settop(l, 0);
             LuaApi.lua_pushboolean(l, 0);
-            LuaApi.PushBytes(l, Encoding.UTF8.GetBytes("ERR internal error: " + ex.Message));
+            LuaApi.PushBytes(l, Encoding.UTF8.GetBytes("internal error: " + ex.Message));
             return 2;
         }
     }
 
-    /// <summary>Returns <c>false, message</c> to the Lua wrapper, which raises it.</summary>
+    /// <summary>Returns <c>false, message</c> to the Lua wrapper, which raises it (the error handler adds "ERR ").</summary>
     public static int Fail(IntPtr l, string message)
     {
         LuaApi.lua_pushboolean(l, 0);

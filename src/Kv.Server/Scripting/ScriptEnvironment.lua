@@ -50,6 +50,10 @@ local function handler(e)
     level = level + 1
     info = getinfo(level, 'Sl')
   end
+  if type(e) == 'string' then
+    -- Lua 5.4 words runtime errors "attempt to index a nil value (local 'x')"; 5.1 (Redis) "attempt to index local 'x' (a nil value)".
+    e = sgsub(e, "attempt to ([%w ]-) an? (%w+) value %((%w+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
+  end
   if type(e) ~= 'table' then
     e = { err = 'ERR ' .. tostring(e) }
   end
@@ -812,13 +816,13 @@ protected[env] = true
 -- version (Redis's library API); afterwards its functions run with the globals above.
 local registering
 local library_api = setmetatable({
-  redis = readonly({
+  redis = readonly(setmetatable({
     register_function = function(...) return registering(...) end,
     log = redis.log,
     LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
     REDIS_VERSION = redis.REDIS_VERSION,
     REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
-  }),
+  }, { __index = nonexistent })),
 }, { __index = nonexistent, __metatable = false })
 
 local function name_ok(name)

@@ -525,7 +525,7 @@ internal sealed class ScriptingEngine : IDisposable
         int argc = LuaApi.lua_gettop(l);
         if (argc == 0 || LuaApi.lua_type(l, 1) != LuaApi.TypeString || _server.Commands.Find(LuaApi.ToSpan(l, 1)) is null)
         {
-            return ScriptNatives.Fail(l, "ERR Invalid command passed to redis.acl_check_cmd()");
+            return ScriptNatives.Fail(l, "Invalid command passed to redis.acl_check_cmd()");
         }
 
         LuaApi.lua_pushboolean(l, 1);
