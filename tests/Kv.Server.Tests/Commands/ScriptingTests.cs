@@ -17,6 +17,9 @@ public sealed class ScriptingTests
         string sha = (await client.SendAsync("SCRIPT", "LOAD", script)).Text!;
         Assert.Equal(40, sha.Length);
         Assert.Equal("*[:1]", (await client.SendAsync("SCRIPT", "EXISTS", sha)).ToString());
+        string memory = (await client.SendAsync("INFO", "memory")).Text!;
+        Assert.Contains("number_of_cached_scripts:1\r\n", memory);
+        Assert.Matches(@"used_memory_lua:[1-9]\d*\r\n", memory);
         Assert.Equal(":3", (await client.SendAsync("EVALSHA", sha.ToUpperInvariant(), "1", "counter", "1", "2")).ToString());
         Assert.Equal("+OK", (await client.SendAsync("SCRIPT", "FLUSH")).ToString());
         Assert.Equal("-NOSCRIPT No matching script. Please use EVAL.", (await client.SendAsync("EVALSHA", sha, "1", "counter", "1", "2")).ToString());
