@@ -60,9 +60,12 @@ public sealed class KvServer : IAsyncDisposable
     public Task Stopped => _stopped.Task;
 
     /// <summary>Binds and starts accepting clients.</summary>
+    /// <exception cref="InvalidDataException">The data files (AOF or RDB) are corrupt; the message says which and how to repair them.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var config = State.Config;
+        Persistence.StartupLoader.Load(State);
+        config.AppendOnlyChanged = State.Aof.AppendOnlyChanged;
         var transport = new SocketTransportFactory(
             Options.Create(new SocketTransportOptions
             {
@@ -147,6 +150,8 @@ public sealed class KvServer : IAsyncDisposable
         }
         finally
         {
+            // Redis at shutdown: the AOF buffer is written and fsynced.
+            State.Aof.Shutdown();
             _stopped.TrySetResult();
         }
     }

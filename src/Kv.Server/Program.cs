@@ -66,6 +66,12 @@ try
 {
     await server.StartAsync();
 }
+catch (InvalidDataException ex)
+{
+    // A corrupt AOF or RDB stops the start (Redis exits too): never serve a partial data set.
+    logger.LogCritical("{Reason}", ex.Message);
+    return 1;
+}
 catch (IOException ex)
 {
     logger.LogCritical("Could not listen on port {Port}: {Reason}", config.Port, ex.Message);

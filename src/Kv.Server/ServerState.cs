@@ -26,6 +26,10 @@ internal sealed class ServerState
         Scripting = new Scripting.ScriptingEngine(this);
         RunId = RandomHex();
         ReplicationId = RandomHex();
+        Keyspace.Propagation.Bind(this);
+        Aof = new Persistence.Aof.AppendOnlyFile(this);
+        Aof.Initialize();
+        Memory = new Persistence.MemoryLimit(this);
     }
 
     public ServerConfig Config { get; }
@@ -45,6 +49,12 @@ internal sealed class ServerState
     public SlowLog SlowLog { get; } = new();
 
     public PubSub.PubSubHub PubSub { get; }
+
+    /// <summary>The append-only file (off unless appendonly yes).</summary>
+    public Persistence.Aof.AppendOnlyFile Aof { get; }
+
+    /// <summary>maxmemory: accounting and eviction.</summary>
+    public Persistence.MemoryLimit Memory { get; }
 
     /// <summary>EVAL scripts and functions (their Lua states are made on first use).</summary>
     public Scripting.ScriptingEngine Scripting { get; }

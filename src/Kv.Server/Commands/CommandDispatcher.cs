@@ -63,6 +63,16 @@ internal static class CommandDispatcher
             return;
         }
 
+        if (server.Memory.Enabled || !server.Aof.LastWriteOk)
+        {
+            if (Persistence.MemoryLimit.RejectsBeforeRun(context, command) is { } refusal)
+            {
+                command.Stats.RejectedCalls++;
+                Reject(context, command, refusal);
+                return;
+            }
+        }
+
         context.Command = command;
         client.LastCommand = command;
         context.Now = server.Keyspace.NowMilliseconds;
@@ -87,7 +97,20 @@ internal static class CommandDispatcher
         var reply = context.Reply;
         long errorsBefore = reply.ErrorCount;
         long started = Stopwatch.GetTimestamp();
-        command.Handler!(context);
+
+        // Propagation (the AOF): a command that changed data joins the current unit (Redis's call() → alsoPropagate).
+        var propagation = server.Keyspace.Propagation;
+        long dirty = server.Keyspace.Dirty;
+        propagation.Enter(command);
+        try
+        {
+            command.Handler!(context);
+        }
+        finally
+        {
+            propagation.Exit(context, command, dirty);
+        }
+
         long elapsedTicks = Stopwatch.GetTimestamp() - started;
         long micros = elapsedTicks * 1_000_000 / Stopwatch.Frequency;
 

@@ -40,6 +40,7 @@ internal sealed class CommandTable
         PubSubCommands.Register(table);
         ScriptingCommands.Register(table);
         FunctionCommands.Register(table);
+        AppendOnlyCommands.Register(table);
         return table;
     }
 

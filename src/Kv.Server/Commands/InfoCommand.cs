@@ -185,18 +185,32 @@ internal static class InfoCommand
                 line.Add("rdb_last_cow_size", 0);
                 line.Add("rdb_last_load_keys_expired", 0);
                 line.Add("rdb_last_load_keys_loaded", 0);
-                line.Add("aof_enabled", 0);
-                line.Add("aof_rewrite_in_progress", 0);
-                line.Add("aof_rewrite_scheduled", 0);
-                line.Add("aof_last_rewrite_time_sec", -1);
-                line.Add("aof_current_rewrite_time_sec", -1);
-                line.Add("aof_last_bgrewrite_status", "ok");
-                line.Add("aof_rewrites", 0);
-                line.Add("aof_rewrites_consecutive_failures", 0);
-                line.Add("aof_last_write_status", "ok");
+                #region aof_* (the append-only file; Redis 7.0's genRedisInfoString order)
+                var aof = server.Aof;
+                var rewrite = aof.Rewrite;
+                line.Add("aof_enabled", aof.State != Persistence.Aof.AofState.Off ? 1 : 0);
+                line.Add("aof_rewrite_in_progress", rewrite.InProgress ? 1 : 0);
+                line.Add("aof_rewrite_scheduled", rewrite.Scheduled ? 1 : 0);
+                line.Add("aof_last_rewrite_time_sec", rewrite.LastDurationSeconds);
+                line.Add("aof_current_rewrite_time_sec", rewrite.CurrentDurationSeconds);
+                line.Add("aof_last_bgrewrite_status", rewrite.LastOk ? "ok" : "err");
+                line.Add("aof_rewrites", rewrite.Count);
+                line.Add("aof_rewrites_consecutive_failures", rewrite.ConsecutiveFailures);
+                line.Add("aof_last_write_status", aof.LastWriteOk ? "ok" : "err");
                 line.Add("aof_last_cow_size", 0);
+                #endregion
                 line.Add("module_fork_in_progress", 0);
                 line.Add("module_fork_last_cow_size", 0);
+                if (aof.State != Persistence.Aof.AofState.Off)
+                {
+                    line.Add("aof_current_size", aof.CurrentSize);
+                    line.Add("aof_base_size", aof.BaseSize);
+                    line.Add("aof_pending_rewrite", rewrite.Scheduled ? 1 : 0);
+                    line.Add("aof_buffer_length", aof.BufferLength);
+                    line.Add("aof_pending_bio_fsync", 0);
+                    line.Add("aof_delayed_fsync", aof.DelayedFsync);
+                }
+
                 break;
 
             case "stats":

@@ -163,6 +163,7 @@ internal sealed class Database
         var key = Table.At(index).Key;
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
+        Keyspace.Propagation.Expired(Id, key);
         Keyspace.Modified(this, key, Configuration.KeyspaceEvents.Expired, "expired"u8);
     }
 

@@ -34,6 +34,9 @@ internal sealed class Keyspace
 
     public long NowMilliseconds => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>Where write effects go for the append-only file (Redis's propagate); records nothing until the AOF is on.</summary>
+    public Persistence.Propagation Propagation { get; } = new();
+
     /// <summary>Publishes keyspace notifications; set by the server (null for a bare keyspace).</summary>
     public PubSub.KeyspaceNotifier? Notifier { get; set; }
 
@@ -49,6 +52,11 @@ internal sealed class Keyspace
             db.Watched.Touch(db, key);
         }
 
+        if (Propagation.Observing)
+        {
+            Propagation.Observe(db.Id, key, eventClass);
+        }
+
         // Client tracking: invalidate tracked copies of the key here (Redis's trackingInvalidateKey).
         Notifier?.Notify(eventClass, eventName, key, db.Id);
     }
@@ -60,6 +68,7 @@ internal sealed class Keyspace
     public void Flushing(Database db, long now)
     {
         db.Watched.TouchAll(db, null, now);
+        Propagation.Tracker?.Flushed(db.Id);
 
         // Client tracking: a flush invalidates every tracked key here (Redis's trackingInvalidateKeysOnFlush).
     }
@@ -69,6 +78,7 @@ internal sealed class Keyspace
     {
         first.Watched.TouchAll(first, second, now);
         second.Watched.TouchAll(second, first, now);
+        Propagation.Tracker?.Swapped();
     }
 }
 
