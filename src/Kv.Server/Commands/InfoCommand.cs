@@ -134,7 +134,8 @@ internal static class InfoCommand
                 break;
 
             case "memory":
-                long used = GC.GetTotalMemory(false);
+                // used_memory is what maxmemory limits: the data set's estimate (Persistence.MemoryLimit explains it).
+                long used = server.Memory.Used;
                 long rss = Environment.WorkingSet;
                 samples.PeakMemory = Math.Max(samples.PeakMemory, used);
                 long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
@@ -149,8 +150,8 @@ internal static class InfoCommand
                 line.Add("total_system_memory", total);
                 line.Add("total_system_memory_human", Human(total));
                 AddScriptMemory(line, server.Scripting);
-                line.Add("maxmemory", 0);
-                line.Add("maxmemory_human", "0B");
+                line.Add("maxmemory", config.MaxMemory);
+                line.Add("maxmemory_human", Human(config.MaxMemory));
                 line.Add("maxmemory_policy", config.Find("maxmemory-policy")!.Get());
                 line.Add("mem_fragmentation_ratio", Ratio(rss, used));
                 line.Add("mem_fragmentation_bytes", rss - used);

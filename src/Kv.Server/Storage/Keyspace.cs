@@ -37,6 +37,16 @@ internal sealed class Keyspace
     /// <summary>Where write effects go for the append-only file (Redis's propagate); records nothing until the AOF is on.</summary>
     public Persistence.Propagation Propagation { get; } = new();
 
+    /// <summary>maxmemory-policy is an LFU one: access times hold Redis's LFU counter instead (set by <see cref="Persistence.MemoryLimit"/>).</summary>
+    public bool Lfu { get; set; }
+
+    public int LfuLogFactor { get; set; } = 10;
+
+    public int LfuDecayTime { get; set; } = 1;
+
+    /// <summary>maxmemory is set: a changed key's estimated size is refreshed after each write.</summary>
+    public bool TrackMemory { get; set; }
+
     /// <summary>Publishes keyspace notifications; set by the server (null for a bare keyspace).</summary>
     public PubSub.KeyspaceNotifier? Notifier { get; set; }
 
@@ -55,6 +65,11 @@ internal sealed class Keyspace
         if (Propagation.Observing)
         {
             Propagation.Observe(db.Id, key, eventClass);
+        }
+
+        if (TrackMemory)
+        {
+            db.Table.Refresh(key);
         }
 
         // Client tracking: invalidate tracked copies of the key here (Redis's trackingInvalidateKey).
