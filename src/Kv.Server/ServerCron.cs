@@ -100,6 +100,12 @@ internal sealed class ServerCron : IAsyncDisposable
 
                     // Hash fields with a TTL (Redis 7.4): one sampling round per database per slice.
                     Storage.HashFieldExpiry.Cycle(db, now, _random, keysPerLoop);
+
+                    // Expired keys matching BCAST prefixes are announced now, as Redis's beforeSleep does.
+                    if (_server.Tracking.BroadcastPending)
+                    {
+                        _server.Tracking.Broadcast();
+                    }
                 }
 
                 if (Stopwatch.GetTimestamp() - start > budgetTicks)

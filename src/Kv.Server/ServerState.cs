@@ -18,6 +18,8 @@ internal sealed class ServerState
         Keyspace = new Keyspace(config.Databases, time);
         Commands = CommandTable.CreateDefault();
         PubSub = new PubSub.PubSubHub(config, time, logger);
+        Tracking = new Tracking.TrackingTable(config, Clients, PubSub);
+        Keyspace.Tracking = Tracking;
         StartedAt = time.GetUtcNow();
         StartTimestamp = Stopwatch.GetTimestamp();
         // Random identities as Redis makes them (40 hex characters). Not secrets: Random rather than
@@ -43,6 +45,9 @@ internal sealed class ServerState
     public SlowLog SlowLog { get; } = new();
 
     public PubSub.PubSubHub PubSub { get; }
+
+    /// <summary>Client-side caching: tracked keys, BCAST prefixes, invalidations.</summary>
+    public Tracking.TrackingTable Tracking { get; }
 
     public DateTimeOffset StartedAt { get; }
 

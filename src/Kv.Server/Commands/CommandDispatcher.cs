@@ -68,6 +68,12 @@ internal static class CommandDispatcher
         long errorsBefore = reply.ErrorCount;
         long started = Stopwatch.GetTimestamp();
         command.Handler!(context);
+        if (client.Tracking is not null)
+        {
+            // Redis's call(): keys read by a tracking client's read-only command are remembered.
+            server.Tracking.AfterRead(context, command);
+        }
+
         long elapsedTicks = Stopwatch.GetTimestamp() - started;
         long micros = elapsedTicks * 1_000_000 / Stopwatch.Frequency;
 

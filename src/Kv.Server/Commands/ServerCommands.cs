@@ -132,6 +132,7 @@ internal static class ServerCommands
 
         c.Dirty(c.Db.Count);
         c.Db.Clear();
+        c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush
         c.Reply.Ok();
     }
 
@@ -148,6 +149,7 @@ internal static class ServerCommands
             db.Clear();
         }
 
+        c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush
         c.Reply.Ok();
     }
 

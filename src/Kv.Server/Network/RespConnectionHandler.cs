@@ -54,6 +54,15 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         finally
         {
             server.Clients.Remove(session);
+            if (session.Tracking is { Enabled: true })
+            {
+                // Redis's freeClient → disableTracking: it leaves its BCAST prefixes; remembered keys go lazily.
+                lock (server.Keyspace.Lock)
+                {
+                    server.Tracking.Disable(session);
+                }
+            }
+
             if (session.Subscriber is { } subscriber && (session.IsPubSub || subscriber.HasPending))
             {
                 // A client that goes away leaves its channels (Redis's freeClient).

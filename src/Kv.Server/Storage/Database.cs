@@ -96,6 +96,7 @@ internal sealed class Database
             table.Replace(index, value);
             table.At(index).LastAccess = _clock = Clock(now);
             table.SetExpiry(index, 0);
+            Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
 
             Keyspace.Blocking.SignalReady(Id, key);
             return index;
@@ -113,6 +114,7 @@ internal sealed class Database
         var table = Table;
         int index = table.Add(key, hash, value);
         table.At(index).LastAccess = _clock;
+        Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
         // A hash with field TTLs arriving under a new name (RENAME, COPY, MOVE) keeps expiring actively.
         if (value is HashValue { VolatileCount: > 0 })
         {
@@ -129,6 +131,7 @@ internal sealed class Database
         var table = Table;
         int index = table.AddString(key, KeyTable.Hash(key), value);
         table.At(index).LastAccess = _clock;
+        Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
         return index;
     }
 
@@ -145,14 +148,17 @@ internal sealed class Database
         }
 
         Table.RemoveAt(index);
+        Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
         return true;
     }
 
     /// <summary>Deletes an expired key and counts it.</summary>
     public void Expire(int index)
     {
+        var key = Table.At(index).Key; // TEMPORARY (tracking, until Keyspace.Modified lands)
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
+        Keyspace.TrackingModified(this, key, expired: true); // TEMPORARY (tracking, until Keyspace.Modified lands)
     }
 
     /// <summary>Empties the database.</summary>

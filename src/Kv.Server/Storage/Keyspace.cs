@@ -33,6 +33,19 @@ internal sealed class Keyspace
     public long Dirty { get; set; }
 
     public long NowMilliseconds => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Client-side caching; set by the server (null for a bare keyspace).</summary>
+    public Tracking.TrackingTable? Tracking { get; set; }
+
+    // TEMPORARY until the per-key modification hook (Keyspace.Modified, helper tx) is merged: the
+    // Database write paths below call this so tracking can be tested. Removed at the merge.
+    internal void TrackingModified(Database db, ReadOnlySpan<byte> key, bool expired = false)
+    {
+        if (Tracking is { HasEntries: true } tracking)
+        {
+            tracking.Invalidate(db.Id, key, expired);
+        }
+    }
 }
 
 /// <summary>Counters INFO stats reports; changed only under the keyspace lock.</summary>
