@@ -18,6 +18,7 @@ internal sealed class ServerState
         Keyspace = new Keyspace(config.Databases, time);
         Commands = CommandTable.CreateDefault();
         PubSub = new PubSub.PubSubHub(config, time, logger);
+        Keyspace.Notifier = new PubSub.KeyspaceNotifier(config, PubSub);
         Tracking = new Tracking.TrackingTable(config, Clients, PubSub);
         Keyspace.Tracking = Tracking;
         StartedAt = time.GetUtcNow();

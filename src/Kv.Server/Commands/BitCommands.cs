@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Kv.Protocol;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 
 namespace Kv.Server.Commands;
@@ -107,6 +108,7 @@ internal static class BitCommands
         if (changed || wasSet != (on != 0))
         {
             c.Dirty();
+            c.Modified(key, KeyspaceEvents.String, "setbit"u8);
         }
 
         c.Reply.Integer(wasSet ? 1 : 0);
@@ -365,6 +367,7 @@ internal static class BitCommands
             if (db.Delete(destination, c.Now))
             {
                 c.Dirty();
+                c.Modified(destination, KeyspaceEvents.Generic, "del"u8);
             }
 
             c.Reply.Integer(0);
@@ -399,6 +402,7 @@ internal static class BitCommands
 
         db.Set(destination, target, c.Now);
         c.Dirty();
+        c.Modified(destination, KeyspaceEvents.String, "set"u8);
         c.Reply.Integer(maxLength);
     }
 

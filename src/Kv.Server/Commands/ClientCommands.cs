@@ -271,7 +271,7 @@ internal static class ClientCommands
         text.Append(inv, $" lib-name={client.LibName} lib-ver={client.LibVersion}");
     }
 
-    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, t/R/B tracking, c close after reply, e no-evict; N when none.
+    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, t/R/B tracking, d watched key touched, c close after reply, e no-evict; N when none.
     private static string Flags(ClientSession client)
     {
         var flags = new StringBuilder(4);
@@ -303,6 +303,11 @@ internal static class ClientCommands
             {
                 flags.Append('B');
             }
+        }
+
+        if (client.Transaction is { DirtyCas: true })
+        {
+            flags.Append('d');
         }
 
         if (client.CloseRequested)

@@ -116,6 +116,24 @@ internal sealed class CommandContext
     /// <summary>Set when a command run again for its waiter still found nothing (it stays blocked).</summary>
     public bool Unserved { get; set; }
 
+    /// <summary>
+    /// Every write calls this once per key it changes, with Redis's event class and name for the
+    /// command: WATCH sees the change, tracking clients are invalidated, and a keyspace
+    /// notification goes out when notify-keyspace-events asks for it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Modified(ReadOnlySpan<byte> key, int eventClass, ReadOnlySpan<byte> eventName) => Server.Keyspace.Modified(Db, key, eventClass, eventName);
+
+    /// <summary>As <see cref="Modified(ReadOnlySpan{byte}, int, ReadOnlySpan{byte})"/> for a key of another database (MOVE, COPY … DB, SWAPDB).</summary>
+    public void Modified(Database db, ReadOnlySpan<byte> key, int eventClass, ReadOnlySpan<byte> eventName) => Server.Keyspace.Modified(db, key, eventClass, eventName);
+
+    /// <summary>The queued command's arguments while EXEC runs it; EXEC puts its own back after.</summary>
+    public (ReadOnlyMemory<byte> Source, ArgRangeList Ranges, int First, int Count) Arguments
+    {
+        get => (_source, _ranges, _first, ArgCount);
+        set => SetArguments(value.Source, value.Ranges, value.First, value.Count);
+    }
+
     /// <summary>Counts one write for persistence and WATCH.</summary>
     public void Dirty(long changes = 1) => Server.Keyspace.Dirty += changes;
 }

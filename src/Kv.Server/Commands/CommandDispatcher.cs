@@ -22,6 +22,7 @@ internal static class CommandDispatcher
         var command = server.Commands.Find(context.Arg(0));
         if (command is null)
         {
+            client.Transaction?.FlagError();
             reply.Error(UnknownCommand(context));
             server.Stats.TotalErrorReplies++;
             return;
@@ -33,6 +34,7 @@ internal static class CommandDispatcher
             if (sub is null)
             {
                 command.Stats.RejectedCalls++;
+                client.Transaction?.FlagError();
                 reply.Error(UnknownSubcommand(context, command.Name));
                 return;
             }
@@ -43,21 +45,21 @@ internal static class CommandDispatcher
         if (!command.ArityMatches(context.ArgCount))
         {
             command.Stats.RejectedCalls++;
-            reply.Error(Errors.WrongArgCount(command.FullName));
+            Reject(context, command, Errors.WrongArgCount(command.FullName));
             return;
         }
 
         if (!client.Authenticated && !command.Has(CommandFlags.NoAuth))
         {
             command.Stats.RejectedCalls++;
-            reply.Error(Errors.NoAuth);
+            Reject(context, command, Encoding.ASCII.GetString(Errors.NoAuth));
             return;
         }
 
         if (client.Protocol == 2 && client.IsPubSub && !PubSubCommands.AllowedWhileSubscribed(command))
         {
             command.Stats.RejectedCalls++;
-            reply.Error(Errors.NotAllowedWhileSubscribed(command.FullName));
+            Reject(context, command, Errors.NotAllowedWhileSubscribed(command.FullName));
             return;
         }
 
@@ -65,10 +67,28 @@ internal static class CommandDispatcher
         client.LastCommand = command;
         context.Now = server.Keyspace.NowMilliseconds;
         client.LastInteraction = context.Now;
+        if (client.Transaction is { Active: true } transaction && !TransactionCommands.RunsInsideMulti(command))
+        {
+            transaction.Queue(context, command);
+            reply.SimpleString("QUEUED"u8);
+            return;
+        }
+
+        Call(context, command);
+    }
+
+    /// <summary>
+    /// Runs a command that passed the checks and counts it (Redis's call()): from <see cref="Execute"/>
+    /// and for each command EXEC runs.
+    /// </summary>
+    public static void Call(CommandContext context, CommandDefinition command)
+    {
+        var server = context.Server;
+        var reply = context.Reply;
         long errorsBefore = reply.ErrorCount;
         long started = Stopwatch.GetTimestamp();
         command.Handler!(context);
-        if (client.Tracking is not null)
+        if (context.Client.Tracking is not null)
         {
             // Redis's call(): keys read by a tracking client's read-only command are remembered.
             server.Tracking.AfterRead(context, command);
@@ -91,6 +111,20 @@ internal static class CommandDispatcher
         {
             LogSlow(context, micros);
         }
+    }
+
+    // Redis's rejectCommand: a rejected command dooms a transaction being queued, and a rejected
+    // EXEC discards it, answering "-EXECABORT Transaction discarded because of: <error>".
+    private static void Reject(CommandContext context, CommandDefinition command, string error)
+    {
+        context.Client.Transaction?.FlagError();
+        if (TransactionCommands.IsExec(command))
+        {
+            TransactionCommands.AbortExec(context, error);
+            return;
+        }
+
+        context.Reply.Error(error);
     }
 
     // Redis: "unknown command '%.128s', with args beginning with: " then each next argument as

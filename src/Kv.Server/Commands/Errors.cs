@@ -32,6 +32,16 @@ internal static class Errors
 
     public static ReadOnlySpan<byte> StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)"u8;
 
+    public static ReadOnlySpan<byte> ExecAbort => "EXECABORT Transaction discarded because of previous errors."u8;
+
+    public static ReadOnlySpan<byte> ExecWithoutMulti => "ERR EXEC without MULTI"u8;
+
+    public static ReadOnlySpan<byte> DiscardWithoutMulti => "ERR DISCARD without MULTI"u8;
+
+    public static ReadOnlySpan<byte> NestedMulti => "ERR MULTI calls can not be nested"u8;
+
+    public static ReadOnlySpan<byte> WatchInsideMulti => "ERR WATCH inside MULTI is not allowed"u8;
+
     /// <summary>Redis's reply to a RESP2 client in subscribed mode running anything but (P|S)(UN)SUBSCRIBE, PING, QUIT or RESET.</summary>
     public static string NotAllowedWhileSubscribed(string fullName)
         => $"ERR Can't execute '{fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";

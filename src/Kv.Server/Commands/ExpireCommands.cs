@@ -1,3 +1,4 @@
+using Kv.Server.Configuration;
 namespace Kv.Server.Commands;
 
 /// <summary>Key expiry: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST.</summary>
@@ -117,10 +118,12 @@ internal static class ExpireCommands
         if (when <= c.Now)
         {
             table.RemoveAt(index);
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
         }
         else
         {
             table.SetExpiry(index, when);
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "expire"u8);
         }
 
         c.Dirty();
@@ -216,6 +219,7 @@ internal static class ExpireCommands
 
         db.Table.SetExpiry(index, 0);
         c.Dirty();
+        c.Modified(c.Arg(1), KeyspaceEvents.Generic, "persist"u8);
         c.Reply.Integer(1);
     }
 }

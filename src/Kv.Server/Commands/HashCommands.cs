@@ -1,5 +1,6 @@
 using System.Buffers;
 using Kv.Protocol;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 using Kv.Server.Text;
 
@@ -195,6 +196,7 @@ internal static class HashCommands
         if (index >= 0 && hash.IsExpired(index, c.Now))
         {
             hash.RemoveAt(index);
+            c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hexpired"u8);
             return -1;
         }
 
@@ -210,15 +212,16 @@ internal static class HashCommands
         }
 
         c.Db.Delete(c.Arg(1), c.Now);
+        c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
         return true;
     }
 
     /// <summary>Drops expired fields before a whole-hash read; false (key deleted) when none is left.</summary>
     private static bool PurgeExpired(CommandContext c, HashValue hash)
     {
-        if (hash.VolatileCount > 0)
+        if (hash.VolatileCount > 0 && hash.RemoveExpired(c.Now) > 0)
         {
-            hash.RemoveExpired(c.Now);
+            c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hexpired"u8);
         }
 
         return !DeleteIfEmpty(c, hash);
@@ -310,6 +313,7 @@ internal static class HashCommands
         }
 
         c.Dirty((c.ArgCount - 2) / 2);
+        c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hset"u8);
         return true;
     }
 
@@ -330,6 +334,7 @@ internal static class HashCommands
         hash.Set(c.Arg(2), c.Arg(3));
         ConvertForLength(c, hash);
         c.Dirty();
+        c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hset"u8);
         c.Reply.Integer(1);
     }
 
@@ -356,6 +361,11 @@ internal static class HashCommands
                 {
                     break;
                 }
+            }
+
+            if (deleted > 0)
+            {
+                c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hdel"u8);
             }
 
             DeleteIfEmpty(c, hash);
@@ -394,6 +404,7 @@ internal static class HashCommands
         Span<byte> text = stackalloc byte[24];
         text = text[..RespNumber.FormatInt64(result, text)];
         StoreCounter(c, hash, index, text);
+        c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hincrby"u8);
         c.Reply.Integer(result);
     }
 
@@ -435,6 +446,7 @@ internal static class HashCommands
         Span<byte> text = sum.MaxFormattedLength <= 64 ? stackalloc byte[64] : new byte[sum.MaxFormattedLength];
         text = text[..sum.FormatHuman(text)];
         StoreCounter(c, hash, index, text);
+        c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hincrbyfloat"u8);
         c.Reply.Bulk(text);
     }
 
@@ -934,7 +946,7 @@ internal static class HashCommands
         }
 
         hash.IsListpackEx |= hash.IsListpack;
-        int changed = 0;
+        int changed = 0, expired = 0;
         for (int i = 0; i < numFields; i++)
         {
             int index = FindLive(c, hash, c.Arg(first + i));
@@ -964,6 +976,7 @@ internal static class HashCommands
             if (expireAt <= c.Now)
             {
                 hash.RemoveAt(index);
+                expired++;
                 c.Reply.Integer(2);
                 continue;
             }
@@ -978,6 +991,19 @@ internal static class HashCommands
         }
 
         c.Dirty(changed);
+
+        // Redis 7.4: "hexpire" once when a TTL was set in the future, "hexpired" once when a time
+        // already past deleted fields, "del" when that emptied the hash.
+        if (changed > expired)
+        {
+            c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hexpire"u8);
+        }
+
+        if (expired > 0)
+        {
+            c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hexpired"u8);
+        }
+
         DeleteIfEmpty(c, hash);
     }
 
@@ -1061,6 +1087,11 @@ internal static class HashCommands
         }
 
         c.Dirty(changed);
+        if (changed > 0)
+        {
+            c.Modified(c.Arg(1), KeyspaceEvents.Hash, "hpersist"u8);
+        }
+
         DeleteIfEmpty(c, hash);
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 using Kv.Server.Text;
 
@@ -70,6 +71,7 @@ internal static class KeyCommands
             if (db.Delete(c.Arg(i), c.Now))
             {
                 deleted++;
+                c.Modified(c.Arg(i), KeyspaceEvents.Generic, "del"u8);
             }
         }
 
@@ -167,6 +169,8 @@ internal static class KeyCommands
         }
 
         c.Dirty();
+        c.Modified(source, KeyspaceEvents.Generic, "rename_from"u8);
+        c.Modified(destination, KeyspaceEvents.Generic, "rename_to"u8);
         ReplyRenamed(c, onlyIfAbsent, renamed: true);
     }
 
@@ -249,6 +253,7 @@ internal static class KeyCommands
         }
 
         c.Dirty();
+        c.Modified(target, newKey, KeyspaceEvents.Generic, "copy_to"u8);
         c.Reply.Integer(1);
     }
 
@@ -285,6 +290,8 @@ internal static class KeyCommands
         }
 
         c.Dirty();
+        c.Modified(source, key, KeyspaceEvents.Generic, "move_from"u8);
+        c.Modified(target, key, KeyspaceEvents.Generic, "move_to"u8);
         c.Reply.Integer(1);
     }
 

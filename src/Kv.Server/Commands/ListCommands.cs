@@ -1,5 +1,6 @@
 using System.Buffers;
 using Kv.Protocol;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 
 namespace Kv.Server.Commands;
@@ -154,8 +155,15 @@ internal static class ListCommands
         if (list.Count == 0)
         {
             c.Db.Delete(key, c.Now);
+            c.Modified(key, KeyspaceEvents.Generic, "del"u8);
         }
     }
+
+    private static void Popped(CommandContext c, ReadOnlySpan<byte> key, bool head) =>
+        c.Modified(key, KeyspaceEvents.List, head ? "lpop"u8 : "rpop"u8);
+
+    private static void Pushed(CommandContext c, ReadOnlySpan<byte> key, bool head) =>
+        c.Modified(key, KeyspaceEvents.List, head ? "lpush"u8 : "rpush"u8);
 
     private static void LPush(CommandContext c) => Push(c, head: true, onlyIfExists: false);
 
@@ -200,6 +208,7 @@ internal static class ListCommands
 
         c.Reply.Integer(list.Count);
         c.Dirty(c.ArgCount - 2);
+        Pushed(c, key, head);
         c.Keyspace.Blocking.SignalReady(c.Client.Db, key);
     }
 
@@ -252,6 +261,11 @@ internal static class ListCommands
         else
         {
             PopMany(c, list, head, count);
+        }
+
+        if (!hasCount || count > 0)
+        {
+            Popped(c, key, head);
         }
 
         DeleteIfEmpty(c, list, key);
@@ -361,7 +375,8 @@ internal static class ListCommands
 
     private static void LSet(CommandContext c)
     {
-        var list = WriteList(c, c.Arg(1), out bool wrongType);
+        var key = c.Arg(1);
+        var list = WriteList(c, key, out bool wrongType);
         if (wrongType)
         {
             return;
@@ -392,6 +407,7 @@ internal static class ListCommands
         list.Set(index, c.Arg(3));
         c.Reply.Ok();
         c.Dirty();
+        c.Modified(key, KeyspaceEvents.List, "lset"u8);
     }
 
     private static void LInsert(CommandContext c)
@@ -431,6 +447,7 @@ internal static class ListCommands
 
         c.Reply.Integer(list.Count);
         c.Dirty();
+        c.Modified(c.Arg(1), KeyspaceEvents.List, "linsert"u8);
     }
 
     private static void LRem(CommandContext c)
@@ -467,7 +484,12 @@ internal static class ListCommands
             removed = list.RemoveMatches(element, Math.Max(0, matches - limit), 0);
         }
 
-        DeleteIfEmpty(c, list, key);
+        if (removed > 0)
+        {
+            c.Modified(key, KeyspaceEvents.List, "lrem"u8);
+            DeleteIfEmpty(c, list, key);
+        }
+
         c.Reply.Integer(removed);
         c.Dirty(removed);
     }
@@ -507,6 +529,7 @@ internal static class ListCommands
 
         list.RemoveHead(left);
         list.RemoveTail(right);
+        c.Modified(key, KeyspaceEvents.List, "ltrim"u8);
         DeleteIfEmpty(c, list, key);
         c.Reply.Ok();
         c.Dirty(left + right);
@@ -713,6 +736,8 @@ internal static class ListCommands
         }
 
         c.Keyspace.Blocking.SignalReady(c.Client.Db, destinationKey);
+        Pushed(c, destinationKey, toHead);
+        Popped(c, sourceKey, fromHead);
         DeleteIfEmpty(c, source, sourceKey);
         c.Dirty();
     }
@@ -813,6 +838,7 @@ internal static class ListCommands
                 c.Reply.ArrayHeader(2);
                 c.Reply.Bulk(key);
                 PopMany(c, list, head, count);
+                Popped(c, key, head);
                 DeleteIfEmpty(c, list, key);
                 return;
             }
@@ -858,6 +884,7 @@ internal static class ListCommands
                 c.Reply.ArrayHeader(2);
                 c.Reply.Bulk(key);
                 PopOne(c, list, head);
+                Popped(c, key, head);
                 DeleteIfEmpty(c, list, key);
                 return;
             }

@@ -131,6 +131,7 @@ internal static class ServerCommands
         }
 
         c.Dirty(c.Db.Count);
+        c.Keyspace.Flushing(c.Db, c.Now);
         c.Db.Clear();
         c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush
         c.Reply.Ok();
@@ -146,6 +147,7 @@ internal static class ServerCommands
         foreach (var db in c.Keyspace.Databases)
         {
             c.Dirty(db.Count);
+            c.Keyspace.Flushing(db, c.Now);
             db.Clear();
         }
 
@@ -189,6 +191,7 @@ internal static class ServerCommands
 
         if (first != second)
         {
+            c.Keyspace.Swapping(databases[first], databases[second], c.Now);
             databases[first].SwapWith(databases[second]);
             c.Keyspace.Blocking.SignalDatabase(first);
             c.Keyspace.Blocking.SignalDatabase(second);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Kv.Protocol;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 using Kv.Server.Text;
 
@@ -159,6 +160,11 @@ internal static class SetCommands
         }
 
         c.Dirty(added);
+        if (added > 0)
+        {
+            c.Modified(key, KeyspaceEvents.Set, "sadd"u8);
+        }
+
         c.Reply.Integer(added);
     }
 
@@ -182,6 +188,15 @@ internal static class SetCommands
                         c.Db.Table.RemoveAt(index);
                         break;
                     }
+                }
+            }
+
+            if (removed > 0)
+            {
+                c.Modified(c.Arg(1), KeyspaceEvents.Set, "srem"u8);
+                if (set.Count == 0)
+                {
+                    c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
                 }
             }
         }
@@ -261,9 +276,11 @@ internal static class SetCommands
         int position = set.RandomPosition(Random.Shared);
         set.WriteMember(c.Reply, position);
         set.RemoveAt(position);
+        c.Modified(c.Arg(1), KeyspaceEvents.Set, "spop"u8);
         if (set.Count == 0)
         {
             c.Db.Table.RemoveAt(index);
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
         }
 
         c.Dirty();
@@ -297,10 +314,13 @@ internal static class SetCommands
             WriteAll(c.Reply, set);
             c.Db.Table.RemoveAt(index);
             c.Dirty(size);
+            c.Modified(c.Arg(1), KeyspaceEvents.Set, "spop"u8);
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
             return;
         }
 
         c.Dirty(count);
+        c.Modified(c.Arg(1), KeyspaceEvents.Set, "spop"u8);
         c.Reply.SetHeader(count);
         long remaining = size - count;
         if (remaining * SpopMoveStrategyMul > count)
@@ -515,9 +535,12 @@ internal static class SetCommands
             return;
         }
 
+        // Redis's smoveCommand: "srem" (and "del") on the source, then "sadd" when the member was new there.
+        c.Modified(c.Arg(1), KeyspaceEvents.Set, "srem"u8);
         if (source.Count == 0)
         {
             db.Table.RemoveAt(sourceIndex);
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
         }
 
         if (destination is null)
@@ -526,7 +549,13 @@ internal static class SetCommands
             db.Add(c.Arg(2), destination);
         }
 
-        c.Dirty(destination.Add(member, MaxIntsetEntries(c)) ? 2 : 1);
+        bool added = destination.Add(member, MaxIntsetEntries(c));
+        c.Dirty(added ? 2 : 1);
+        if (added)
+        {
+            c.Modified(c.Arg(2), KeyspaceEvents.Set, "sadd"u8);
+        }
+
         c.Reply.Integer(1);
     }
 
@@ -609,6 +638,7 @@ internal static class SetCommands
                     if (c.Db.Delete(c.Arg(destinationArg), c.Now))
                     {
                         c.Dirty();
+                        c.Modified(c.Arg(destinationArg), KeyspaceEvents.Generic, "del"u8);
                     }
 
                     c.Reply.Integer(0);
@@ -683,7 +713,7 @@ internal static class SetCommands
             }
             else if (result is not null)
             {
-                Store(c, c.Arg(destinationArg), result);
+                Store(c, c.Arg(destinationArg), result, "sinterstore"u8);
             }
             else
             {
@@ -706,12 +736,13 @@ internal static class SetCommands
     }
 
     // The *STORE commands: a non-empty result replaces the destination (and its TTL), an empty one deletes it.
-    private static void Store(CommandContext c, ReadOnlySpan<byte> destination, SetValue result)
+    private static void Store(CommandContext c, ReadOnlySpan<byte> destination, SetValue result, ReadOnlySpan<byte> eventName)
     {
         if (result.Count > 0)
         {
             c.Db.Set(destination, result, c.Now);
             c.Dirty();
+            c.Modified(destination, KeyspaceEvents.Set, eventName);
             c.Reply.Integer(result.Count);
             return;
         }
@@ -720,6 +751,7 @@ internal static class SetCommands
         if (c.Db.Delete(destination, c.Now))
         {
             c.Dirty();
+            c.Modified(destination, KeyspaceEvents.Generic, "del"u8);
         }
     }
 
@@ -851,7 +883,7 @@ internal static class SetCommands
 
             if (destinationArg > 0)
             {
-                Store(c, c.Arg(destinationArg), result);
+                Store(c, c.Arg(destinationArg), result, op == Algebra.Union ? "sunionstore"u8 : "sdiffstore"u8);
                 return;
             }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Kv.Protocol;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 using Kv.Server.Text;
 
@@ -231,11 +232,12 @@ internal static class SortedSetCommands
     }
 
     // Empty collections do not exist: the key goes with its last member.
-    private static void DeleteIfEmpty(CommandContext c, SortedSet set, int index)
+    private static void DeleteIfEmpty(CommandContext c, SortedSet set, int index, ReadOnlySpan<byte> key)
     {
         if (set.Count == 0)
         {
             c.Db.Table.RemoveAt(index);
+            c.Modified(key, KeyspaceEvents.Generic, "del"u8);
         }
     }
 
@@ -352,6 +354,7 @@ internal static class SortedSetCommands
                     {
                         // Earlier elements stay added, as in Redis.
                         c.Dirty(added + updated);
+                        Added(c, key, incr, added + updated);
                         c.Reply.Error(ScoreNaN);
                         return;
                     }
@@ -382,7 +385,16 @@ internal static class SortedSetCommands
         }
 
         c.Dirty(added + updated);
+        Added(c, key, incr, added + updated);
         ReplyAdd(c, incr, ch, processed, added, updated, newScore);
+    }
+
+    private static void Added(CommandContext c, ReadOnlySpan<byte> key, bool incr, long changed)
+    {
+        if (changed > 0)
+        {
+            c.Modified(key, KeyspaceEvents.SortedSet, incr ? "zincr"u8 : "zadd"u8);
+        }
     }
 
     // A listpack keeps scores as text and reads "-0" back as the integer 0: the sign of a zero is lost there.
@@ -433,7 +445,12 @@ internal static class SortedSetCommands
             }
         }
 
-        DeleteIfEmpty(c, set, index);
+        if (deleted > 0)
+        {
+            c.Modified(c.Arg(1), KeyspaceEvents.SortedSet, "zrem"u8);
+        }
+
+        DeleteIfEmpty(c, set, index, c.Arg(1));
         c.Dirty(deleted);
         c.Reply.Integer(deleted);
     }
@@ -917,7 +934,7 @@ internal static class SortedSetCommands
         if (store)
         {
             var result = Copy(c, set, first, count, rev);
-            StoreResult(c, c.Arg(1), result);
+            StoreResult(c, c.Arg(1), result, "zrangestore"u8);
             return;
         }
 
@@ -1044,12 +1061,13 @@ internal static class SortedSetCommands
     }
 
     // A store command's destination: replaced by a non-empty result (TTL cleared, as setKey), deleted by an empty one.
-    private static void StoreResult(CommandContext c, ReadOnlySpan<byte> destination, SortedSet? result)
+    private static void StoreResult(CommandContext c, ReadOnlySpan<byte> destination, SortedSet? result, ReadOnlySpan<byte> eventName)
     {
         if (result is not null && result.Count > 0)
         {
             c.Db.Set(destination, result, c.Now);
             c.Dirty();
+            c.Modified(destination, KeyspaceEvents.SortedSet, eventName);
             c.Reply.Integer(result.Count);
         }
         else
@@ -1057,6 +1075,7 @@ internal static class SortedSetCommands
             if (c.Db.Delete(destination, c.Now))
             {
                 c.Dirty();
+                c.Modified(destination, KeyspaceEvents.Generic, "del"u8);
             }
 
             c.Reply.Integer(0);
@@ -1132,7 +1151,17 @@ internal static class SortedSetCommands
             node = next;
         }
 
-        DeleteIfEmpty(c, set, index);
+        if (deleted > 0)
+        {
+            c.Modified(c.Arg(1), KeyspaceEvents.SortedSet, kind switch
+            {
+                RangeKind.Rank => "zremrangebyrank"u8,
+                RangeKind.Score => "zremrangebyscore"u8,
+                _ => "zremrangebylex"u8,
+            });
+        }
+
+        DeleteIfEmpty(c, set, index, c.Arg(1));
         c.Dirty(deleted);
         c.Reply.Integer(deleted);
     }
@@ -1356,7 +1385,8 @@ internal static class SortedSetCommands
             set.RemoveNode(node);
         }
 
-        DeleteIfEmpty(c, set, index);
+        c.Modified(c.Arg(keyArg), KeyspaceEvents.SortedSet, max ? "zpopmax"u8 : "zpopmin"u8);
+        DeleteIfEmpty(c, set, index, c.Arg(keyArg));
         c.Dirty(popped);
         return PopResult.Popped;
     }
@@ -1759,7 +1789,12 @@ internal static class SortedSetCommands
 
         if (store)
         {
-            StoreResult(c, c.Arg(1), output);
+            StoreResult(c, c.Arg(1), output, op switch
+            {
+                SetOp.Union => "zunionstore"u8,
+                SetOp.Inter => "zinterstore"u8,
+                _ => "zdiffstore"u8,
+            });
             return;
         }
 

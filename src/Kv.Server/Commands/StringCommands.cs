@@ -1,4 +1,5 @@
 using Kv.Protocol;
+using Kv.Server.Configuration;
 using Kv.Server.Storage;
 
 namespace Kv.Server.Commands;
@@ -339,6 +340,11 @@ internal static class StringCommands
         }
 
         c.Dirty();
+        c.Modified(key, KeyspaceEvents.String, "set"u8);
+        if (expiresAt != 0)
+        {
+            c.Modified(key, KeyspaceEvents.Generic, "expire"u8);
+        }
     }
 
     private static void SetNx(CommandContext c)
@@ -475,6 +481,7 @@ internal static class StringCommands
         }
 
         c.Dirty();
+        c.Modified(key, KeyspaceEvents.String, "incrby"u8);
         c.Reply.Integer(result);
     }
 
@@ -517,6 +524,7 @@ internal static class StringCommands
 
         db.Table.RemoveAt(index);
         c.Dirty();
+        c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
     }
 
     // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]: options are checked first, then the key (nil when
@@ -554,16 +562,19 @@ internal static class StringCommands
         {
             db.Table.RemoveAt(index);
             c.Dirty();
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);
         }
         else if (expireArg > 0)
         {
             db.Table.SetExpiry(index, expiresAt);
             c.Dirty();
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "expire"u8);
         }
         else if ((flags & SetFlags.Persist) != 0 && db.Table.ExpiresAt(index) != 0)
         {
             db.Table.SetExpiry(index, 0);
             c.Dirty();
+            c.Modified(c.Arg(1), KeyspaceEvents.Generic, "persist"u8);
         }
     }
 
@@ -607,6 +618,7 @@ internal static class StringCommands
         {
             db.AddString(key, suffix);
             c.Dirty();
+            c.Modified(key, KeyspaceEvents.String, "append"u8);
             c.Reply.Integer(suffix.Length);
             return;
         }
@@ -626,6 +638,7 @@ internal static class StringCommands
         var mutable = db.Table.ToMutable(index, current.Length + suffix.Length);
         mutable.Append(suffix);
         c.Dirty();
+        c.Modified(key, KeyspaceEvents.String, "append"u8);
         c.Reply.Integer(mutable.Length);
     }
 
@@ -695,6 +708,7 @@ internal static class StringCommands
         }
 
         c.Dirty();
+        c.Modified(key, KeyspaceEvents.String, "incrbyfloat"u8);
         c.Reply.Bulk(text);
     }
 
@@ -821,6 +835,7 @@ internal static class StringCommands
 
         patch.CopyTo(target.Buffer.AsSpan((int)offset));
         c.Dirty();
+        c.Modified(key, KeyspaceEvents.String, "setrange"u8);
         c.Reply.Integer(target.Length);
     }
 

@@ -79,6 +79,9 @@ internal sealed class ClientSession
     /// <summary>Commands queued in MULTI, or -1 outside a transaction (CLIENT LIST multi=).</summary>
     public int MultiQueued { get; set; } = -1;
 
+    /// <summary>MULTI/WATCH state, made on the first MULTI or WATCH (null for clients that never use them).</summary>
+    public Transactions.MultiState? Transaction { get; set; }
+
     /// <summary>True while blocked in BLPOP and friends (CLIENT LIST flags=b).</summary>
     public bool Blocked { get; set; }
 
@@ -114,6 +117,8 @@ internal sealed class ClientSession
     /// <summary>Resets what RESET resets: database, protocol, name, reply mode, authentication when a password is set.</summary>
     public void Reset(bool requirePassword)
     {
+        // Redis's clearClientConnectionState: the transaction is discarded and every key unwatched.
+        Transaction?.Discard();
         Db = 0;
         Protocol = 2;
         Name = null;

@@ -53,6 +53,15 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         }
         finally
         {
+            if (session.Transaction is { } transaction)
+            {
+                // Redis's freeClient unwatches: the keys' watcher lists must not keep a gone client.
+                lock (server.Keyspace.Lock)
+                {
+                    transaction.Discard();
+                }
+            }
+
             server.Clients.Remove(session);
             if (session.Tracking is { Enabled: true })
             {

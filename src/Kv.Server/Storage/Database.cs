@@ -26,6 +26,9 @@ internal sealed class Database
     /// <summary>Hashes that may hold fields with a TTL, sampled by the active expiry cycle.</summary>
     public VolatileHashIndex VolatileHashes { get; private set; } = new();
 
+    /// <summary>Keys clients WATCH here; they stay with the database number across SWAPDB, as in Redis.</summary>
+    public WatchedKeys Watched { get; } = new();
+
     public int Count => Table.Count;
 
     /// <summary>Index of a live key, or -1; deletes it first when it has expired. Marks the key accessed (OBJECT IDLETIME).</summary>
@@ -96,7 +99,6 @@ internal sealed class Database
             table.Replace(index, value);
             table.At(index).LastAccess = _clock = Clock(now);
             table.SetExpiry(index, 0);
-            Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
 
             Keyspace.Blocking.SignalReady(Id, key);
             return index;
@@ -114,7 +116,7 @@ internal sealed class Database
         var table = Table;
         int index = table.Add(key, hash, value);
         table.At(index).LastAccess = _clock;
-        Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
+        Keyspace.Notifier?.Notify(Configuration.KeyspaceEvents.New, "new"u8, key, Id);
         // A hash with field TTLs arriving under a new name (RENAME, COPY, MOVE) keeps expiring actively.
         if (value is HashValue { VolatileCount: > 0 })
         {
@@ -131,7 +133,7 @@ internal sealed class Database
         var table = Table;
         int index = table.AddString(key, KeyTable.Hash(key), value);
         table.At(index).LastAccess = _clock;
-        Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
+        Keyspace.Notifier?.Notify(Configuration.KeyspaceEvents.New, "new"u8, key, Id);
         return index;
     }
 
@@ -148,17 +150,17 @@ internal sealed class Database
         }
 
         Table.RemoveAt(index);
-        Keyspace.TrackingModified(this, key); // TEMPORARY (tracking, until Keyspace.Modified lands)
         return true;
     }
 
-    /// <summary>Deletes an expired key and counts it.</summary>
+    /// <summary>Deletes an expired key, counts it and signals it (Redis's deleteExpiredKeyAndPropagate: an "expired" event, WATCH touched).</summary>
     public void Expire(int index)
     {
-        var key = Table.At(index).Key; // TEMPORARY (tracking, until Keyspace.Modified lands)
+        // The span keeps the removed entry's key array alive; the table does not reuse it.
+        var key = Table.At(index).Key;
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
-        Keyspace.TrackingModified(this, key, expired: true); // TEMPORARY (tracking, until Keyspace.Modified lands)
+        Keyspace.Modified(this, key, Configuration.KeyspaceEvents.Expired, "expired"u8);
     }
 
     /// <summary>Empties the database.</summary>

@@ -1,3 +1,4 @@
+using Kv.Server.Configuration;
 namespace Kv.Server.Storage;
 
 /// <summary>
@@ -31,10 +32,18 @@ internal static class HashFieldExpiry
                 continue;
             }
 
-            deleted += ExpireFields(hash, now, random);
+            int expired = ExpireFields(hash, now, random);
+            deleted += expired;
+            if (expired > 0)
+            {
+                // Redis 7.4: one "hexpired" per hash a round expired fields of, "del" when it emptied.
+                db.Keyspace.Modified(db, index.At(slot), KeyspaceEvents.Hash, "hexpired"u8);
+            }
+
             if (hash.Count == 0)
             {
                 table.RemoveAt(entry);
+                db.Keyspace.Modified(db, index.At(slot), KeyspaceEvents.Generic, "del"u8);
                 index.RemoveAt(slot);
             }
             else if (hash.VolatileCount == 0)

@@ -37,14 +37,44 @@ internal sealed class Keyspace
     /// <summary>Client-side caching; set by the server (null for a bare keyspace).</summary>
     public Tracking.TrackingTable? Tracking { get; set; }
 
-    // TEMPORARY until the per-key modification hook (Keyspace.Modified, helper tx) is merged: the
-    // Database write paths below call this so tracking can be tested. Removed at the merge.
-    internal void TrackingModified(Database db, ReadOnlySpan<byte> key, bool expired = false)
+    /// <summary>Publishes keyspace notifications; set by the server (null for a bare keyspace).</summary>
+    public PubSub.KeyspaceNotifier? Notifier { get; set; }
+
+    /// <summary>
+    /// A write changed <paramref name="key"/> of <paramref name="db"/>: Redis's signalModifiedKey
+    /// (touches WATCHed keys, invalidates tracked keys) plus notifyKeyspaceEvent. Nobody watching and
+    /// notify-keyspace-events empty cost two branches.
+    /// </summary>
+    public void Modified(Database db, ReadOnlySpan<byte> key, int eventClass, ReadOnlySpan<byte> eventName)
     {
+        if (db.Watched.Count != 0)
+        {
+            db.Watched.Touch(db, key);
+        }
+
+        // Client tracking: clients that may cache the key are told (Redis's trackingInvalidateKey).
         if (Tracking is { HasEntries: true } tracking)
         {
-            tracking.Invalidate(db.Id, key, expired);
+            tracking.Invalidate(db.Id, key, expired: eventClass == Configuration.KeyspaceEvents.Expired);
         }
+
+        Notifier?.Notify(eventClass, eventName, key, db.Id);
+    }
+
+    /// <summary>
+    /// FLUSHDB/FLUSHALL is about to empty <paramref name="db"/> (Redis's signalFlushedDb): every
+    /// watched key that exists there is touched. Call before clearing.
+    /// </summary>
+    public void Flushing(Database db, long now)
+    {
+        db.Watched.TouchAll(db, null, now);
+    }
+
+    /// <summary>SWAPDB is about to exchange two databases: watched keys present in either are touched. Call before swapping.</summary>
+    public void Swapping(Database first, Database second, long now)
+    {
+        first.Watched.TouchAll(first, second, now);
+        second.Watched.TouchAll(second, first, now);
     }
 }
 
