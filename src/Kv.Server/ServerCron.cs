@@ -102,9 +102,9 @@ internal sealed class ServerCron : IAsyncDisposable
                     Storage.HashFieldExpiry.Cycle(db, now, _random, keysPerLoop);
 
                     // Expired keys matching BCAST prefixes are announced now, as Redis's beforeSleep does.
-                    if (_server.Tracking.BroadcastPending)
+                    if (_server.Tracking.EndBatchPending)
                     {
-                        _server.Tracking.Broadcast();
+                        _server.Tracking.EndBatch();
                     }
                 }
 

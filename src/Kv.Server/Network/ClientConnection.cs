@@ -396,9 +396,9 @@ internal sealed class ClientConnection : IBlockingHost
             }
 
             // Redis announces BCAST keys in beforeSleep, once per event-loop turn: here, once per batch.
-            if (tracking.BroadcastPending)
+            if (tracking.EndBatchPending)
             {
-                tracking.Broadcast();
+                tracking.EndBatch();
             }
 
             tracking.Current = null;

@@ -233,10 +233,6 @@ internal sealed class TrackingTable
             }
         }
 
-        if (_config.TrackingTableMaxKeys > 0 && _keys.Count > _config.TrackingTableMaxKeys)
-        {
-            LimitUsedSlots();
-        }
     }
 
     /// <summary>
@@ -300,19 +296,7 @@ internal sealed class TrackingTable
         var client = c.Client;
         if (_pending.Count != 0)
         {
-            foreach (var key in _pending)
-            {
-                if (key is null)
-                {
-                    Send(client, NullFor(client));
-                }
-                else
-                {
-                    Send(client, KeyArray(key));
-                }
-            }
-
-            _pending.Clear();
+            SendPending(client);
         }
 
         if (client.Tracking is { Caching: true } state && client.MultiQueued < 0 && !c.ArgIs(0, "client"u8))
@@ -321,15 +305,34 @@ internal sealed class TrackingTable
         }
     }
 
-    /// <summary>True when BCAST keys wait for <see cref="Broadcast"/>.</summary>
-    public bool BroadcastPending => _broadcastPending;
+    /// <summary>True when <see cref="EndBatch"/> has work: BCAST keys to announce, or more keys than tracking-table-max-keys.</summary>
+    public bool EndBatchPending => _broadcastPending || (_config.TrackingTableMaxKeys > 0 && _keys.Count > _config.TrackingTableMaxKeys);
 
     /// <summary>
-    /// Redis's trackingBroadcastInvalidationMessages: for each prefix, the keys changed since the last
-    /// call go to its clients as one invalidation (without the keys a NOLOOP client changed itself).
-    /// Called at the end of a batch and after the cron's expiry cycle.
+    /// What Redis does between commands and in beforeSleep, run at the end of each batch (still under the
+    /// keyspace lock) and after the cron's expiry slices: keys past tracking-table-max-keys are evicted
+    /// with invalidations (trackingLimitUsedSlots), then BCAST keys are announced.
     /// </summary>
-    public void Broadcast()
+    public void EndBatch()
+    {
+        if (_config.TrackingTableMaxKeys > 0 && _keys.Count > _config.TrackingTableMaxKeys)
+        {
+            LimitUsedSlots();
+            if (_pending.Count != 0 && Current is { } current)
+            {
+                SendPending(current);
+            }
+        }
+
+        if (_broadcastPending)
+        {
+            Broadcast();
+        }
+    }
+
+    // Redis's trackingBroadcastInvalidationMessages: for each prefix, the keys changed since the last
+    // call go to its clients as one invalidation (without the keys a NOLOOP client changed itself).
+    private void Broadcast()
     {
         _broadcastPending = false;
         foreach (var prefix in _prefixOrder)
@@ -359,6 +362,16 @@ internal sealed class TrackingTable
 
             prefix.Keys.Clear();
         }
+    }
+
+    private void SendPending(ClientSession client)
+    {
+        foreach (var key in _pending)
+        {
+            Send(client, key is null ? NullFor(client) : KeyArray(key));
+        }
+
+        _pending.Clear();
     }
 
     private static bool Overlap(byte[] a, byte[] b)
