@@ -25,6 +25,7 @@ internal sealed class ServerState
         StartTimestamp = Stopwatch.GetTimestamp();
         // Random identities as Redis makes them (40 hex characters). Not secrets: Random rather than
         // the crypto RNG, which would load OpenSSL (about 5 MB of resident memory) at every start.
+        Scripting = new Scripting.ScriptingEngine(this);
         RunId = RandomHex();
         ReplicationId = RandomHex();
     }
@@ -49,6 +50,9 @@ internal sealed class ServerState
 
     /// <summary>Client-side caching: tracked keys, BCAST prefixes, invalidations.</summary>
     public Tracking.TrackingTable Tracking { get; }
+
+    /// <summary>EVAL scripts and functions (their Lua states are made on first use).</summary>
+    public Scripting.ScriptingEngine Scripting { get; }
 
     public DateTimeOffset StartedAt { get; }
 

@@ -154,7 +154,13 @@ internal sealed class BlockingKeys
                 {
                     var waiter = node.Value;
                     var value = db.Peek(queue.Key, now) is int index and >= 0 ? db.Table.At(index).Value : null;
-                    if (value is null || value.GetType() != waiter.ValueType || !Serve(waiter, queue.Key, now))
+                    if (value is null || value.GetType() != waiter.ValueType)
+                    {
+                        ServeGone(queue, now);
+                        break;
+                    }
+
+                    if (!Serve(waiter, queue.Key, now))
                     {
                         break;
                     }
@@ -162,6 +168,21 @@ internal sealed class BlockingKeys
             }
 
             _serving.Clear();
+        }
+    }
+
+    // The key went away or changed type: waiters that must hear of it (WakeWhenGone) run again and answer.
+    private void ServeGone(WaitQueue queue, long now)
+    {
+        for (var node = queue.Waiters.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.WakeWhenGone)
+            {
+                Serve(node.Value, queue.Key, now);
+            }
+
+            node = next;
         }
     }
 

@@ -70,6 +70,9 @@ internal sealed class Waiter
 
     public ITimer? Timer { get; set; }
 
+    /// <summary>Run the command again even when its key is gone or changed type (XREADGROUP answers -UNBLOCKED then, as Redis 7.0).</summary>
+    public bool WakeWhenGone { get; set; }
+
     /// <summary>Set once the wait ended (under the keyspace lock).</summary>
     public WaitOutcome Outcome { get; private set; }
 

@@ -88,7 +88,7 @@ internal static class CommandDispatcher
         long errorsBefore = reply.ErrorCount;
         long started = Stopwatch.GetTimestamp();
         command.Handler!(context);
-        if (context.Client.Tracking is not null)
+        if (server.Tracking.ClientCount != 0)
         {
             // Redis's call(): keys read by a tracking client's read-only command are remembered.
             server.Tracking.AfterRead(context, command);

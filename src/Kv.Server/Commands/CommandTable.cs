@@ -35,6 +35,7 @@ internal sealed class CommandTable
         HashCommands.Register(table);
         SetCommands.Register(table);
         SortedSetCommands.Register(table);
+        StreamCommands.Register(table);
         TransactionCommands.Register(table);
         PubSubCommands.Register(table);
         ScriptingCommands.Register(table);

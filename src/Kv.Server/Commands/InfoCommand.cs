@@ -148,6 +148,7 @@ internal static class InfoCommand
                 line.Add("used_memory_peak_perc", Percent(used, samples.PeakMemory));
                 line.Add("total_system_memory", total);
                 line.Add("total_system_memory_human", Human(total));
+                AddScriptMemory(line, server.Scripting);
                 line.Add("maxmemory", 0);
                 line.Add("maxmemory_human", "0B");
                 line.Add("maxmemory_policy", config.Find("maxmemory-policy")!.Get());
@@ -391,6 +392,27 @@ internal static class InfoCommand
             var other => other.ToString().ToLowerInvariant(),
         };
         return $"{name} {release} {machine}";
+    }
+
+    // Redis 7.0's script and function lines of # Memory (Lua states, cached scripts, libraries).
+    private static void AddScriptMemory(Line line, Scripting.ScriptingEngine scripting)
+    {
+        long eval = scripting.EvalMemory;
+        long functions = scripting.FunctionMemory;
+        long scripts = scripting.Scripts.BodyBytes;
+        line.Add("used_memory_lua", eval);
+        line.Add("used_memory_vm_eval", eval);
+        line.Add("used_memory_lua_human", Human(eval));
+        line.Add("used_memory_scripts_eval", scripts);
+        line.Add("number_of_cached_scripts", scripting.Scripts.Count);
+        line.Add("number_of_functions", scripting.Functions.FunctionCount);
+        line.Add("number_of_libraries", scripting.Functions.LibraryCount);
+        line.Add("used_memory_vm_functions", functions);
+        line.Add("used_memory_vm_total", eval + functions);
+        line.Add("used_memory_vm_total_human", Human(eval + functions));
+        line.Add("used_memory_functions", 0);
+        line.Add("used_memory_scripts", scripts);
+        line.Add("used_memory_scripts_human", Human(scripts));
     }
 
     private readonly struct Line(StringBuilder text)

@@ -343,8 +343,14 @@ internal sealed class ClientConnection : IBlockingHost
         _batchStartBytes = _reply.BytesWritten;
         int executed = 0;
         var tracking = _server.Tracking;
+        if (!EnterKeyspaceOrAnswerBusy())
+        {
+            return _batch.Count;
+        }
+
         lock (_server.Keyspace.Lock)
         {
+            _server.Keyspace.Lock.Exit(); // entered by EnterKeyspaceOrAnswerBusy; the lock statement holds it now
             _subscriber.BeginDirect(output);
             _server.PubSub.BeginBatch();
             tracking.Current = session;
@@ -408,6 +414,52 @@ internal sealed class ClientConnection : IBlockingHost
 
         return executed;
     }
+
+    #region Scripts: -BUSY while a script runs past busy-reply-threshold
+
+    /// <summary>
+    /// Takes the keyspace lock; while a script holds it past busy-reply-threshold, answers the batch as Redis
+    /// does instead (-BUSY, except the allow_busy commands such as SCRIPT KILL, run without the lock) and
+    /// returns false.
+    /// </summary>
+    private bool EnterKeyspaceOrAnswerBusy()
+    {
+        var gate = _server.Keyspace.Lock;
+        while (!gate.TryEnter(20))
+        {
+            string? busy = _server.Scripting.BusyError();
+            if (busy is null)
+            {
+                continue;
+            }
+
+            _reply.Protocol = _session.Protocol;
+            foreach (var command in _batch)
+            {
+                _context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
+                var definition = _server.Commands.Find(_context.Arg(0));
+                if (definition is not null && definition.Subcommands.Count > 0 && _context.ArgCount > 1)
+                {
+                    definition = definition.Subcommands.GetValueOrDefault(_context.ArgString(1));
+                }
+
+                if (definition is not null && definition.Has(CommandFlags.AllowBusy))
+                {
+                    Run(_context);
+                }
+                else
+                {
+                    _reply.Error(busy);
+                }
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    #endregion
 
     public Waiter CreateWaiter(CommandDefinition command, int db, Type valueType)
     {

@@ -149,6 +149,7 @@ internal sealed class Database
             return false;
         }
 
+        SignalIfStream(index);
         Table.RemoveAt(index);
         return true;
     }
@@ -156,11 +157,23 @@ internal sealed class Database
     /// <summary>Deletes an expired key, counts it and signals it (Redis's deleteExpiredKeyAndPropagate: an "expired" event, WATCH touched).</summary>
     public void Expire(int index)
     {
+        SignalIfStream(index);
+
         // The span keeps the removed entry's key array alive; the table does not reuse it.
         var key = Table.At(index).Key;
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
         Keyspace.Modified(this, key, Configuration.KeyspaceEvents.Expired, "expired"u8);
+    }
+
+    // Redis 7.0's dbGenericDelete signals a deleted stream's key, so clients blocked in XREADGROUP on it are unblocked.
+    private void SignalIfStream(int index)
+    {
+        ref readonly var entry = ref Table.At(index);
+        if (entry.RawValue is StreamValue)
+        {
+            Keyspace.Blocking.SignalReady(Id, entry.Key);
+        }
     }
 
     /// <summary>Empties the database.</summary>

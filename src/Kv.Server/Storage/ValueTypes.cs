@@ -15,6 +15,7 @@ internal static class ValueTypes
         SetValue => "set"u8,
         SortedSet => "zset"u8,
         ListValue => "list"u8,
+        StreamValue => "stream"u8,
         _ => "unknown"u8,
     };
 
@@ -26,6 +27,7 @@ internal static class ValueTypes
         SetValue set => set.Encoding,
         SortedSet zset => zset.IsListpack ? "listpack" : "skiplist",
         ListValue => ListValue.Encoding,
+        StreamValue => "stream",
         _ => "unknown",
     };
 
@@ -43,6 +45,7 @@ internal static class ValueTypes
         SetValue set => set.Clone(),
         SortedSet zset => zset.Clone(),
         ListValue list => list.Clone(),
+        StreamValue stream => stream.Clone(),
         _ => throw new NotSupportedException($"COPY does not know how to copy a {value.GetType().Name}."),
     };
 }

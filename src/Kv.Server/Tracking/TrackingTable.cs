@@ -184,14 +184,15 @@ internal sealed class TrackingTable
     }
 
     /// <summary>
-    /// After any command of a client with tracking state: a read-only command's keys are remembered
+    /// After any command while some client tracks: a read-only command's keys are remembered
     /// unless the client is in BCAST mode or OPTIN/OPTOUT says otherwise. EVAL_RO, EVALSHA_RO and
     /// FCALL_RO are left to the commands their script runs, as in Redis.
     /// </summary>
     public void AfterRead(CommandContext c, CommandDefinition command)
     {
-        var client = c.Client;
-        if (command.Has(CommandFlags.ReadOnly) && client.Tracking!.RemembersReads && command.Group != "scripting")
+        // A script's commands run as client 0; Redis remembers what they read for the caller (current_client).
+        var client = c.Client.Id == 0 ? Current : c.Client;
+        if (client?.Tracking is { } state && state.RemembersReads && command.Has(CommandFlags.ReadOnly) && command.Group != "scripting")
         {
             RememberKeys(c, command, client);
         }

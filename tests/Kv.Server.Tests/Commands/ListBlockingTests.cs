@@ -77,6 +77,29 @@ public sealed class ListBlockingTests : IClassFixture<KvServerFixture>
     }
 
     [Fact]
+    public async Task WaiterIsServedFromTheKeyThatBecameReadyFirstInATransaction()
+    {
+        // Redis 7.0 serves a client blocked on several keys from the key signalled first (k2 here),
+        // even when an earlier key of its list (k1) was filled in the same transaction.
+        await using var admin = await _fixture.ConnectAsync();
+        await using var lists = await _fixture.ConnectAsync();
+        await using var zsets = await _fixture.ConnectAsync();
+        await lists.WriteCommandAsync("BLPOP", "sk:k1", "sk:k2", "0");
+        await WaitForBlockedAsync(admin, "sk:k2", 1);
+        await zsets.WriteCommandAsync("BZPOPMIN", "sk:z1", "sk:z2", "0");
+        await WaitForBlockedAsync(admin, "sk:z2", 2);
+        await admin.Expect("+OK", "MULTI");
+        await admin.Expect("+QUEUED", "RPUSH", "sk:k2", "x");
+        await admin.Expect("+QUEUED", "RPUSH", "sk:k1", "y");
+        await admin.Expect("+QUEUED", "ZADD", "sk:z2", "1", "a");
+        await admin.Expect("+QUEUED", "ZADD", "sk:z1", "2", "b");
+        await admin.Expect("*[:1, :1, :1, :1]", "EXEC");
+        Assert.Equal("*[$sk:k2, $x]", (await lists.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal("*[$sk:z2, $a, $1]", (await zsets.ReadReplyAsync(Deadline)).ToString());
+        await admin.Expect("*[$y]", "LRANGE", "sk:k1", "0", "-1");
+    }
+
+    [Fact]
     public async Task DisconnectedWaiterIsForgottenAndTheNextOneGetsTheElement()
     {
         await using var admin = await _fixture.ConnectAsync();

@@ -110,7 +110,10 @@ public sealed class ClientTrackingCompatTests : IClassFixture<RedisServerFixture
             ["W", "LPUSH", "dt:l", "a"], ["T", "SMEMBERS", "dt:s"], ["T", "ZRANGE", "dt:z", "0", "-1"], ["W", "SADD", "dt:s", "a"],
             ["W", "ZADD", "dt:z", "1", "a"], ["T", "GET", "dt:x"], ["T", "GET", "dt:y"], ["W", "FLUSHDB"], ["W", "SET", "dt:x", "1"],
             ["T", "GET", "dt:x"], ["T", "FLUSHALL"], ["T", "GET", "dt:x"], ["T", "MULTI"], ["T", "GET", "dt:x"], ["T", "SET", "dt:x", "2"],
-            ["T", "EXEC"], ["W", "SET", "dt:x", "3"], ["T", "CLIENT", "TRACKING", "off"], ["W", "SET", "dt:x", "4"],
+            ["T", "EXEC"], ["W", "SET", "dt:x", "3"], ["T", "EVAL", "return redis.call('get', KEYS[1])", "1", "dt:e"],
+            ["T", "EVAL_RO", "return redis.call('exists', KEYS[1])", "1", "dt:f"], ["W", "MSET", "dt:e", "1", "dt:f", "2"],
+            ["T", "EVAL", "redis.call('get', KEYS[1]) return redis.call('set', KEYS[1], 'v')", "1", "dt:g"],
+            ["T", "CLIENT", "TRACKING", "off"], ["W", "SET", "dt:x", "4"],
         ];
         await RunScriptAsync(tracker, writer, script);
     }

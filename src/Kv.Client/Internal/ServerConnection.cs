@@ -1,0 +1,465 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Reflection;
+using Kv.Protocol;
+
+namespace Kv.Client.Internal;
+
+/// <summary>Receives what a subscriber connection reads: pushes and pub/sub confirmations.</summary>
+internal interface IPushSink
+{
+    void OnPush(in KvResult push);
+}
+
+/// <summary>
+/// One socket to the server after its handshake: a writer loop that takes every queued command,
+/// encodes them into the pipe and flushes once, and a reader loop that completes the oldest
+/// waiting command with each reply.
+/// </summary>
+internal sealed class ServerConnection : IAsyncDisposable
+{
+    // Flush mid-batch past this many bytes so a huge batch does not sit in memory before sending.
+    private const int FlushThreshold = 256 * 1024;
+
+    private static readonly byte[] LibraryVersion = System.Text.Encoding.ASCII.GetBytes(
+        typeof(ServerConnection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0");
+
+    private readonly Socket _socket;
+    private readonly IDuplexPipe _pipe;
+    private readonly IAsyncDisposable _owner;
+    private readonly KvClientOptions _options;
+    private readonly InflightQueue _inflight = new();
+    private readonly CancellationTokenSource _closing = new();
+    private IPushSink? _sink;
+    private Exception? _fault;
+    private long _needed;
+
+    private ServerConnection(Socket socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options)
+    {
+        _socket = socket;
+        _pipe = pipe;
+        _owner = owner;
+        _options = options;
+    }
+
+    /// <summary>The RESP version agreed in the handshake.</summary>
+    public int Protocol { get; private set; } = 2;
+
+    public InflightQueue Inflight => _inflight;
+
+    /// <summary>Connects and runs the handshake: HELLO (or AUTH for RESP2 servers), SELECT, CLIENT SETNAME/SETINFO.</summary>
+    public static async Task<ServerConnection> OpenAsync(KvClientOptions options, CancellationToken cancellationToken)
+    {
+        var (socket, pipe, owner) = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        var connection = new ServerConnection(socket, pipe, owner, options);
+        try
+        {
+            using var registration = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+            await connection.HandshakeAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs the writer and reader loops until the connection fails or is closed; returns why it ended.</summary>
+    public async Task<Exception> RunAsync(CommandQueue queue, IPushSink? sink)
+    {
+        _sink = sink;
+        var reader = Task.Run(ReadLoopAsync);
+        var writer = WriteLoopAsync(queue);
+        await Task.WhenAny(reader, writer).ConfigureAwait(false);
+        Close(null);
+        queue.Wake();
+        try
+        {
+            await Task.WhenAll(reader, writer).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The first fault is kept in _fault; the other loop fails as a consequence.
+        }
+
+        return _fault ?? new KvConnectionException($"The connection to {_options.EndPointText} was closed.");
+    }
+
+    /// <summary>Ends the loops; <paramref name="reason"/> becomes the fault reported for the commands that were waiting.</summary>
+    public void Close(Exception? reason)
+    {
+        if (reason is not null)
+        {
+            Interlocked.CompareExchange(ref _fault, reason, null);
+        }
+
+        if (!_closing.IsCancellationRequested)
+        {
+            try
+            {
+                _closing.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            _pipe.Input.CancelPendingRead();
+            _pipe.Output.CancelPendingFlush();
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Close(null);
+        try
+        {
+            await _owner.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+        _closing.Dispose();
+    }
+
+    private async Task WriteLoopAsync(CommandQueue queue)
+    {
+        var output = _pipe.Output;
+        var batch = new Queue<Operation>(64);
+        var written = new List<Operation>(64);
+        var unreplied = new List<Operation>();
+        try
+        {
+            while (true)
+            {
+                await queue.WaitAsync().ConfigureAwait(false);
+                if (_closing.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                queue.TakeAll(ref batch);
+                long pending = 0;
+                while (batch.TryDequeue(out var op))
+                {
+                    // Cancelled or timed out while queued: never sent.
+                    if (op.IsCompleted)
+                    {
+                        continue;
+                    }
+
+                    long before = output.UnflushedBytes;
+                    op.Write(output);
+                    pending += output.UnflushedBytes - before;
+                    (op.ExpectsReply ? written : unreplied).Add(op);
+                    if (pending >= FlushThreshold)
+                    {
+                        await FlushAsync(output, written, unreplied).ConfigureAwait(false);
+                        pending = 0;
+                    }
+                }
+
+                await FlushAsync(output, written, unreplied).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            var fault = new KvConnectionException($"Writing to {_options.EndPointText} failed: {ex.Message}", ex);
+            Close(fault);
+
+            // Commands taken from the queue but not sent: they fail with the connection.
+            foreach (var op in batch)
+            {
+                op.TryFail(fault);
+            }
+
+            foreach (var op in written)
+            {
+                op.TryFail(fault);
+            }
+
+            throw;
+        }
+    }
+
+    private async ValueTask FlushAsync(PipeWriter output, List<Operation> written, List<Operation> unreplied)
+    {
+        // The waiting commands are registered before their bytes leave, so no reply can beat them.
+        _inflight.EnqueueRange(written);
+        written.Clear();
+        var result = await output.FlushAsync().ConfigureAwait(false);
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            throw new IOException("the connection is closing");
+        }
+
+        foreach (var op in unreplied)
+        {
+            op.TryComplete(default);
+        }
+
+        unreplied.Clear();
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _pipe.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    return;
+                }
+
+                var buffer = result.Buffer;
+                if (buffer.Length >= _needed)
+                {
+                    while (TryTakeFrame(ref buffer, out var reply))
+                    {
+                        Dispatch(reply);
+                    }
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    throw new KvConnectionException(buffer.IsEmpty
+                        ? $"The server at {_options.EndPointText} closed the connection."
+                        : $"The server at {_options.EndPointText} closed the connection in the middle of a reply.");
+                }
+            }
+        }
+        catch (Exception ex) when (!_closing.IsCancellationRequested || ex is KvProtocolException)
+        {
+            Close(ex switch
+            {
+                KvConnectionException => ex,
+                KvProtocolException => new KvConnectionException($"{ex.Message} The server at {_options.EndPointText} sent bytes that are not RESP, so the connection was closed; check that the address points at a Redis-compatible server (not TLS when rediss:// is not used).", ex),
+                _ => new KvConnectionException($"Reading from {_options.EndPointText} failed: {ex.Message}", ex),
+            });
+            throw;
+        }
+    }
+
+    private void Dispatch(in KvResult reply)
+    {
+        if (_sink is not null)
+        {
+            _sink.OnPush(reply);
+            return;
+        }
+
+        // Out-of-band data (client tracking invalidations) is not an answer to a command.
+        if (reply.Type == KvResultType.Push)
+        {
+            return;
+        }
+
+        if (!_inflight.TryDequeue(out var op))
+        {
+            throw new KvProtocolException($"Protocol error: the server sent a reply ({Describe(reply)}) when no command was waiting for one.");
+        }
+
+        op.TryComplete(reply);
+    }
+
+    private static string Describe(in KvResult reply)
+    {
+        string text = reply.ToString();
+        return text.Length > 80 ? text[..80] + "…" : text;
+    }
+
+    /// <summary>Takes one complete frame off the front of <paramref name="buffer"/>; false when more bytes are needed (then <see cref="_needed"/> says how many).</summary>
+    private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out KvResult reply)
+    {
+        reply = default;
+        if (buffer.IsEmpty)
+        {
+            _needed = 0;
+            return false;
+        }
+
+        var first = buffer.FirstSpan;
+        var scan = RespFrameScanner.Scan(first);
+        if (scan.Status == RespFrameStatus.Complete)
+        {
+            reply = ReplyParser.Parse(first[..(int)scan.Length]);
+            buffer = buffer.Slice(scan.Length);
+            _needed = 0;
+            return true;
+        }
+
+        if (scan.Status == RespFrameStatus.Invalid)
+        {
+            throw new KvProtocolException(scan.Error!);
+        }
+
+        if (buffer.IsSingleSegment || scan.Length > buffer.Length)
+        {
+            _needed = scan.Length;
+            return false;
+        }
+
+        // The frame spans segments: scan and parse a contiguous copy.
+        int length = (int)Math.Min(buffer.Length, int.MaxValue);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            buffer.Slice(0, length).CopyTo(rented);
+            var flat = rented.AsSpan(0, length);
+            scan = RespFrameScanner.Scan(flat);
+            switch (scan.Status)
+            {
+                case RespFrameStatus.Complete:
+                    reply = ReplyParser.Parse(flat[..(int)scan.Length]);
+                    buffer = buffer.Slice(scan.Length);
+                    _needed = 0;
+                    return true;
+                case RespFrameStatus.Invalid:
+                    throw new KvProtocolException(scan.Error!);
+                default:
+                    _needed = scan.Length;
+                    return false;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private async Task HandshakeAsync(CancellationToken cancellationToken)
+    {
+        var output = _pipe.Output;
+        bool authenticated = false;
+        if (_options.Protocol == 3)
+        {
+            var hello = new List<KvValue> { "HELLO"u8.ToArray(), 3 };
+            if (_options.Password is not null)
+            {
+                hello.Add("AUTH");
+                hello.Add(_options.User ?? "default");
+                hello.Add(_options.Password);
+            }
+
+            if (_options.ClientName is not null)
+            {
+                hello.Add("SETNAME");
+                hello.Add(_options.ClientName);
+            }
+
+            WriteCommand(output, hello);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var reply = await ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            if (reply.IsError)
+            {
+                string message = reply.AsString()!;
+
+                // Servers before Redis 6 do not know HELLO; some refuse RESP3 (NOPROTO): both speak RESP2.
+                bool unsupported = message.StartsWith("NOPROTO", StringComparison.Ordinal)
+                    || message.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase);
+                if (!unsupported)
+                {
+                    throw Refused("HELLO", message);
+                }
+            }
+            else
+            {
+                Protocol = 3;
+                authenticated = true;
+            }
+        }
+
+        var commands = new List<(string Name, bool Required)>();
+        if (!authenticated)
+        {
+            if (_options.Password is not null)
+            {
+                WriteCommand(output, _options.User is null ? ["AUTH", _options.Password] : ["AUTH", _options.User, _options.Password]);
+                commands.Add(("AUTH", true));
+            }
+
+            if (_options.ClientName is not null)
+            {
+                WriteCommand(output, ["CLIENT", "SETNAME", _options.ClientName]);
+                commands.Add(("CLIENT SETNAME", true));
+            }
+        }
+
+        if (_options.Database != 0)
+        {
+            WriteCommand(output, ["SELECT", _options.Database]);
+            commands.Add(("SELECT", true));
+        }
+
+        // Redis 7.2+ shows these in CLIENT LIST; older servers answer an error, which is fine.
+        WriteCommand(output, ["CLIENT", "SETINFO", "LIB-NAME", "Kv.Client"]);
+        commands.Add(("CLIENT SETINFO", false));
+        WriteCommand(output, ["CLIENT", "SETINFO", "LIB-VER", LibraryVersion]);
+        commands.Add(("CLIENT SETINFO", false));
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (name, required) in commands)
+        {
+            var reply = await ReadFrameAsync(cancellationToken).ConfigureAwait(false);
+            if (reply.IsError && required)
+            {
+                throw Refused(name, reply.AsString()!);
+            }
+        }
+    }
+
+    private KvServerException Refused(string command, string message)
+    {
+        string hint = KvServerException.PrefixOf(message) switch
+        {
+            "NOAUTH" => " The server requires a password: put it in the connection string (redis://:password@host) or KvClientOptions.Password.",
+            "WRONGPASS" => " Check the user name and password in the connection string or KvClientOptions.",
+            _ when command == "SELECT" => " Check the database number (the server's 'databases' setting limits it).",
+            _ => "",
+        };
+        return new KvServerException(message + hint, command);
+    }
+
+    private static void WriteCommand(PipeWriter output, List<KvValue> args)
+    {
+        KvValue.WriteHeader(output, (byte)'*', args.Count);
+        foreach (var arg in args)
+        {
+            arg.WriteBulk(output);
+        }
+    }
+
+    private async ValueTask<KvResult> ReadFrameAsync(CancellationToken cancellationToken)
+    {
+        var input = _pipe.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (TryTakeFrame(ref buffer, out var reply))
+            {
+                input.AdvanceTo(buffer.Start);
+                return reply;
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                throw new KvConnectionException($"The server at {_options.EndPointText} closed the connection during the handshake.");
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Pipelines.Sockets.Unofficial;
+
+namespace Kv.Client.Internal;
+
+/// <summary>Opens the socket and wraps it in pipes: Pipelines.Sockets.Unofficial's SocketConnection, or the BCL's stream pipes (always for TLS).</summary>
+internal static class Transport
+{
+    public static async Task<(Socket Socket, IDuplexPipe Pipe, IAsyncDisposable Owner)> ConnectAsync(KvClientOptions options, CancellationToken cancellationToken)
+    {
+        var addresses = IPAddress.TryParse(options.Host, out var ip)
+            ? [ip]
+            : await Dns.GetHostAddressesAsync(options.Host, cancellationToken).ConfigureAwait(false);
+        if (addresses.Length == 0)
+        {
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
+
+        // Prefer IPv4 for localhost-style names: servers often bind 127.0.0.1 only.
+        var address = Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(address, options.Port), cancellationToken).ConfigureAwait(false);
+            if (options.UseTls)
+            {
+                var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
+                await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = options.Host }, cancellationToken).ConfigureAwait(false);
+                return (socket, new StreamPipe(stream), stream);
+            }
+
+            if (options.Transport == TransportKind.Stream)
+            {
+                var stream = new NetworkStream(socket, ownsSocket: true);
+                return (socket, new StreamPipe(stream), stream);
+            }
+
+            var connection = SocketConnection.Create(socket, PipeOptions.Default, PipeOptions.Default, SocketConnectionOptions.None);
+            return (socket, connection, new DisposeAsync(connection));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class StreamPipe(Stream stream) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+
+        public PipeWriter Output { get; } = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+    }
+
+    private sealed class DisposeAsync(IDisposable inner) : IAsyncDisposable
+    {
+        ValueTask IAsyncDisposable.DisposeAsync()
+        {
+            inner.Dispose();
+            return default;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Kv.Client.Internal;
+
+namespace Kv.Client;
+
+/// <summary>
+/// Commands sent back to back in one write when <see cref="Execute"/> is called. Not atomic (other
+/// callers' commands are not interleaved, but each command runs on its own; use
+/// <see cref="KvTransaction"/> for all-or-nothing).
+/// </summary>
+public sealed class KvBatch
+{
+    private readonly KvClient _client;
+    private readonly List<Operation> _ops = [];
+
+    internal KvBatch(KvClient client) => _client = client;
+
+    /// <summary>The number of commands added and not yet sent.</summary>
+    public int Count => _ops.Count;
+
+    /// <summary>Adds a command; its task completes after <see cref="Execute"/> sends it and its reply arrives.</summary>
+    /// <returns>The reply; await each returned task once.</returns>
+    public ValueTask<KvResult> Add(string command, params ReadOnlySpan<KvValue> args)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(command);
+        var op = Operation<KvResult>.Rent(command, Replies.Result);
+        op.AddRange(args);
+        _ops.Add(op);
+        return op.Task;
+    }
+
+    /// <summary>Adds a GET.</summary>
+    public ValueTask<KvValue> GetAsync(KvKey key)
+    {
+        var op = Operation<KvValue>.Rent(CommandNames.Get, Replies.Value);
+        op.Add(key);
+        _ops.Add(op);
+        return op.Task;
+    }
+
+    /// <summary>Adds a SET.</summary>
+    public ValueTask<bool> SetAsync(KvKey key, KvValue value)
+    {
+        var op = Operation<bool>.Rent(CommandNames.Set, Replies.Boolean);
+        op.Add(key);
+        op.Add(value);
+        _ops.Add(op);
+        return op.Task;
+    }
+
+    /// <summary>Sends every added command together; the batch is empty afterwards and can be reused.</summary>
+    public void Execute(CancellationToken cancellationToken = default)
+    {
+        _client.Main.SendRange(_ops, cancellationToken);
+        _ops.Clear();
+    }
+}

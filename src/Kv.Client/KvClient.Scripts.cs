@@ -1,0 +1,41 @@
+using Kv.Client.Internal;
+
+namespace Kv.Client;
+
+public sealed partial class KvClient
+{
+    /// <summary>Runs a script with EVALSHA, falling back to EVAL when the server does not have it cached (NOSCRIPT).</summary>
+    /// <param name="script">The script.</param>
+    /// <param name="keys">KEYS[1…] in the script.</param>
+    /// <param name="args">ARGV[1…] in the script.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>The script's return value, converted by the server.</returns>
+    /// <exception cref="KvServerException">The script failed or called a command that failed.</exception>
+    public ValueTask<KvResult> EvalAsync(KvScript script, ReadOnlySpan<KvKey> keys = default, ReadOnlySpan<KvValue> args = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        return EvalCoreAsync(script, keys.ToArray(), args.ToArray(), cancellationToken);
+    }
+
+    private async ValueTask<KvResult> EvalCoreAsync(KvScript script, KvKey[] keys, KvValue[] args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Send(Eval(CommandNames.EvalSha, script.Sha1, keys, args), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KvServerException ex) when (ex.Prefix == "NOSCRIPT")
+        {
+            return await Send(Eval(CommandNames.Eval, script.Source, keys, args), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Operation<KvResult> Eval(KvValue command, string body, KvKey[] keys, KvValue[] args)
+    {
+        var op = Operation<KvResult>.Rent(command, Replies.Result);
+        op.Add(body);
+        op.Add(keys.Length);
+        op.AddRange(keys);
+        op.AddRange(args);
+        return op;
+    }
+}

@@ -1,0 +1,618 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using Kv.Protocol;
+using Kv.Server.Commands;
+using Kv.Server.Network;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Server.Scripting;
+
+/// <summary>
+/// Runs EVAL scripts and functions: the Lua states (made on first use), the script cache, the function
+/// libraries, the fake client whose commands scripts run, and the state other connections read to
+/// answer <c>-BUSY</c> while a script runs past busy-reply-threshold.
+/// </summary>
+/// <remarks>
+/// Scripts run on the calling connection's thread under the keyspace lock (so atomically); only
+/// <see cref="Kill"/>, <see cref="BusyError"/> and <see cref="RunningFunction"/> are called without it.
+/// </remarks>
+internal sealed class ScriptingEngine : IDisposable
+{
+    [ThreadStatic]
+    private static ScriptingEngine? t_current;
+
+    private readonly ServerState _server;
+    private readonly Lock _runGate = new();
+    private readonly ArgRangeList _callRanges = new(16);
+    private readonly ArrayBufferWriter<byte> _callOutput = new(256);
+    private LuaScriptState? _eval;
+    private LuaScriptState? _functions;
+    private ClientSession? _scriptClient;
+    private CommandContext? _callContext;
+    private byte[] _callArgs = new byte[256];
+
+    // What runs now (read by other connections without the keyspace lock).
+    private long _runStarted;
+    private volatile bool _killRequested;
+    private volatile bool _wrote;
+    private volatile bool _killedOnce;
+    private bool _runningEval;
+    private bool _readOnly;
+    private int _scriptResp = 2;
+    private string? _runningName;
+    private string[]? _runningCommand;
+
+    public ScriptingEngine(ServerState server)
+    {
+        _server = server;
+        Functions = new FunctionLibraries(this);
+    }
+
+    /// <summary>The engine whose script runs on this thread (the natives find it here).</summary>
+    public static ScriptingEngine? Current => t_current;
+
+    public ScriptCache Scripts { get; } = new();
+
+    public FunctionLibraries Functions { get; }
+
+    public ServerState Server => _server;
+
+    public LuaScriptState EvalState => _eval ??= new LuaScriptState(functions: false);
+
+    public LuaScriptState FunctionState => _functions ??= new LuaScriptState(functions: true);
+
+    /// <summary>Memory the Lua states use (INFO used_memory_lua / used_memory_vm_functions).</summary>
+    public long EvalMemory => _eval?.UsedMemory ?? 0;
+
+    public long FunctionMemory => _functions?.UsedMemory ?? 0;
+
+    /// <summary>Runs <paramref name="action"/> with this engine as the natives' <see cref="Current"/>.</summary>
+    public T WithCurrent<T>(Func<T> action)
+    {
+        var previous = t_current;
+        t_current = this;
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            t_current = previous;
+        }
+    }
+
+    #region EVAL
+
+    /// <summary>EVAL, EVALSHA and their _RO forms.</summary>
+    public void Eval(CommandContext c, bool bySha, bool readOnlyCommand)
+    {
+        if (!TryKeyCount(c, bad: null, out int numKeys))
+        {
+            return;
+        }
+
+        CachedScript? script;
+        if (bySha)
+        {
+            script = Scripts.Find(c.Arg(1));
+            if (script is null)
+            {
+                c.Reply.Error(ScriptErrors.NoScript);
+                return;
+            }
+        }
+        else
+        {
+            Span<byte> sha = stackalloc byte[40];
+            ScriptCache.Sha1Hex(c.Arg(1), sha);
+            script = Scripts.Find(sha);
+            if (script is null)
+            {
+                script = Compile(c.Arg(1), sha, out string? error);
+                if (script is null)
+                {
+                    c.Reply.Error(error!);
+                    return;
+                }
+            }
+        }
+
+        bool readOnly = readOnlyCommand || (script.Flags & ScriptFlags.NoWrites) != 0;
+        if (readOnlyCommand && (script.Flags & (ScriptFlags.NoWrites | ScriptFlags.EvalCompatibility)) == 0)
+        {
+            c.Reply.Error(ScriptErrors.WriteFlagInReadOnly);
+            return;
+        }
+
+        var state = EvalState;
+        state.SetGlobalArray("KEYS"u8, c, 3, numKeys);
+        state.SetGlobalArray("ARGV"u8, c, 3 + numKeys, c.ArgCount - 3 - numKeys);
+        state.PushHandlerAndFunction(script.FunctionRef);
+        Run(c, state, 0, isEval: true, readOnly, script.Sha, null);
+    }
+
+    /// <summary>SCRIPT LOAD: compiles and caches; replies the SHA1.</summary>
+    public void Load(CommandContext c)
+    {
+        Span<byte> sha = stackalloc byte[40];
+        ScriptCache.Sha1Hex(c.Arg(2), sha);
+        string? error = null;
+        var script = Scripts.Find(sha) ?? Compile(c.Arg(2), sha, out error);
+        if (script is null)
+        {
+            c.Reply.Error(error!);
+            return;
+        }
+
+        c.Reply.Bulk(sha);
+    }
+
+    /// <summary>SCRIPT FLUSH: forgets every script (Redis also starts a fresh Lua state).</summary>
+    public void FlushScripts()
+    {
+        Scripts.Clear();
+        _eval?.Dispose();
+        _eval = null;
+    }
+
+    private CachedScript? Compile(ReadOnlySpan<byte> body, ReadOnlySpan<byte> sha, out string? error)
+    {
+        if (!TryParseShebang(body, out var flags, out int skip, out error))
+        {
+            return null;
+        }
+
+        int reference = EvalState.Compile(body[skip..], "@user_script"u8, out string? compileError);
+        if (reference < 0)
+        {
+            error = "ERR Error compiling script (new function): " + compileError;
+            return null;
+        }
+
+        var script = new CachedScript(Encoding.ASCII.GetString(sha), body.ToArray(), reference, flags);
+        Scripts.Add(script);
+        return script;
+    }
+
+    // Redis 7.0's evalExtractShebangFlags: "#!lua [flags=a,b]" on the first line.
+    private static bool TryParseShebang(ReadOnlySpan<byte> body, out ScriptFlags flags, out int shebangLength, out string? error)
+    {
+        flags = ScriptFlags.EvalCompatibility;
+        shebangLength = 0;
+        error = null;
+        if (!body.StartsWith("#!"u8))
+        {
+            return true;
+        }
+
+        int end = body.IndexOf((byte)'\n');
+        if (end < 0)
+        {
+            error = "ERR Invalid script shebang";
+            return false;
+        }
+
+        shebangLength = end;
+        var parts = Encoding.UTF8.GetString(body[..end]).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts[0] != "#!lua")
+        {
+            error = parts.Length == 0 ? "ERR Invalid engine in script shebang" : "ERR Unexpected engine in script shebang: " + parts[0];
+            return false;
+        }
+
+        flags = ScriptFlags.None;
+        for (int i = 1; i < parts.Length; i++)
+        {
+            if (!parts[i].StartsWith("flags=", StringComparison.Ordinal))
+            {
+                error = "ERR Unknown lua shebang option: " + parts[i];
+                return false;
+            }
+
+            foreach (string flag in parts[i][6..].Split(','))
+            {
+                var parsed = FunctionLibraries.ParseFlag(flag);
+                if (parsed == ScriptFlags.None && flag.Length > 0)
+                {
+                    error = "ERR Unexpected flag in script shebang: " + flag;
+                    return false;
+                }
+
+                flags |= parsed;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Parses numkeys (argument 2) as EVAL and FCALL do; replies the error itself.</summary>
+    public static bool TryKeyCount(CommandContext c, string? bad, out int numKeys)
+    {
+        numKeys = 0;
+        if (!RespNumber.TryParseInt64(c.Arg(2), out long n))
+        {
+            c.Reply.Error(bad ?? "ERR value is not an integer or out of range");
+            return false;
+        }
+
+        if (n > c.ArgCount - 3)
+        {
+            c.Reply.Error(ScriptErrors.TooManyKeys);
+            return false;
+        }
+
+        if (n < 0)
+        {
+            c.Reply.Error(ScriptErrors.NegativeKeys);
+            return false;
+        }
+
+        numKeys = (int)n;
+        return true;
+    }
+
+    #endregion
+
+    #region Running
+
+    /// <summary>
+    /// Calls the function pushed (after the error handler) with <paramref name="arguments"/> arguments
+    /// above it, and writes its result (or error) as the caller's reply.
+    /// </summary>
+    public void Run(CommandContext c, LuaScriptState state, int arguments, bool isEval, bool readOnly, string name, string[]? command)
+    {
+        IntPtr l = state.Handle;
+        int handler = LuaApi.lua_gettop(l) - arguments - 1;
+        if (_killedOnce)
+        {
+            // The hook fires on every line after a kill; start this script with the count hook again.
+            _killedOnce = false;
+            state.ResetHook(handler - 1);
+        }
+
+        var previous = t_current;
+        t_current = this;
+        PrepareScriptClient(c);
+        _readOnly = readOnly;
+        _scriptResp = 2;
+        _wrote = false;
+        _killRequested = false;
+        lock (_runGate)
+        {
+            _runningEval = isEval;
+            _runningName = name;
+            _runningCommand = command;
+            Volatile.Write(ref _runStarted, Stopwatch.GetTimestamp());
+        }
+
+        int status;
+        try
+        {
+            status = LuaApi.PCall(l, arguments, 1, handler);
+        }
+        finally
+        {
+            lock (_runGate)
+            {
+                Volatile.Write(ref _runStarted, 0);
+                _runningName = null;
+                _runningCommand = null;
+            }
+
+            if (_killRequested)
+            {
+                _killedOnce = true;
+            }
+
+            t_current = previous;
+        }
+
+        int result = LuaApi.lua_gettop(l);
+        if (status == LuaApi.Ok)
+        {
+            LuaReplies.Write(l, result, c.Reply, _scriptResp);
+        }
+        else
+        {
+            WriteError(l, result, c, name);
+        }
+
+        LuaApi.lua_settop(l, handler - 1);
+    }
+
+    // Redis's luaCallFunction error path: "-<err> script: <name>, on <source>:<line>." (the location when known).
+    private static void WriteError(IntPtr l, int index, CommandContext c, string name)
+    {
+        if (LuaApi.lua_type(l, index) != LuaApi.TypeTable)
+        {
+            string message = LuaApi.lua_type(l, index) == LuaApi.TypeString ? Encoding.UTF8.GetString(LuaApi.ToSpan(l, index)) : "execution failure";
+            c.Reply.Error($"ERR Error running script {name}, {(message.Length > 100 ? message[..100] : message)}");
+            return;
+        }
+
+        string err = LuaApi.RawGetField(l, index, "err"u8) == LuaApi.TypeString ? Encoding.UTF8.GetString(LuaApi.ToSpan(l, -1)) : "ERR unknown error";
+        LuaApi.Pop(l, 1);
+        var text = new StringBuilder(err);
+        bool hasSource = LuaApi.RawGetField(l, index, "source"u8) == LuaApi.TypeString;
+        string source = hasSource ? Encoding.UTF8.GetString(LuaApi.ToSpan(l, -1)) : "";
+        LuaApi.Pop(l, 1);
+        bool hasLine = LuaApi.RawGetField(l, index, "line"u8) == LuaApi.TypeNumber;
+        long line = hasLine ? LuaApi.ToInteger(l, -1) : 0;
+        LuaApi.Pop(l, 1);
+        if (hasSource && hasLine)
+        {
+            text.Append(" script: ").Append(name).Append(", on ").Append(source).Append(':').Append(line).Append('.');
+        }
+
+        c.Reply.Error(text.ToString());
+    }
+
+    private void PrepareScriptClient(CommandContext c)
+    {
+        if (_scriptClient is null)
+        {
+            // Redis's Lua client: a fake client, authenticated, with its own selected database.
+            _scriptClient = new ClientSession(0, "", "", c.Now) { Authenticated = true, Name = null };
+            _callContext = new CommandContext(_server, _scriptClient, new RespWriter(_callOutput)) { InTransaction = true };
+        }
+
+        _scriptClient.Db = c.Client.Db;
+        _scriptClient.Protocol = 2;
+    }
+
+    /// <summary>redis.call / redis.pcall: arguments at 1 (raise errors?) and 2…; see ScriptEnvironment.lua.</summary>
+    public int CallFromScript(IntPtr l)
+    {
+        bool raise = LuaApi.lua_toboolean(l, 1) != 0;
+        int argc = LuaApi.lua_gettop(l) - 1;
+        if (argc == 0)
+        {
+            return RaiseTable(l, ScriptErrors.NoArguments);
+        }
+
+        // Copy the arguments into one buffer, as a request would hold them.
+        _callRanges.Clear();
+        int used = 0;
+        Span<byte> number = stackalloc byte[32];
+        for (int i = 2; i <= argc + 1; i++)
+        {
+            scoped ReadOnlySpan<byte> arg;
+            switch (LuaApi.lua_type(l, i))
+            {
+                case LuaApi.TypeString:
+                    arg = LuaApi.ToSpan(l, i);
+                    break;
+                case LuaApi.TypeNumber:
+                    // Redis 7.0 formats numbers with %.17g (Lua 5.1 numbers are doubles); 5.4 integers print as such.
+                    int written = LuaApi.IsInteger(l, i)
+                        ? RespNumber.FormatInt64(LuaApi.ToInteger(l, i), number)
+                        : RespNumber.FormatDouble(LuaApi.ToNumber(l, i), number);
+                    arg = number[..written];
+                    break;
+                default:
+                    return RaiseTable(l, ScriptErrors.BadArgument);
+            }
+
+            if (used + arg.Length > _callArgs.Length)
+            {
+                Array.Resize(ref _callArgs, Math.Max(_callArgs.Length * 2, used + arg.Length));
+            }
+
+            arg.CopyTo(_callArgs.AsSpan(used));
+            _callRanges.Add(new ArgRange(used, arg.Length));
+            used += arg.Length;
+        }
+
+        var context = _callContext!;
+        context.SetArguments(_callArgs.AsMemory(0, used), _callRanges, 0, argc);
+
+        string? refusal = Check(context, argc);
+        if (refusal is not null)
+        {
+            if (raise)
+            {
+                return RaiseTable(l, refusal);
+            }
+
+            LuaApi.lua_pushboolean(l, 1);
+            PushErrorTable(l, refusal);
+            return 2;
+        }
+
+        _callOutput.ResetWrittenCount();
+        context.Reply.Protocol = _scriptResp;
+        CommandDispatcher.Execute(context);
+        var reply = _callOutput.WrittenSpan;
+        if (reply.Length == 0)
+        {
+            LuaApi.lua_pushboolean(l, 1);
+            LuaApi.lua_pushnil(l);
+            return 2;
+        }
+
+        if (reply[0] == (byte)'-' && raise)
+        {
+            LuaApi.lua_pushboolean(l, 0);
+            LuaReplies.Push(l, reply);
+            return 2;
+        }
+
+        LuaApi.lua_pushboolean(l, 1);
+        LuaReplies.Push(l, reply);
+        return 2;
+    }
+
+    // scriptCall's checks, in Redis's order; the error texts of a script's redis.call.
+    private string? Check(CommandContext context, int argc)
+    {
+        var command = _server.Commands.Find(context.Arg(0));
+        if (command is not null && command.Subcommands.Count > 0 && argc > 1)
+        {
+            command = command.Subcommands.GetValueOrDefault(context.ArgString(1));
+        }
+
+        if (command is null)
+        {
+            return ScriptErrors.UnknownCommand;
+        }
+
+        if (!command.ArityMatches(argc))
+        {
+            return ScriptErrors.WrongArgs;
+        }
+
+        if (command.Has(CommandFlags.NoScript))
+        {
+            return ScriptErrors.NotAllowed;
+        }
+
+        if (command.Has(CommandFlags.Write) || command.Has(CommandFlags.MayReplicate))
+        {
+            if (_readOnly)
+            {
+                return ScriptErrors.WriteInReadOnly;
+            }
+
+            // From here SCRIPT KILL answers UNKILLABLE (Redis's SCRIPT_WRITE_DIRTY).
+            if (command.Has(CommandFlags.Write))
+            {
+                _wrote = true;
+            }
+        }
+
+        return null;
+    }
+
+    private static int RaiseTable(IntPtr l, string error)
+    {
+        LuaApi.lua_pushboolean(l, 0);
+        PushErrorTable(l, error);
+        return 2;
+    }
+
+    private static void PushErrorTable(IntPtr l, string error)
+    {
+        LuaApi.lua_createtable(l, 0, 1);
+        LuaApi.PushBytes(l, Encoding.UTF8.GetBytes(error));
+        LuaApi.RawSetField(l, -2, "err"u8);
+    }
+
+    public void SetScriptResp(int resp)
+    {
+        _scriptResp = resp;
+        if (_scriptClient is not null)
+        {
+            _scriptClient.Protocol = resp;
+        }
+    }
+
+    public void Log(int level, string message)
+    {
+        var logLevel = level switch
+        {
+            0 => LogLevel.Debug,
+            1 => LogLevel.Debug,
+            2 => LogLevel.Information,
+            _ => LogLevel.Warning,
+        };
+        _server.Logger.Log(logLevel, "Script: {Message}", message);
+    }
+
+    /// <summary>redis.acl_check_cmd: without ACL rules every existing command is allowed.</summary>
+    public int AclCheck(IntPtr l)
+    {
+        int argc = LuaApi.lua_gettop(l);
+        if (argc == 0 || LuaApi.lua_type(l, 1) != LuaApi.TypeString || _server.Commands.Find(LuaApi.ToSpan(l, 1)) is null)
+        {
+            return ScriptNatives.Fail(l, "Invalid command passed to redis.acl_check_cmd()");
+        }
+
+        LuaApi.lua_pushboolean(l, 1);
+        LuaApi.lua_pushboolean(l, 1);
+        return 2;
+    }
+
+    #endregion
+
+    #region Busy scripts and KILL
+
+    /// <summary>
+    /// Null unless a script has run longer than busy-reply-threshold: then the -BUSY error other clients
+    /// get (Redis rejects every command but the allow_busy ones).
+    /// </summary>
+    public string? BusyError()
+    {
+        long started = Volatile.Read(ref _runStarted);
+        if (started == 0)
+        {
+            return null;
+        }
+
+        long threshold = _server.Config.BusyReplyThreshold;
+        if (threshold <= 0 || Stopwatch.GetElapsedTime(started).TotalMilliseconds < threshold)
+        {
+            return null;
+        }
+
+        lock (_runGate)
+        {
+            if (_runStarted == 0)
+            {
+                return null;
+            }
+
+            return _runningEval ? ScriptErrors.BusyEval : ScriptErrors.BusyFunction;
+        }
+    }
+
+    /// <summary>SCRIPT KILL (<paramref name="eval"/>) or FUNCTION KILL; safe without the keyspace lock.</summary>
+    public string? Kill(bool eval)
+    {
+        lock (_runGate)
+        {
+            if (_runStarted == 0)
+            {
+                return ScriptErrors.NotBusy;
+            }
+
+            if (_wrote)
+            {
+                return ScriptErrors.Unkillable;
+            }
+
+            if (eval != _runningEval)
+            {
+                return eval ? ScriptErrors.BusyFunction : ScriptErrors.BusyEval;
+            }
+
+            _killRequested = true;
+            return null;
+        }
+    }
+
+    /// <summary>The kill hook's question: the error to stop the script with, or null to go on.</summary>
+    public string? KillMessage() => _killRequested ? (_runningEval ? ScriptErrors.Killed : ScriptErrors.KilledFunction) : null;
+
+    /// <summary>FUNCTION STATS running_script: the function's name, command and run time; null when none.</summary>
+    public (string Name, string[] Command, long DurationMs)? RunningFunction()
+    {
+        lock (_runGate)
+        {
+            if (_runStarted == 0 || _runningEval || _runningName is null)
+            {
+                return null;
+            }
+
+            return (_runningName, _runningCommand ?? [], (long)Stopwatch.GetElapsedTime(_runStarted).TotalMilliseconds);
+        }
+    }
+
+    #endregion
+
+    public void Dispose()
+    {
+        _eval?.Dispose();
+        _functions?.Dispose();
+    }
+}
