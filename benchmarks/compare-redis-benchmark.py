@@ -13,6 +13,7 @@ import argparse
 import csv
 import io
 import os
+import shlex
 import shutil
 import socket
 import statistics
@@ -79,12 +80,23 @@ def start_servers(core, variants):
     return servers
 
 
-def run_benchmark(port, tests, requests, clients, pipeline, core):
-    out = subprocess.run(["taskset", "-c", core, "redis-benchmark", "-p", str(port), "-c", str(clients),
-                          "-n", str(requests), "-P", str(pipeline), "-t", tests, "--csv"],
-                         check=True, capture_output=True, text=True).stdout
-    rows = list(csv.reader(io.StringIO(out)))
-    return {row[0]: float(row[1]) for row in rows[1:] if len(row) > 1}
+def run_benchmark(port, tests, requests, clients, pipeline, core, commands=()):
+    base = ["taskset", "-c", core, "redis-benchmark", "-p", str(port), "-c", str(clients),
+            "-n", str(requests), "-P", str(pipeline), "--csv"]
+    results = {}
+    # A custom command (redis-benchmark ... XADD s '*' f v) is one run each; -t tests are one run together.
+    runs = [base + shlex.split(command) for command in commands] if commands else [base + ["-t", tests]]
+    for run in runs:
+        out = subprocess.run(run, check=True, capture_output=True, text=True).stdout
+        rows = list(csv.reader(io.StringIO(out)))
+        results.update({row[0]: float(row[1]) for row in rows[1:] if len(row) > 1})
+    return results
+
+
+def run_setup(port, setups):
+    """Commands run once on each server before measuring (redis-cli syntax), e.g. to create a consumer group."""
+    for setup in setups:
+        subprocess.run(["redis-cli", "-p", str(port)] + shlex.split(setup), check=True, capture_output=True)
 
 
 def main():
@@ -95,6 +107,12 @@ def main():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--tests", default="set,get,incr,mset")
     parser.add_argument("--pipelines", default="1,16")
+    parser.add_argument("--command", action="append", default=[],
+                        help="a custom command to measure instead of --tests, e.g. \"XADD s '*' f v\" (repeatable)")
+    parser.add_argument("--setup", action="append", default=[],
+                        help="a command run once on each server before measuring, redis-cli syntax (repeatable); "
+                             "'bench: <command>' runs it --fill times through redis-benchmark instead (to fill a key)")
+    parser.add_argument("--fill", type=int, default=100000)
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     unknown = [v for v in variants if v not in VARIANTS]
@@ -109,16 +127,20 @@ def main():
     try:
         time.sleep(1)
         idle = {name: resident_mb(proc.pid) for name, (proc, _) in servers.items()}
+        for _, port in servers.values():
+            run_setup(port, [x for x in args.setup if not x.startswith("bench:")])
+            for fill in [x[len("bench:"):] for x in args.setup if x.startswith("bench:")]:
+                run_benchmark(port, "", args.fill, args.clients, 16, load_core, [fill])
         results = {}  # (pipeline, test, server) -> [rps]
         for pipeline in [int(p) for p in args.pipelines.split(",")]:
             requests = args.requests * (4 if pipeline > 1 else 1)
             # Warm-up (JIT tiering, pools) before measuring.
             for name, (_, port) in servers.items():
-                run_benchmark(port, args.tests, requests // 4, args.clients, pipeline, load_core)
+                run_benchmark(port, args.tests, requests // 4, args.clients, pipeline, load_core, args.command)
             for round_no in range(args.rounds):
                 order = list(servers.items()) if round_no % 2 == 0 else list(reversed(servers.items()))
                 for name, (_, port) in order:
-                    for test, rps in run_benchmark(port, args.tests, requests, args.clients, pipeline, load_core).items():
+                    for test, rps in run_benchmark(port, args.tests, requests, args.clients, pipeline, load_core, args.command).items():
                         results.setdefault((pipeline, test, name), []).append(rps)
         after = {name: resident_mb(proc.pid) for name, (proc, _) in servers.items()}
 

@@ -101,6 +101,12 @@ internal sealed class ServerCron : IAsyncDisposable
 
                     // Hash fields with a TTL (Redis 7.4): one sampling round per database per slice.
                     Storage.HashFieldExpiry.Cycle(db, now, _random, keysPerLoop);
+
+                    // Expired keys matching BCAST prefixes are announced now, as Redis's beforeSleep does.
+                    if (_server.Tracking.EndBatchPending)
+                    {
+                        _server.Tracking.EndBatch();
+                    }
                 }
 
                 if (Stopwatch.GetTimestamp() - start > budgetTicks)

@@ -19,6 +19,8 @@ internal sealed class ServerState
         Commands = CommandTable.CreateDefault();
         PubSub = new PubSub.PubSubHub(config, time, logger);
         Keyspace.Notifier = new PubSub.KeyspaceNotifier(config, PubSub);
+        Tracking = new Tracking.TrackingTable(config, Clients, PubSub);
+        Keyspace.Tracking = Tracking;
         StartedAt = time.GetUtcNow();
         StartTimestamp = Stopwatch.GetTimestamp();
         // Random identities as Redis makes them (40 hex characters). Not secrets: Random rather than
@@ -55,6 +57,9 @@ internal sealed class ServerState
 
     /// <summary>maxmemory: accounting and eviction.</summary>
     public Persistence.MemoryLimit Memory { get; }
+
+    /// <summary>Client-side caching: tracked keys, BCAST prefixes, invalidations.</summary>
+    public Tracking.TrackingTable Tracking { get; }
 
     /// <summary>EVAL scripts and functions (their Lua states are made on first use).</summary>
     public Scripting.ScriptingEngine Scripting { get; }

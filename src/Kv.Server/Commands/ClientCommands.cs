@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Kv.Protocol;
 using Kv.Server.Network;
+using Kv.Server.Tracking;
 
 namespace Kv.Server.Commands;
 
@@ -11,6 +12,10 @@ internal static class ClientCommands
     private static readonly string[] HelpLines =
     [
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -47,6 +52,11 @@ internal static class ClientCommands
         "    Set client meta attr. Options are:",
         "    * LIB-NAME: the client lib name.",
         "    * LIB-VER: the client lib version.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "HELP",
@@ -85,6 +95,12 @@ internal static class ClientCommands
             .WithArgs("on_off_skip:oneof(on:pure-token=ON off:pure-token=OFF skip:pure-token=SKIP)"));
         client.AddSubcommand(CommandTable.Create("unblock", -3, "admin noscript loading stale", 0, 0, 0, "@connection", Unblock, "connection", "Unblock a client blocked in a blocking command from a different connection", "5.0.0", "O(log N) where N is the number of client connections")
             .WithArgs("client-id:integer timeout_error:oneof?(timeout:pure-token=TIMEOUT error:pure-token=ERROR)"));
+        client.AddSubcommand(CommandTable.Create("tracking", -3, "noscript loading stale", 0, 0, 0, "@connection", TrackingCommands.Tracking, "connection", "Enable or disable server assisted client side caching support", "6.0.0", "O(1). Some options may introduce additional complexity.")
+            .WithArgs("status:oneof(on:pure-token=ON off:pure-token=OFF) client-id:integer=REDIRECT? prefix:string=PREFIX?*+ bcast:pure-token=BCAST? optin:pure-token=OPTIN? optout:pure-token=OPTOUT? noloop:pure-token=NOLOOP?"));
+        client.AddSubcommand(CommandTable.Create("caching", 3, "noscript loading stale", 0, 0, 0, "@connection", TrackingCommands.Caching, "connection", "Instruct the server about tracking or not keys in the next request", "6.0.0")
+            .WithArgs("mode:oneof(yes:pure-token=YES no:pure-token=NO)"));
+        client.AddSubcommand(CommandTable.Create("getredir", 2, "noscript loading stale", 0, 0, 0, "@connection", TrackingCommands.GetRedir, "connection", "Get tracking notifications redirection client ID if any", "6.0.0"));
+        client.AddSubcommand(CommandTable.Create("trackinginfo", 2, "noscript loading stale", 0, 0, 0, "@connection", TrackingCommands.TrackingInfo, "connection", "Return information about server assisted client side caching for the current connection", "6.2.0"));
         client.AddSubcommand(CommandTable.Create("help", 2, "loading stale", 0, 0, 0, "@connection", Help, "connection", "Show helpful text about the different subcommands", "5.0.0"));
     }
 
@@ -251,11 +267,11 @@ internal static class ClientCommands
         text.Append(inv, $" age={Math.Max(0, now - client.CreatedAt) / 1000} idle={Math.Max(0, now - client.LastInteraction) / 1000} flags={Flags(client)}");
         text.Append(inv, $" db={client.Db} sub={client.ChannelSubscriptions} psub={client.PatternSubscriptions} ssub={client.ShardSubscriptions} multi={client.MultiQueued}");
         text.Append(inv, $" qbuf={queryBuffer} qbuf-free={Math.Max(0, 16384 - queryBuffer)} argv-mem={argvMemory} multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem={client.Subscriber?.PendingBytes ?? 0}");
-        text.Append(inv, $" tot-mem={16384 + queryBuffer + argvMemory} events=r cmd={client.LastCommand?.FullName ?? "NULL"} user={client.User} redir=-1 resp={client.Protocol}");
+        text.Append(inv, $" tot-mem={16384 + queryBuffer + argvMemory} events=r cmd={client.LastCommand?.FullName ?? "NULL"} user={client.User} redir={(client.Tracking is { Enabled: true } tracking ? tracking.Redirect : -1)} resp={client.Protocol}");
         text.Append(inv, $" lib-name={client.LibName} lib-ver={client.LibVersion}");
     }
 
-    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, d watched key touched, c close after reply, e no-evict; N when none.
+    // Redis's flag letters, in its order: P pubsub, x multi, b blocked, t/R/B tracking, d watched key touched, c close after reply, e no-evict; N when none.
     private static string Flags(ClientSession client)
     {
         var flags = new StringBuilder(4);
@@ -272,6 +288,21 @@ internal static class ClientCommands
         if (client.Blocked)
         {
             flags.Append('b');
+        }
+
+        // t: tracking, R: its redirect broke, B: broadcast mode.
+        if (client.Tracking is { Enabled: true } tracking)
+        {
+            flags.Append('t');
+            if (tracking.BrokenRedirect)
+            {
+                flags.Append('R');
+            }
+
+            if (tracking.Broadcast)
+            {
+                flags.Append('B');
+            }
         }
 
         if (client.Transaction is { DirtyCas: true })

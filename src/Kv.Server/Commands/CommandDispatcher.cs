@@ -111,6 +111,12 @@ internal static class CommandDispatcher
             propagation.Exit(context, command, dirty);
         }
 
+        if (server.Tracking.ClientCount != 0)
+        {
+            // Redis's call(): keys read by a tracking client's read-only command are remembered.
+            server.Tracking.AfterRead(context, command);
+        }
+
         long elapsedTicks = Stopwatch.GetTimestamp() - started;
         long micros = elapsedTicks * 1_000_000 / Stopwatch.Frequency;
 

@@ -91,6 +91,8 @@ internal static class ConnectionCommands
             c.Server.PubSub.RemoveAll(subscriber);
         }
 
+        // …and turns tracking off.
+        c.Server.Tracking.Disable(c.Client);
         c.Client.Reset(c.Server.RequiresPassword);
         c.Reply.Protocol = 2;
         c.Reply.SimpleString("RESET"u8);

@@ -129,7 +129,7 @@ internal static class InfoCommand
                 line.Add("client_recent_max_input_buffer", maxInput);
                 line.Add("client_recent_max_output_buffer", 0);
                 line.Add("blocked_clients", blocked);
-                line.Add("tracking_clients", 0);
+                line.Add("tracking_clients", c.Server.Tracking.ClientCount);
                 line.Add("clients_in_timeout_table", 0);
                 break;
 
@@ -262,9 +262,9 @@ internal static class InfoCommand
                 line.Add("active_defrag_key_misses", 0);
                 line.Add("total_active_defrag_time", 0);
                 line.Add("current_active_defrag_time", 0);
-                line.Add("tracking_total_keys", 0);
-                line.Add("tracking_total_items", 0);
-                line.Add("tracking_total_prefixes", 0);
+                line.Add("tracking_total_keys", c.Server.Tracking.KeyCount);
+                line.Add("tracking_total_items", c.Server.Tracking.ItemCount);
+                line.Add("tracking_total_prefixes", c.Server.Tracking.PrefixCount);
                 line.Add("unexpected_error_replies", stats.UnexpectedErrorReplies);
                 line.Add("total_error_replies", errors);
                 line.Add("dump_payload_sanitizations", 0);

@@ -133,6 +133,7 @@ internal static class ServerCommands
         c.Dirty(c.Db.Count);
         c.Keyspace.Flushing(c.Db, c.Now);
         c.Db.Clear();
+        c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush
         c.Reply.Ok();
     }
 
@@ -150,6 +151,7 @@ internal static class ServerCommands
             db.Clear();
         }
 
+        c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush
         c.Reply.Ok();
     }
 

@@ -344,6 +344,7 @@ internal sealed class ClientConnection : IBlockingHost
         long replyLimit = _reply.BytesWritten + FlushAfterReplyBytes;
         _batchStartBytes = _reply.BytesWritten;
         int executed = 0;
+        var tracking = _server.Tracking;
         if (!EnterKeyspaceOrAnswerBusy())
         {
             return _batch.Count;
@@ -356,6 +357,7 @@ internal sealed class ClientConnection : IBlockingHost
             long units = propagation.UnitsWritten;
             _subscriber.BeginDirect(output);
             _server.PubSub.BeginBatch();
+            tracking.Current = session;
             foreach (var command in _batch)
             {
                 context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
@@ -375,6 +377,12 @@ internal sealed class ClientConnection : IBlockingHost
                 if (blocking.HasReady)
                 {
                     blocking.ServeReady(context.Now);
+                }
+
+                if (session.Tracking is not null)
+                {
+                    // Invalidations for this client that waited for its reply; CLIENT CACHING's one-command scope.
+                    tracking.AfterCommand(context);
                 }
 
                 if (suppressed)
@@ -397,6 +405,13 @@ internal sealed class ClientConnection : IBlockingHost
                 }
             }
 
+            // Redis announces BCAST keys in beforeSleep, once per event-loop turn: here, once per batch.
+            if (tracking.EndBatchPending)
+            {
+                tracking.EndBatch();
+            }
+
+            tracking.Current = null;
             _subscriber.EndDirect();
             _server.PubSub.EndBatch();
             if (propagation.UnitsWritten != units)

@@ -35,6 +35,15 @@ internal sealed class ClientRegistry
         }
     }
 
+    /// <summary>The connected client with this id (Redis's lookupClientByID).</summary>
+    public bool TryGet(long id, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out ClientSession client)
+    {
+        lock (_clients)
+        {
+            return _clients.TryGetValue(id, out client);
+        }
+    }
+
     /// <summary>A copy of the current clients, ordered by id.</summary>
     public List<ClientSession> Snapshot()
     {

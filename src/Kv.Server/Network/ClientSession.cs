@@ -73,6 +73,9 @@ internal sealed class ClientSession
     /// <summary>This client's subscriptions and queued pub/sub output; set by its connection.</summary>
     public PubSub.Subscriber? Subscriber { get; set; }
 
+    /// <summary>CLIENT TRACKING state; null until the client first turns tracking on.</summary>
+    public Tracking.ClientTracking? Tracking { get; set; }
+
     /// <summary>Commands queued in MULTI, or -1 outside a transaction (CLIENT LIST multi=).</summary>
     public int MultiQueued { get; set; } = -1;
 

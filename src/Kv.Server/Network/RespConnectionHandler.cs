@@ -62,7 +62,15 @@ internal sealed class RespConnectionHandler : ConnectionHandler
                 }
             }
 
-            server.Clients.Remove(session);
+            if (session.Tracking is { Enabled: true })
+            {
+                // Redis's freeClient → disableTracking: it leaves its BCAST prefixes; remembered keys go lazily.
+                lock (server.Keyspace.Lock)
+                {
+                    server.Tracking.Disable(session);
+                }
+            }
+
             if (session.Subscriber is { } subscriber && (session.IsPubSub || subscriber.HasPending))
             {
                 // A client that goes away leaves its channels (Redis's freeClient).
@@ -71,6 +79,10 @@ internal sealed class RespConnectionHandler : ConnectionHandler
                     server.PubSub.RemoveAll(subscriber);
                 }
             }
+
+            // Last, as Redis's freeClient unlinks the client after leaving its channels: a client
+            // missing from CLIENT LIST no longer counts as a PUBLISH receiver.
+            server.Clients.Remove(session);
         }
     }
 

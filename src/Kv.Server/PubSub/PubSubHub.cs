@@ -80,6 +80,12 @@ internal sealed class PubSubHub
         _toWake.Clear();
     }
 
+    /// <summary>
+    /// Queues a frame other than a published message for one client (client tracking's invalidations),
+    /// under the same output-buffer limits and batched wake-ups as messages.
+    /// </summary>
+    public void Push(Subscriber subscriber, int count, ReadOnlySpan<byte> body) => Deliver(subscriber, count, body, _config.OutputBufferLimits);
+
     /// <summary>Adds a subscription; returns false when the client already had it.</summary>
     public bool Subscribe(Subscriber subscriber, SubscriptionKind kind, ReadOnlySpan<byte> name)
     {

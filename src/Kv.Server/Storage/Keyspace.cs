@@ -47,6 +47,9 @@ internal sealed class Keyspace
     /// <summary>maxmemory is set: a changed key's estimated size is refreshed after each write.</summary>
     public bool TrackMemory { get; set; }
 
+    /// <summary>Client-side caching; set by the server (null for a bare keyspace).</summary>
+    public Tracking.TrackingTable? Tracking { get; set; }
+
     /// <summary>Publishes keyspace notifications; set by the server (null for a bare keyspace).</summary>
     public PubSub.KeyspaceNotifier? Notifier { get; set; }
 
@@ -72,7 +75,12 @@ internal sealed class Keyspace
             db.Table.Refresh(key);
         }
 
-        // Client tracking: invalidate tracked copies of the key here (Redis's trackingInvalidateKey).
+        // Client tracking: clients that may cache the key are told (Redis's trackingInvalidateKey).
+        if (Tracking is { HasEntries: true } tracking)
+        {
+            tracking.Invalidate(db.Id, key, expired: eventClass == Configuration.KeyspaceEvents.Expired);
+        }
+
         Notifier?.Notify(eventClass, eventName, key, db.Id);
     }
 
@@ -84,8 +92,6 @@ internal sealed class Keyspace
     {
         db.Watched.TouchAll(db, null, now);
         Propagation.Tracker?.Flushed(db.Id);
-
-        // Client tracking: a flush invalidates every tracked key here (Redis's trackingInvalidateKeysOnFlush).
     }
 
     /// <summary>SWAPDB is about to exchange two databases: watched keys present in either are touched. Call before swapping.</summary>

@@ -28,9 +28,6 @@ public sealed class ServersFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>redis-server only: for commands kv-server does not have yet (MULTI/EXEC, EVAL, pub/sub arrive with issue [3]).</summary>
-    public static TheoryData<string> RedisOnly => new() { "redis" };
-
     public async Task InitializeAsync()
     {
         Kv = await StartKvAsync();

@@ -61,6 +61,9 @@ public sealed class DotnetToolTests : IAsyncLifetime
             Assert.Equal("+OK", (await client.SendAsync("SET", "tool:key", "installed")).ToString());
             Assert.Equal("$installed", (await client.SendAsync("GET", "tool:key")).ToString());
 
+            // Lua comes as a native library inside the package: scripts must run in the installed tool.
+            Assert.Equal("$installed", (await client.SendAsync("EVAL", "return redis.call('GET', KEYS[1])", "1", "tool:key")).ToString());
+
             // SHUTDOWN where the server has it; otherwise SIGTERM, which kv-server handles by stopping cleanly.
             await client.WriteCommandAsync("SHUTDOWN", "NOSAVE");
             bool shutdownUnknown = await ReplyIsUnknownCommandAsync(client);

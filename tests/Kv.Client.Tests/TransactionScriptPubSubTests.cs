@@ -3,17 +3,13 @@ using static Kv.Client.Tests.Infrastructure.ServersFixture;
 
 namespace Kv.Client.Tests;
 
-/// <summary>
-/// MULTI/EXEC with WATCH, scripts and pub/sub. kv-server gets these commands with issue [3]; until
-/// it has them these tests run against redis-server only (the theory data names the server, so
-/// adding "kv" is all it takes once they land).
-/// </summary>
-public sealed class RedisOnlyTests(ServersFixture servers) : IClassFixture<ServersFixture>
+/// <summary>MULTI/EXEC with WATCH, scripts and pub/sub, against both servers.</summary>
+public sealed class TransactionScriptPubSubTests(ServersFixture servers) : IClassFixture<ServersFixture>
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     [Theory]
-    [MemberData(nameof(RedisOnly), MemberType = typeof(ServersFixture))]
+    [MemberData(nameof(Servers), MemberType = typeof(ServersFixture))]
     public async Task TransactionRunsAllCommands(string server)
     {
         await using var client = await servers.ConnectAsync(server);
@@ -31,7 +27,7 @@ public sealed class RedisOnlyTests(ServersFixture servers) : IClassFixture<Serve
     }
 
     [Theory]
-    [MemberData(nameof(RedisOnly), MemberType = typeof(ServersFixture))]
+    [MemberData(nameof(Servers), MemberType = typeof(ServersFixture))]
     public async Task WatchAbortsWhenAKeyChanges(string server)
     {
         await using var client = await servers.ConnectAsync(server);
@@ -57,7 +53,7 @@ public sealed class RedisOnlyTests(ServersFixture servers) : IClassFixture<Serve
     }
 
     [Theory]
-    [MemberData(nameof(RedisOnly), MemberType = typeof(ServersFixture))]
+    [MemberData(nameof(Servers), MemberType = typeof(ServersFixture))]
     public async Task RefusedCommandAbortsTheTransaction(string server)
     {
         await using var client = await servers.ConnectAsync(server);
@@ -72,7 +68,7 @@ public sealed class RedisOnlyTests(ServersFixture servers) : IClassFixture<Serve
     }
 
     [Theory]
-    [MemberData(nameof(RedisOnly), MemberType = typeof(ServersFixture))]
+    [MemberData(nameof(Servers), MemberType = typeof(ServersFixture))]
     public async Task ScriptsUseEvalShaThenEval(string server)
     {
         await using var client = await servers.ConnectAsync(server);
@@ -91,14 +87,9 @@ public sealed class RedisOnlyTests(ServersFixture servers) : IClassFixture<Serve
     }
 
     [Theory]
-    [InlineData("redis", 2)]
-    [InlineData("redis", 3)]
+    [MemberData(nameof(ServersAndProtocols), MemberType = typeof(ServersFixture))]
     public async Task SubscribersReceiveMessagesInOrder(string server, int protocol)
     {
-        if (!RedisProcess.Enabled)
-        {
-            return;
-        }
 
         await using var client = await servers.ConnectAsync(server, protocol);
         string channel = Key("ch");
