@@ -54,11 +54,13 @@ def main():
     parser.add_argument("--subscribers", type=int, default=100)
     parser.add_argument("--messages", type=int, default=100000)
     parser.add_argument("--payload", type=int, default=16)
+    parser.add_argument("--kv", help="a kv-server executable to run (e.g. the Native AOT build in artifacts/kv-server-aot/Kv.Server); default: the JIT build")
     args = parser.parse_args()
     build()
     servers = {}
     kv_port, redis_port = free_port(), free_port()
-    kv = subprocess.Popen(["taskset", "-c", "0", "dotnet", os.path.join(ROOT, "src/Kv.Server/bin/Release/net10.0/Kv.Server.dll"), "--port", str(kv_port)],
+    kv_command = [args.kv] if args.kv else ["dotnet", os.path.join(ROOT, "src/Kv.Server/bin/Release/net10.0/Kv.Server.dll")]
+    kv = subprocess.Popen(["taskset", "-c", "0"] + kv_command + ["--port", str(kv_port)],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     redis = subprocess.Popen(["taskset", "-c", "0", "redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
