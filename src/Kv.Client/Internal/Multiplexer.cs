@@ -163,8 +163,9 @@ internal sealed class Multiplexer : IAsyncDisposable
                 await DelayAsync(attempt++, token).ConfigureAwait(false);
                 continue;
             }
-            catch (OperationCanceledException)
+            catch (Exception) when (token.IsCancellationRequested)
             {
+                // Disposed while connecting: whatever the attempt ended with (refused, cancelled) no longer matters.
                 return;
             }
 
