@@ -121,6 +121,12 @@ internal sealed class KeyTable
     private VolatileKey[] _volatile;
     private int _volatileCount;
 
+    /// <summary>
+    /// Set while a background save writes this table: <see cref="Find(ReadOnlySpan{byte}, int)"/> and
+    /// <see cref="RemoveAt"/> let it serialize a key before it changes (<see cref="Persistence.Rdb.TableSnapshot"/> explains the design).
+    /// </summary>
+    internal Persistence.Rdb.TableSnapshot? Snapshot { get; set; }
+
     public KeyTable(int capacity = 16)
     {
         capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
@@ -162,6 +168,8 @@ internal sealed class KeyTable
             ref var entry = ref entries[i];
             if (entry.HashCode == hash && key.SequenceEqual(entry.Key))
             {
+                // A background save writes the key's snapshot-time state before anyone may change it.
+                Snapshot?.BeforeAccess(i);
                 return i;
             }
 
@@ -300,6 +308,7 @@ internal sealed class KeyTable
     /// <summary>Removes the entry at <paramref name="index"/>.</summary>
     public void RemoveAt(int index)
     {
+        Snapshot?.BeforeAccess(index);
         ref var entry = ref _entries[index];
         ref int bucket = ref _buckets[entry.HashCode & (_buckets.Length - 1)];
         int i = bucket - 1, last = -1;
@@ -431,6 +440,7 @@ internal sealed class KeyTable
             index = _freeList;
             _freeList = -3 - _entries[index].Next;
             _freeCount--;
+            Snapshot?.Created(index);
         }
         else
         {
