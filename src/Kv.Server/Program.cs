@@ -66,6 +66,12 @@ try
 {
     await server.StartAsync();
 }
+catch (InvalidDataException ex)
+{
+    // A corrupt AOF or RDB stops the start (Redis exits too): never serve a partial data set.
+    logger.LogCritical("{Reason}", ex.Message);
+    return 1;
+}
 catch (IOException ex)
 {
     logger.LogCritical("Could not listen on port {Port}: {Reason}", config.Port, ex.Message);
@@ -87,6 +93,12 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
 });
 
 await Task.WhenAny(server.Stopped, Task.Delay(Timeout.Infinite, signals.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+if (!server.Stopped.IsCompleted)
+{
+    // SIGTERM/SIGINT: save when save points are configured, as Redis's prepareForShutdown.
+    server.SaveBeforeExit();
+}
+
 logger.LogInformation("Received shutdown request, stopping. kv-server is now ready to exit, bye bye...");
 await server.StopAsync();
 return 0;

@@ -50,6 +50,23 @@ internal sealed class ServerCron : IAsyncDisposable
             await Task.Delay(1000 / hz, _stop.Token).ConfigureAwait(false);
             ActiveExpireCycle(hz);
             CloseIdleClients();
+            AppendOnlyFileCron();
+            SnapshotCron();
+        }
+    }
+
+    // Redis's serverCron: a BGSAVE scheduled or due by a save point starts (not while an AOF rewrite runs).
+    private void SnapshotCron()
+    {
+        var rdb = _server.Rdb;
+        if (rdb.InProgress || _server.Aof.Rewrite.InProgress || (!rdb.Scheduled && (_server.Keyspace.Dirty == 0 || _server.Config.Save.Length == 0)))
+        {
+            return;
+        }
+
+        lock (_server.Keyspace.Lock)
+        {
+            rdb.Cron();
         }
     }
 
@@ -117,6 +134,50 @@ internal sealed class ServerCron : IAsyncDisposable
         }
 
         keyspace.Stats.ExpireCycleCpuMilliseconds += (Stopwatch.GetTimestamp() - start) * 1000 / Stopwatch.Frequency;
+    }
+
+    // Redis's serverCron: a scheduled rewrite starts; the AOF grown past auto-aof-rewrite-percentage of
+    // its size after the last rewrite (and past auto-aof-rewrite-min-size) is rewritten.
+    private void AppendOnlyFileCron()
+    {
+        var aof = _server.Aof;
+        var rewrite = aof.Rewrite;
+        if (rewrite.InProgress)
+        {
+            return;
+        }
+
+        var config = _server.Config;
+        bool start = rewrite.Scheduled;
+        if (!start && aof.State == Persistence.Aof.AofState.On && config.AutoAofRewritePercentage > 0)
+        {
+            long current = aof.CurrentSize;
+            long baseSize = Math.Max(aof.BaseSize, 1);
+            long growth = (current * 100 / baseSize) - 100;
+            start = current > config.AutoAofRewriteMinSize && growth >= config.AutoAofRewritePercentage && rewrite.LastOk;
+        }
+
+        if (start)
+        {
+            lock (_server.Keyspace.Lock)
+            {
+                if (!rewrite.InProgress)
+                {
+                    rewrite.Start(aof.State switch
+                    {
+                        Persistence.Aof.AofState.Off => Persistence.Aof.AofRewriteMode.Offline,
+                        Persistence.Aof.AofState.WaitRewrite => Persistence.Aof.AofRewriteMode.Enabling,
+                        _ => Persistence.Aof.AofRewriteMode.Normal,
+                    });
+                }
+            }
+        }
+
+        // appendfsync everysec: the writer also wakes on its own, but active expiry's DELs are not tied to a batch.
+        if (aof.State == Persistence.Aof.AofState.On)
+        {
+            aof.Wake();
+        }
     }
 
     private void CloseIdleClients()

@@ -28,6 +28,11 @@ internal sealed class ServerState
         Scripting = new Scripting.ScriptingEngine(this);
         RunId = RandomHex();
         ReplicationId = RandomHex();
+        Keyspace.Propagation.Bind(this);
+        Aof = new Persistence.Aof.AppendOnlyFile(this);
+        Aof.Initialize();
+        Memory = new Persistence.MemoryLimit(this);
+        Rdb = new Persistence.Rdb.RdbPersistence(this);
     }
 
     public ServerConfig Config { get; }
@@ -47,6 +52,15 @@ internal sealed class ServerState
     public SlowLog SlowLog { get; } = new();
 
     public PubSub.PubSubHub PubSub { get; }
+
+    /// <summary>The append-only file (off unless appendonly yes).</summary>
+    public Persistence.Aof.AppendOnlyFile Aof { get; }
+
+    /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading state.</summary>
+    public Persistence.Rdb.RdbPersistence Rdb { get; }
+
+    /// <summary>maxmemory: accounting and eviction.</summary>
+    public Persistence.MemoryLimit Memory { get; }
 
     /// <summary>Client-side caching: tracked keys, BCAST prefixes, invalidations.</summary>
     public Tracking.TrackingTable Tracking { get; }

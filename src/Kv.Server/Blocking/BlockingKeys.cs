@@ -247,7 +247,7 @@ internal sealed class BlockingKeys
         c.Reply.Protocol = waiter.Client.Protocol;
         try
         {
-            waiter.Command.Handler!(c);
+            _keyspace.Propagation.RunServed(c, waiter.Command);
         }
         finally
         {

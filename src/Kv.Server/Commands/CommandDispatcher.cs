@@ -63,6 +63,24 @@ internal static class CommandDispatcher
             return;
         }
 
+        if (server.Memory.Enabled || !server.Aof.LastWriteOk)
+        {
+            if (Persistence.MemoryLimit.RejectsBeforeRun(context, command) is { } refusal)
+            {
+                command.Stats.RejectedCalls++;
+                Reject(context, command, refusal);
+                return;
+            }
+        }
+
+        // RDB: -MISCONF after a failed save, -LOADING during start-up (Redis's processCommand order: after OOM).
+        if (server.Rdb.Gate && Persistence.Rdb.RdbPersistence.RejectsBeforeRun(context, command) is { } rdbRefusal)
+        {
+            command.Stats.RejectedCalls++;
+            Reject(context, command, rdbRefusal);
+            return;
+        }
+
         context.Command = command;
         client.LastCommand = command;
         context.Now = server.Keyspace.NowMilliseconds;
@@ -87,7 +105,20 @@ internal static class CommandDispatcher
         var reply = context.Reply;
         long errorsBefore = reply.ErrorCount;
         long started = Stopwatch.GetTimestamp();
-        command.Handler!(context);
+
+        // Propagation (the AOF): a command that changed data joins the current unit (Redis's call() → alsoPropagate).
+        var propagation = server.Keyspace.Propagation;
+        long dirty = server.Keyspace.Dirty;
+        propagation.Enter(command);
+        try
+        {
+            command.Handler!(context);
+        }
+        finally
+        {
+            propagation.Exit(context, command, dirty);
+        }
+
         if (server.Tracking.ClientCount != 0)
         {
             // Redis's call(): keys read by a tracking client's read-only command are remembered.

@@ -40,6 +40,8 @@ internal sealed class CommandTable
         PubSubCommands.Register(table);
         ScriptingCommands.Register(table);
         FunctionCommands.Register(table);
+        AppendOnlyCommands.Register(table);
+        PersistenceCommands.Register(table);
         return table;
     }
 

@@ -134,7 +134,8 @@ internal static class InfoCommand
                 break;
 
             case "memory":
-                long used = GC.GetTotalMemory(false);
+                // used_memory is what maxmemory limits: the data set's estimate (Persistence.MemoryLimit explains it).
+                long used = server.Memory.Used;
                 long rss = Environment.WorkingSet;
                 samples.PeakMemory = Math.Max(samples.PeakMemory, used);
                 long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
@@ -149,8 +150,8 @@ internal static class InfoCommand
                 line.Add("total_system_memory", total);
                 line.Add("total_system_memory_human", Human(total));
                 AddScriptMemory(line, server.Scripting);
-                line.Add("maxmemory", 0);
-                line.Add("maxmemory_human", "0B");
+                line.Add("maxmemory", config.MaxMemory);
+                line.Add("maxmemory_human", Human(config.MaxMemory));
                 line.Add("maxmemory_policy", config.Find("maxmemory-policy")!.Get());
                 line.Add("mem_fragmentation_ratio", Ratio(rss, used));
                 line.Add("mem_fragmentation_bytes", rss - used);
@@ -167,7 +168,7 @@ internal static class InfoCommand
 
             case "persistence":
                 text.Append("# Persistence\r\n");
-                line.Add("loading", 0);
+                line.Add("loading", server.Rdb.Loading ? 1 : 0);
                 line.Add("async_loading", 0);
                 line.Add("current_cow_peak", 0);
                 line.Add("current_cow_size", 0);
@@ -175,28 +176,35 @@ internal static class InfoCommand
                 line.Add("current_fork_perc", "0.00");
                 line.Add("current_save_keys_processed", 0);
                 line.Add("current_save_keys_total", 0);
-                line.Add("rdb_changes_since_last_save", c.Keyspace.Dirty);
-                line.Add("rdb_bgsave_in_progress", 0);
-                line.Add("rdb_last_save_time", startedMs / 1000);
-                line.Add("rdb_last_bgsave_status", "ok");
-                line.Add("rdb_last_bgsave_time_sec", -1);
-                line.Add("rdb_current_bgsave_time_sec", -1);
-                line.Add("rdb_saves", 0);
-                line.Add("rdb_last_cow_size", 0);
-                line.Add("rdb_last_load_keys_expired", 0);
-                line.Add("rdb_last_load_keys_loaded", 0);
-                line.Add("aof_enabled", 0);
-                line.Add("aof_rewrite_in_progress", 0);
-                line.Add("aof_rewrite_scheduled", 0);
-                line.Add("aof_last_rewrite_time_sec", -1);
-                line.Add("aof_current_rewrite_time_sec", -1);
-                line.Add("aof_last_bgrewrite_status", "ok");
-                line.Add("aof_rewrites", 0);
-                line.Add("aof_rewrites_consecutive_failures", 0);
-                line.Add("aof_last_write_status", "ok");
+                #region rdb_* (RDB snapshots; Redis 7.0's genRedisInfoString order)
+                server.Rdb.Describe((name, value) => line.Add(name, value), (name, value) => line.Add(name, value));
+                #endregion
+                #region aof_* (the append-only file; Redis 7.0's genRedisInfoString order)
+                var aof = server.Aof;
+                var rewrite = aof.Rewrite;
+                line.Add("aof_enabled", aof.State != Persistence.Aof.AofState.Off ? 1 : 0);
+                line.Add("aof_rewrite_in_progress", rewrite.InProgress ? 1 : 0);
+                line.Add("aof_rewrite_scheduled", rewrite.Scheduled ? 1 : 0);
+                line.Add("aof_last_rewrite_time_sec", rewrite.LastDurationSeconds);
+                line.Add("aof_current_rewrite_time_sec", rewrite.CurrentDurationSeconds);
+                line.Add("aof_last_bgrewrite_status", rewrite.LastOk ? "ok" : "err");
+                line.Add("aof_rewrites", rewrite.Count);
+                line.Add("aof_rewrites_consecutive_failures", rewrite.ConsecutiveFailures);
+                line.Add("aof_last_write_status", aof.LastWriteOk ? "ok" : "err");
                 line.Add("aof_last_cow_size", 0);
+                #endregion
                 line.Add("module_fork_in_progress", 0);
                 line.Add("module_fork_last_cow_size", 0);
+                if (aof.State != Persistence.Aof.AofState.Off)
+                {
+                    line.Add("aof_current_size", aof.CurrentSize);
+                    line.Add("aof_base_size", aof.BaseSize);
+                    line.Add("aof_pending_rewrite", rewrite.Scheduled ? 1 : 0);
+                    line.Add("aof_buffer_length", aof.BufferLength);
+                    line.Add("aof_pending_bio_fsync", 0);
+                    line.Add("aof_delayed_fsync", aof.DelayedFsync);
+                }
+
                 break;
 
             case "stats":

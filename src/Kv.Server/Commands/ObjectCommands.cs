@@ -73,12 +73,18 @@ internal static class ObjectCommands
         }
     }
 
-    // kv-server tracks access times but no LFU counters: maxmemory-policy is always an LRU-style
-    // one here (noeviction), so IDLETIME answers and FREQ refuses, as Redis does under that policy.
+    // The access field holds the LRU clock, or the LFU counter under an LFU maxmemory-policy:
+    // IDLETIME answers under the first, FREQ under the second, each refusing the other as Redis does.
     private static void IdleTime(CommandContext c)
     {
         if (TryLookup(c, out _, out int index))
         {
+            if (c.Keyspace.Lfu)
+            {
+                c.Reply.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+                return;
+            }
+
             uint lastAccess = c.Db.Table.At(index).LastAccess;
             uint now = Database.Clock(c.Now);
             c.Reply.Integer(Database.IdleSeconds(lastAccess, now));
@@ -87,8 +93,14 @@ internal static class ObjectCommands
 
     private static void Freq(CommandContext c)
     {
-        if (TryLookup(c, out _))
+        if (TryLookup(c, out _, out int index))
         {
+            if (c.Keyspace.Lfu)
+            {
+                c.Reply.Integer(Persistence.LfuCounter.Decayed(c.Db.Table.At(index).LastAccess, c.Now, c.Server.Config.LfuDecayTime));
+                return;
+            }
+
             c.Reply.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         }
     }

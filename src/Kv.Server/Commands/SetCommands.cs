@@ -275,6 +275,11 @@ internal static class SetCommands
 
         int position = set.RandomPosition(Random.Shared);
         set.WriteMember(c.Reply, position);
+        if (StartSRem(c, 1))
+        {
+            set.WriteMember(c.Keyspace.Propagation.Replacement, position);
+        }
+
         set.RemoveAt(position);
         c.Modified(c.Arg(1), KeyspaceEvents.Set, "spop"u8);
         if (set.Count == 0)
@@ -312,6 +317,14 @@ internal static class SetCommands
         {
             c.Reply.SetHeader(size);
             WriteAll(c.Reply, set);
+            if (c.Keyspace.Propagation.Active)
+            {
+                // Redis propagates popping the whole set as DEL (or UNLINK under lazyfree-lazy-server-del).
+                var w = c.Keyspace.Propagation.Replace(2);
+                w.Bulk(c.Server.Config.LazyfreeLazyServerDel ? "UNLINK"u8 : "DEL"u8);
+                w.Bulk(c.Arg(1));
+            }
+
             c.Db.Table.RemoveAt(index);
             c.Dirty(size);
             c.Modified(c.Arg(1), KeyspaceEvents.Set, "spop"u8);
@@ -325,10 +338,16 @@ internal static class SetCommands
         long remaining = size - count;
         if (remaining * SpopMoveStrategyMul > count)
         {
+            bool srem = StartSRem(c, count);
             for (long i = 0; i < count; i++)
             {
                 int position = set.RandomPosition(Random.Shared);
                 set.WriteMember(c.Reply, position);
+                if (srem)
+                {
+                    set.WriteMember(c.Keyspace.Propagation.Replacement, position);
+                }
+
                 set.RemoveAt(position);
             }
 
@@ -347,7 +366,28 @@ internal static class SetCommands
         }
 
         WriteAll(c.Reply, set);
+        if (StartSRem(c, set.Count))
+        {
+            WriteAll(c.Keyspace.Propagation.Replacement, set);
+        }
+
         c.Db.Table.At(index).Value = survivors!;
+    }
+
+    // Redis's spop propagates SREM with the members it popped (the pop is random, a replay must not
+    // be): starts "SREM key" for count members, which the caller writes to the replacement.
+    private static bool StartSRem(CommandContext c, long count)
+    {
+        var propagation = c.Keyspace.Propagation;
+        if (!propagation.Active)
+        {
+            return false;
+        }
+
+        var w = propagation.Replace(2 + (int)count);
+        w.Bulk("SREM"u8);
+        w.Bulk(c.Arg(1));
+        return true;
     }
 
     private static void SRandMember(CommandContext c)

@@ -63,26 +63,55 @@ internal sealed class ServerConfig
         Bool("protected-mode", () => ProtectedMode, v => ProtectedMode = v);
         Add(new ConfigParameter("unixsocket", () => UnixSocket, v => { UnixSocket = v; return null; }, mutable: false));
 
-        // Persistence and memory limits belong to later work; accept only what the server already does.
+        // RDB save points, "<seconds> <changes>" pairs (Redis's setConfigSaveOption); "" turns them off.
         Add(new ConfigParameter("save", () => Save, v =>
             v.Trim().Length == 0 ? Assign(() => Save = "")
             : !IsSaveSchedule(v) ? "Invalid save parameters"
-            : "RDB snapshots are not implemented yet in kv-server; use save \"\""));
-        Add(new ConfigParameter("appendonly", () => "no", v =>
-            !v.Equals("yes", StringComparison.OrdinalIgnoreCase) && !v.Equals("no", StringComparison.OrdinalIgnoreCase) ? "argument must be 'yes' or 'no'"
-            : v.Equals("no", StringComparison.OrdinalIgnoreCase) ? null : "the append-only file is not implemented yet in kv-server; use appendonly no"));
-        Add(new ConfigParameter("maxmemory", () => "0", v =>
-            !ParseMemory(v, out long bytes) || bytes < 0 ? "argument must be a memory value"
-            : bytes == 0 ? null : "maxmemory is not implemented yet in kv-server; use maxmemory 0"));
-        Add(new ConfigParameter("maxmemory-policy", () => "noeviction", v =>
+            : Assign(() => Save = NormalizeSaveSchedule(v))));
+        // appendonly, maxmemory and the eviction policy act at once at run time (the server listens via the callbacks below).
+        Add(new ConfigParameter("appendonly", () => AppendOnly ? "yes" : "no", v =>
         {
-            if (Array.IndexOf(EvictionPolicies, v.ToLowerInvariant()) < 0)
+            bool? value = v.Equals("yes", StringComparison.OrdinalIgnoreCase) ? true : v.Equals("no", StringComparison.OrdinalIgnoreCase) ? false : null;
+            if (value is null)
+            {
+                return "argument must be 'yes' or 'no'";
+            }
+
+            if (value != AppendOnly && AppendOnlyChanged?.Invoke(value.Value) is { } error)
+            {
+                return error;
+            }
+
+            AppendOnly = value.Value;
+            return null;
+        }));
+        Add(new ConfigParameter("maxmemory", () => MaxMemory.ToString(CultureInfo.InvariantCulture), v =>
+        {
+            if (!ParseMemory(v, out long bytes) || bytes < 0)
+            {
+                return "argument must be a memory value";
+            }
+
+            MaxMemory = bytes;
+            MemoryLimitsChanged?.Invoke();
+            return null;
+        }));
+        Add(new ConfigParameter("maxmemory-policy", () => MaxMemoryPolicy, v =>
+        {
+            string policy = v.ToLowerInvariant();
+            if (Array.IndexOf(EvictionPolicies, policy) < 0)
             {
                 return "argument(s) must be one of the following: " + string.Join(", ", EvictionPolicies);
             }
 
-            return v.Equals("noeviction", StringComparison.OrdinalIgnoreCase) ? null : "eviction policies are not implemented yet in kv-server; use noeviction";
+            MaxMemoryPolicy = policy;
+            MemoryLimitsChanged?.Invoke();
+            return null;
         }));
+        Bool("aof-load-truncated", () => AofLoadTruncated, v => AofLoadTruncated = v);
+        Bool("aof-rewrite-incremental-fsync", () => AofRewriteIncrementalFsync, v => AofRewriteIncrementalFsync = v);
+        Bool("no-appendfsync-on-rewrite", () => NoAppendFsyncOnRewrite, v => NoAppendFsyncOnRewrite = v);
+        Bool("aof-timestamp-enabled", () => false, v => { });
         Add(new ConfigParameter("maxmemory-clients", () => "0", v =>
             !ParseMemory(v.TrimEnd('%'), out long bytes) || bytes < 0 ? "argument must be a memory or percent value"
             : bytes == 0 ? null : "client eviction is not implemented yet in kv-server; use maxmemory-clients 0"));
@@ -231,7 +260,8 @@ internal sealed class ServerConfig
 
     public string UnixSocket { get; set; } = "";
 
-    public string Save { get; set; } = "";
+    /// <summary>RDB save points as CONFIG GET shows them; Redis's default (redis-server without a config file).</summary>
+    public string Save { get; set; } = "3600 1 300 100 60 10000";
 
     /// <summary>Absolute path of the config file the server started with, or empty (INFO config_file, CONFIG REWRITE).</summary>
     public string ConfigFile { get; set; } = "";
@@ -241,6 +271,26 @@ internal sealed class ServerConfig
     public int MaxMemoryEvictionTenacity { get; set; } = 10;
 
     public string AppendFsync { get; set; } = "everysec";
+
+    /// <summary>appendonly: effects of writes go to the append-only file.</summary>
+    public bool AppendOnly { get; set; }
+
+    /// <summary>Set by the server: CONFIG SET appendonly starts or stops the AOF; returns an error or null.</summary>
+    public Func<bool, string?>? AppendOnlyChanged { get; set; }
+
+    /// <summary>maxmemory in bytes; 0 = no limit.</summary>
+    public long MaxMemory { get; set; }
+
+    public string MaxMemoryPolicy { get; set; } = "noeviction";
+
+    /// <summary>Set by the server: maxmemory or its policy changed at run time.</summary>
+    public Action? MemoryLimitsChanged { get; set; }
+
+    public bool AofLoadTruncated { get; set; } = true;
+
+    public bool AofRewriteIncrementalFsync { get; set; } = true;
+
+    public bool NoAppendFsyncOnRewrite { get; set; }
 
     public string AppendFilename { get; set; } = "appendonly.aof";
 
@@ -370,6 +420,17 @@ internal sealed class ServerConfig
     }
 
     // Redis's setConfigSaveOption: pairs of "<seconds> <changes>", seconds at least 1, changes at least 0.
+    private static string NormalizeSaveSchedule(string value)
+    {
+        var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            parts[i] = long.Parse(parts[i], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return string.Join(' ', parts);
+    }
+
     private static bool IsSaveSchedule(string value)
     {
         var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -160,6 +160,7 @@ internal sealed class ClientConnection : IBlockingHost
                         break;
                     }
 
+                    await AppendOnlyFileDurableAsync().ConfigureAwait(false);
                     if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
                     {
                         return;
@@ -167,6 +168,7 @@ internal sealed class ClientConnection : IBlockingHost
                 }
             }
 
+            await AppendOnlyFileDurableAsync().ConfigureAwait(false);
             if (protocolError is not null)
             {
                 await ReplyProtocolErrorAsync(protocolError, output).ConfigureAwait(false);
@@ -348,9 +350,11 @@ internal sealed class ClientConnection : IBlockingHost
             return _batch.Count;
         }
 
+        var propagation = _server.Keyspace.Propagation;
         lock (_server.Keyspace.Lock)
         {
             _server.Keyspace.Lock.Exit(); // entered by EnterKeyspaceOrAnswerBusy; the lock statement holds it now
+            long units = propagation.UnitsWritten;
             _subscriber.BeginDirect(output);
             _server.PubSub.BeginBatch();
             tracking.Current = session;
@@ -410,10 +414,45 @@ internal sealed class ClientConnection : IBlockingHost
             tracking.Current = null;
             _subscriber.EndDirect();
             _server.PubSub.EndBatch();
+            if (propagation.UnitsWritten != units)
+            {
+                _aofOffset = _server.Aof.Appended;
+            }
+        }
+
+        if (_aofOffset > 0 && _server.Config.AppendFsync != "always")
+        {
+            // everysec / no: the writer thread takes it from here; replies do not wait.
+            _aofOffset = 0;
+            _server.Aof.Wake();
         }
 
         return executed;
     }
+
+    #region Append-only file: replies wait for the fsync under appendfsync always
+
+    // The AOF offset this connection's last batch appended up to; its replies leave once that is on disk.
+    private long _aofOffset;
+
+    /// <summary>
+    /// appendfsync always: the batch's writes are appended (under the lock); before its replies are
+    /// flushed they must be durable. The wait is on the writer's fsync, which covers every connection
+    /// waiting at that moment (group commit), and never holds the keyspace lock.
+    /// </summary>
+    private ValueTask AppendOnlyFileDurableAsync()
+    {
+        long offset = _aofOffset;
+        if (offset == 0)
+        {
+            return default;
+        }
+
+        _aofOffset = 0;
+        return _server.Aof.WaitDurableAsync(offset);
+    }
+
+    #endregion
 
     #region Scripts: -BUSY while a script runs past busy-reply-threshold
 
@@ -479,6 +518,7 @@ internal sealed class ClientConnection : IBlockingHost
         bool inputCompleted = false;
         try
         {
+            await AppendOnlyFileDurableAsync().ConfigureAwait(false);
             if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
             {
                 return (false, true);

@@ -9,6 +9,7 @@ internal sealed class Database
     // The access clock of the last lookup here. Every Add follows a lookup of the same key in the
     // same command, so a new key's access time is that command's time without Add taking it.
     private uint _clock;
+    private long _now;
 
     public Database(int id, Keyspace keyspace)
     {
@@ -37,6 +38,7 @@ internal sealed class Database
         var table = Table;
         int index = table.Find(key);
         _clock = Clock(now);
+        _now = now;
         if (index >= 0)
         {
             if (table.IsDue(index, now))
@@ -45,7 +47,7 @@ internal sealed class Database
                 return -1;
             }
 
-            table.At(index).LastAccess = _clock;
+            Touch(ref table.At(index));
         }
 
         return index;
@@ -57,6 +59,7 @@ internal sealed class Database
         var table = Table;
         int index = table.Find(key);
         _clock = Clock(now);
+        _now = now;
         if (index >= 0)
         {
             if (table.IsDue(index, now))
@@ -68,6 +71,22 @@ internal sealed class Database
 
         return index;
     }
+
+    // An access: the LRU clock, or under an LFU maxmemory-policy Redis's updateLFU (decay, then a logarithmic increment).
+    private void Touch(ref KeyEntry entry)
+    {
+        if (Keyspace.Lfu)
+        {
+            entry.LastAccess = Persistence.LfuCounter.Accessed(entry.LastAccess, _now, Keyspace.LfuLogFactor, Keyspace.LfuDecayTime);
+        }
+        else
+        {
+            entry.LastAccess = _clock;
+        }
+    }
+
+    // A new key: the LRU clock, or LFU_INIT_VAL with the current minute under an LFU policy.
+    private uint NewAccess() => Keyspace.Lfu ? Persistence.LfuCounter.Initial(_now) : _clock;
 
     /// <summary>True when the entry at <paramref name="index"/> is past its expiry (and so must read as absent).</summary>
     public bool IsExpired(int index, long now) => Table.IsDue(index, now);
@@ -97,7 +116,9 @@ internal sealed class Database
         if (index >= 0)
         {
             table.Replace(index, value);
-            table.At(index).LastAccess = _clock = Clock(now);
+            _clock = Clock(now);
+            _now = now;
+            Touch(ref table.At(index));
             table.SetExpiry(index, 0);
 
             Keyspace.Blocking.SignalReady(Id, key);
@@ -105,6 +126,7 @@ internal sealed class Database
         }
 
         _clock = Clock(now);
+        _now = now;
         return Add(key, hash, value);
     }
 
@@ -115,7 +137,7 @@ internal sealed class Database
     {
         var table = Table;
         int index = table.Add(key, hash, value);
-        table.At(index).LastAccess = _clock;
+        table.At(index).LastAccess = NewAccess();
         Keyspace.Notifier?.Notify(Configuration.KeyspaceEvents.New, "new"u8, key, Id);
         // A hash with field TTLs arriving under a new name (RENAME, COPY, MOVE) keeps expiring actively.
         if (value is HashValue { VolatileCount: > 0 })
@@ -132,7 +154,7 @@ internal sealed class Database
     {
         var table = Table;
         int index = table.AddString(key, KeyTable.Hash(key), value);
-        table.At(index).LastAccess = _clock;
+        table.At(index).LastAccess = NewAccess();
         Keyspace.Notifier?.Notify(Configuration.KeyspaceEvents.New, "new"u8, key, Id);
         return index;
     }
@@ -163,6 +185,7 @@ internal sealed class Database
         var key = Table.At(index).Key;
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
+        Keyspace.Propagation.Expired(Id, key);
         Keyspace.Modified(this, key, Configuration.KeyspaceEvents.Expired, "expired"u8);
     }
 

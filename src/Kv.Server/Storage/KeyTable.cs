@@ -127,11 +127,15 @@ internal sealed class KeyTable
     /// </summary>
     internal Persistence.Rdb.TableSnapshot? Snapshot { get; set; }
 
+    // maxmemory accounting: each entry's estimated bytes when last measured, and their sum.
+    private int[] _sizes;
+
     public KeyTable(int capacity = 16)
     {
         capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
         _buckets = new int[capacity];
         _entries = new KeyEntry[capacity];
+        _sizes = new int[capacity];
         _volatile = new VolatileKey[4];
     }
 
@@ -193,6 +197,7 @@ internal sealed class KeyTable
             entry.SetSeparate(key.ToArray(), value);
         }
 
+        Account(index);
         return index;
     }
 
@@ -210,6 +215,7 @@ internal sealed class KeyTable
             entry.SetSeparate(key.ToArray(), value.ToArray());
         }
 
+        Account(index);
         return index;
     }
 
@@ -238,6 +244,7 @@ internal sealed class KeyTable
         else
         {
             _entries[index].Value = value;
+            Account(index);
         }
     }
 
@@ -268,6 +275,7 @@ internal sealed class KeyTable
                 entry.SetSeparate(keyBytes.AsSpan(0, keyLength).ToArray(), value.ToArray());
             }
 
+            Account(index);
             return;
         }
 
@@ -283,6 +291,8 @@ internal sealed class KeyTable
         {
             entry.RawValue = value.ToArray();
         }
+
+        Account(index);
     }
 
     /// <summary>
@@ -302,6 +312,7 @@ internal sealed class KeyTable
         TryGetString(index, out var bytes);
         var grown = new MutableString(bytes, MutableString.GrownCapacity(Math.Max(length, bytes.Length)));
         entry.Value = grown;
+        Account(index);
         return grown;
     }
 
@@ -332,6 +343,8 @@ internal sealed class KeyTable
             RemoveVolatile(entry.VolatileSlot);
         }
 
+        EstimatedBytes -= _sizes[index];
+        _sizes[index] = 0;
         entry = default;
         entry.VolatileSlot = -1;
         // Encode the free list so a free entry's Next is never a valid chain index (as Dictionary does).
@@ -432,6 +445,46 @@ internal sealed class KeyTable
         return combined;
     }
 
+    #region maxmemory accounting
+
+    /// <summary>
+    /// Estimated bytes of the keys and values (see <see cref="Persistence.MemoryEstimate"/>), kept up to date as
+    /// entries are added, replaced and removed; values changed in place are measured again by <see cref="Refresh"/>.
+    /// </summary>
+    public long EstimatedBytes { get; private set; }
+
+    /// <summary>Measures the key again after a write changed its value in place (while maxmemory is set).</summary>
+    public void Refresh(ReadOnlySpan<byte> key)
+    {
+        int index = Find(key);
+        if (index >= 0)
+        {
+            Account(index);
+        }
+    }
+
+    /// <summary>Measures every key again (when maxmemory is switched on, collections may have grown unmeasured).</summary>
+    public void Recount()
+    {
+        for (int i = 0; i < _used; i++)
+        {
+            if (!_entries[i].IsFree)
+            {
+                Account(i);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Account(int index)
+    {
+        int size = Persistence.MemoryEstimate.Of(in _entries[index]);
+        EstimatedBytes += size - _sizes[index];
+        _sizes[index] = size;
+    }
+
+    #endregion
+
     private int NewEntry(int hash)
     {
         int index;
@@ -479,6 +532,7 @@ internal sealed class KeyTable
         int size = _entries.Length * 2;
         // Entries keep their indices when the array grows: that is what SCAN's guarantee rests on.
         Array.Resize(ref _entries, size);
+        Array.Resize(ref _sizes, size);
         _buckets = new int[size];
         var entries = _entries;
         for (int i = 0; i < _used; i++)

@@ -34,6 +34,19 @@ internal sealed class Keyspace
 
     public long NowMilliseconds => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>Where write effects go for the append-only file (Redis's propagate); records nothing until the AOF is on.</summary>
+    public Persistence.Propagation Propagation { get; } = new();
+
+    /// <summary>maxmemory-policy is an LFU one: access times hold Redis's LFU counter instead (set by <see cref="Persistence.MemoryLimit"/>).</summary>
+    public bool Lfu { get; set; }
+
+    public int LfuLogFactor { get; set; } = 10;
+
+    public int LfuDecayTime { get; set; } = 1;
+
+    /// <summary>maxmemory is set: a changed key's estimated size is refreshed after each write.</summary>
+    public bool TrackMemory { get; set; }
+
     /// <summary>Client-side caching; set by the server (null for a bare keyspace).</summary>
     public Tracking.TrackingTable? Tracking { get; set; }
 
@@ -52,6 +65,16 @@ internal sealed class Keyspace
             db.Watched.Touch(db, key);
         }
 
+        if (Propagation.Observing)
+        {
+            Propagation.Observe(db.Id, key, eventClass);
+        }
+
+        if (TrackMemory)
+        {
+            db.Table.Refresh(key);
+        }
+
         // Client tracking: clients that may cache the key are told (Redis's trackingInvalidateKey).
         if (Tracking is { HasEntries: true } tracking)
         {
@@ -68,6 +91,7 @@ internal sealed class Keyspace
     public void Flushing(Database db, long now)
     {
         db.Watched.TouchAll(db, null, now);
+        Propagation.Tracker?.Flushed(db.Id);
     }
 
     /// <summary>SWAPDB is about to exchange two databases: watched keys present in either are touched. Call before swapping.</summary>
@@ -75,6 +99,7 @@ internal sealed class Keyspace
     {
         first.Watched.TouchAll(first, second, now);
         second.Watched.TouchAll(second, first, now);
+        Propagation.Tracker?.Swapped();
     }
 }
 

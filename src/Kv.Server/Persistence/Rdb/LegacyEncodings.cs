@@ -18,7 +18,7 @@ internal ref struct ZiplistReader
     {
         if (data.Length < 11 || BinaryPrimitives.ReadUInt32LittleEndian(data) != (uint)data.Length || data[^1] != 0xFF)
         {
-            throw new RdbFormatException("Ziplist integrity check failed.");
+            throw new InvalidDataException("Ziplist integrity check failed.");
         }
 
         _data = data;
@@ -32,7 +32,7 @@ internal ref struct ZiplistReader
         int p = _position;
         if (p >= d.Length)
         {
-            throw new RdbFormatException("Ziplist integrity check failed: no end byte.");
+            throw new InvalidDataException("Ziplist integrity check failed: no end byte.");
         }
 
         if (d[p] == 0xFF)
@@ -61,7 +61,7 @@ internal ref struct ZiplistReader
                 uint length = BinaryPrimitives.ReadUInt32BigEndian(d[(p + 1)..]);
                 if (length > int.MaxValue - 5)
                 {
-                    throw new RdbFormatException("Ziplist integrity check failed: string too long.");
+                    throw new InvalidDataException("Ziplist integrity check failed: string too long.");
                 }
 
                 value = Slice(p + 5, (int)length);
@@ -107,7 +107,7 @@ internal ref struct ZiplistReader
                 size = 1;
                 break;
             default:
-                throw new RdbFormatException("Ziplist integrity check failed: unknown entry encoding.");
+                throw new InvalidDataException("Ziplist integrity check failed: unknown entry encoding.");
         }
 
         _position = p + size;
@@ -120,7 +120,7 @@ internal ref struct ZiplistReader
     {
         if (p + size > _data.Length - 1)
         {
-            throw new RdbFormatException("Ziplist integrity check failed: entry past the end.");
+            throw new InvalidDataException("Ziplist integrity check failed: entry past the end.");
         }
     }
 
@@ -128,7 +128,7 @@ internal ref struct ZiplistReader
     {
         if ((uint)start + (uint)length >= (uint)_data.Length)
         {
-            throw new RdbFormatException("Ziplist integrity check failed: string past the end.");
+            throw new InvalidDataException("Ziplist integrity check failed: string past the end.");
         }
 
         return _data.Slice(start, length);
@@ -138,6 +138,7 @@ internal ref struct ZiplistReader
 /// <summary>Redis's intset (intset.c): encoding width (2, 4 or 8; u32 LE), count (u32 LE), sorted little-endian integers.</summary>
 internal static class Intset
 {
+    /// <summary>Appends the intset blob (no length: the caller writes it as an RDB string).</summary>
     public static void Write(RdbBuffer output, ReadOnlySpan<long> sorted)
     {
         int width = 2;
@@ -154,7 +155,6 @@ internal static class Intset
         }
 
         int size = 8 + (width * sorted.Length);
-        output.WriteLength((ulong)size);
         var span = output.GetSpan(size);
         BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)width);
         BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)sorted.Length);
@@ -185,14 +185,14 @@ internal static class Intset
     {
         if (data.Length < 8)
         {
-            throw new RdbFormatException("Intset integrity check failed.");
+            throw new InvalidDataException("Intset integrity check failed.");
         }
 
         uint width = BinaryPrimitives.ReadUInt32LittleEndian(data);
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
         if (width is not (2 or 4 or 8) || 8 + ((long)count * width) != data.Length || count == 0)
         {
-            throw new RdbFormatException("Intset integrity check failed.");
+            throw new InvalidDataException("Intset integrity check failed.");
         }
 
         var values = new long[count];
@@ -202,7 +202,7 @@ internal static class Intset
             values[i] = width == 2 ? BinaryPrimitives.ReadInt16LittleEndian(at) : width == 4 ? BinaryPrimitives.ReadInt32LittleEndian(at) : BinaryPrimitives.ReadInt64LittleEndian(at);
             if (i > 0 && values[i] <= values[i - 1])
             {
-                throw new RdbFormatException("Intset integrity check failed: not sorted.");
+                throw new InvalidDataException("Intset integrity check failed: not sorted.");
             }
         }
 
@@ -225,7 +225,7 @@ internal static class Zipmap
         {
             if (p >= data.Length)
             {
-                throw new RdbFormatException("Zipmap integrity check failed.");
+                throw new InvalidDataException("Zipmap integrity check failed.");
             }
 
             if (data[p] == 0xFF)
@@ -243,7 +243,7 @@ internal static class Zipmap
     {
         if (p >= data.Length)
         {
-            throw new RdbFormatException("Zipmap integrity check failed.");
+            throw new InvalidDataException("Zipmap integrity check failed.");
         }
 
         long length = data[p];
@@ -251,7 +251,7 @@ internal static class Zipmap
         {
             if (length == 255 || p + 5 > data.Length)
             {
-                throw new RdbFormatException("Zipmap integrity check failed.");
+                throw new InvalidDataException("Zipmap integrity check failed.");
             }
 
             length = BinaryPrimitives.ReadUInt32LittleEndian(data[(p + 1)..]);
@@ -267,7 +267,7 @@ internal static class Zipmap
         {
             if (p >= data.Length)
             {
-                throw new RdbFormatException("Zipmap integrity check failed.");
+                throw new InvalidDataException("Zipmap integrity check failed.");
             }
 
             free = data[p++];
@@ -275,7 +275,7 @@ internal static class Zipmap
 
         if (p + length + free > data.Length)
         {
-            throw new RdbFormatException("Zipmap integrity check failed.");
+            throw new InvalidDataException("Zipmap integrity check failed.");
         }
 
         var bytes = data.Slice(p, (int)length).ToArray();

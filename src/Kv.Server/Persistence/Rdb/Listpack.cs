@@ -173,7 +173,7 @@ internal ref struct ListpackReader
         // lpValidateFirst: the header's total matches, and the last byte is the end marker.
         if (data.Length < 7 || BinaryPrimitives.ReadUInt32LittleEndian(data) != (uint)data.Length || data[^1] != 0xFF)
         {
-            throw new RdbFormatException("Listpack integrity check failed.");
+            throw new InvalidDataException("Listpack integrity check failed.");
         }
 
         _data = data;
@@ -197,7 +197,7 @@ internal ref struct ListpackReader
         int p = _position;
         if (p >= d.Length)
         {
-            throw new RdbFormatException("Listpack integrity check failed: no end byte.");
+            throw new InvalidDataException("Listpack integrity check failed: no end byte.");
         }
 
         byte b = d[p];
@@ -244,7 +244,7 @@ internal ref struct ListpackReader
                     uint length = BinaryPrimitives.ReadUInt32LittleEndian(d[(p + 1)..]);
                     if (length > int.MaxValue - 5)
                     {
-                        throw new RdbFormatException("Listpack integrity check failed: string too long.");
+                        throw new InvalidDataException("Listpack integrity check failed: string too long.");
                     }
 
                     text = Slice(p + 5, (int)length);
@@ -281,7 +281,7 @@ internal ref struct ListpackReader
                     encoded = 9;
                     break;
                 default:
-                    throw new RdbFormatException("Listpack integrity check failed: unknown element encoding.");
+                    throw new InvalidDataException("Listpack integrity check failed: unknown element encoding.");
             }
         }
 
@@ -289,7 +289,7 @@ internal ref struct ListpackReader
         _position = p + encoded + backlen;
         if (_position >= d.Length)
         {
-            throw new RdbFormatException("Listpack integrity check failed: element past the end.");
+            throw new InvalidDataException("Listpack integrity check failed: element past the end.");
         }
 
         return true;
@@ -316,7 +316,7 @@ internal ref struct ListpackReader
     {
         if (p + size > _data.Length)
         {
-            throw new RdbFormatException("Listpack integrity check failed: element past the end.");
+            throw new InvalidDataException("Listpack integrity check failed: element past the end.");
         }
     }
 
@@ -324,7 +324,7 @@ internal ref struct ListpackReader
     {
         if ((uint)start + (uint)length > (uint)_data.Length)
         {
-            throw new RdbFormatException("Listpack integrity check failed: string past the end.");
+            throw new InvalidDataException("Listpack integrity check failed: string past the end.");
         }
 
         return _data.Slice(start, length);

@@ -71,5 +71,3 @@ internal static class RdbFormat
     public const int QuicklistNodePacked = 2;
 }
 
-/// <summary>An RDB file or DUMP payload that cannot be read; the message says what and where.</summary>
-internal sealed class RdbFormatException(string message) : InvalidDataException(message);

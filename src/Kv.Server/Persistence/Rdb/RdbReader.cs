@@ -7,7 +7,7 @@ namespace Kv.Server.Persistence.Rdb;
 
 /// <summary>
 /// Reads RDB primitives from a stream (a file or a DUMP payload) through a buffer, keeping the running
-/// CRC64 of the bytes consumed. Every failure is an <see cref="RdbFormatException"/> naming the byte offset.
+/// CRC64 of the bytes consumed. Every failure is an <see cref="InvalidDataException"/> naming the byte offset.
 /// </summary>
 internal sealed class RdbReader
 {
@@ -44,7 +44,7 @@ internal sealed class RdbReader
         }
     }
 
-    public RdbFormatException Corrupt(string what) => new($"{Source} is corrupt at byte {Offset}: {what}.");
+    public InvalidDataException Corrupt(string what) => new($"{Source} is corrupt at byte {Offset}: {what}.");
 
     public byte ReadByte()
     {
@@ -235,7 +235,7 @@ internal sealed class RdbReader
 
     private long Remaining => _streamLength == long.MaxValue ? long.MaxValue : _streamLength - Offset;
 
-    private RdbFormatException Truncated() => new($"{Source} is truncated: unexpected end of data at byte {Offset} (Redis: \"Short read or OOM loading DB\"). The file was cut short; restore it from a backup.");
+    private InvalidDataException Truncated() => new($"{Source} is truncated: unexpected end of data at byte {Offset} (Redis: \"Short read or OOM loading DB\"). The file was cut short; restore it from a backup.");
 
     private bool Fill(int needed)
     {

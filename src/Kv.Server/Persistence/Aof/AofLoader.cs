@@ -1,0 +1,285 @@
+using System.Buffers;
+using System.Text;
+using Kv.Protocol;
+using Kv.Server.Commands;
+using Kv.Server.Network;
+using Microsoft.Extensions.Logging;
+
+namespace Kv.Server.Persistence.Aof;
+
+/// <summary>
+/// Loads a multi-part AOF at start-up as Redis's loadAppendOnlyFiles does: the base, then each incr
+/// file, every command run by a client of its own. A last command cut short (a crash mid-write) is
+/// dropped and the file truncated there when aof-load-truncated is yes; anything else malformed
+/// stops the start with the file, the byte offset and how to repair it — never a partial load.
+/// </summary>
+internal static class AofLoader
+{
+    /// <summary>Redis's CLIENT_ID_AOF: the fake client that replays the file.</summary>
+    public const long ClientId = long.MaxValue;
+
+    /// <summary>Loads the files the manifest lists into the keyspace; returns the manifest (empty when there is none).</summary>
+    /// <exception cref="InvalidDataException">The AOF is corrupt; the message says where and how to repair it.</exception>
+    public static AofManifest Load(ServerState server, string folder, string appendFilename)
+    {
+        string manifestPath = Path.Combine(folder, AofManifest.ManifestName(appendFilename));
+        if (!File.Exists(manifestPath))
+        {
+            return new AofManifest();
+        }
+
+        AofManifest manifest;
+        try
+        {
+            manifest = AofManifest.Parse(File.ReadAllText(manifestPath));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or OverflowException)
+        {
+            throw new InvalidDataException($"Bad AOF manifest '{manifestPath}': {ex.Message}", ex);
+        }
+
+        var files = new List<AofFileInfo>();
+        if (manifest.Base is not null)
+        {
+            files.Add(manifest.Base);
+        }
+
+        files.AddRange(manifest.Incrs);
+        var session = new ClientSession(ClientId, "", "", server.Keyspace.NowMilliseconds) { Authenticated = true };
+        var discard = new ArrayBufferWriter<byte>(1024);
+        var context = new CommandContext(server, session, new RespWriter(discard));
+        long started = Environment.TickCount64;
+        long commands = 0;
+        for (int i = 0; i < files.Count; i++)
+        {
+            string path = Path.Combine(folder, files[i].Name);
+            if (!File.Exists(path))
+            {
+                // Redis: "The AOF file %s doesn't exist" is fatal for listed files.
+                throw new InvalidDataException($"The AOF file {files[i].Name} doesn't exist (listed in {manifestPath}).");
+            }
+
+            commands += LoadFile(server, context, discard, path, files[i].Name, isLast: i == files.Count - 1, manifestPath);
+        }
+
+        server.Logger.LogInformation("DB loaded from append only file: {Seconds:0.000} seconds ({Commands} commands)", (Environment.TickCount64 - started) / 1000.0, commands);
+        return manifest;
+    }
+
+    private static long LoadFile(ServerState server, CommandContext context, ArrayBufferWriter<byte> discard, string path, string name, bool isLast, string manifestPath)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        if (stream.Length == 0)
+        {
+            return 0;
+        }
+
+        var buffer = new byte[Math.Min(Math.Max(stream.Length, 4096), 4 * 1024 * 1024)];
+        var ranges = new ArgRangeList();
+        int start = 0;
+        int end = 0;
+        long bufferOffset = 0;
+        long valid = 0;
+        long validBeforeMulti = -1;
+        long commands = 0;
+        bool eof = false;
+        while (true)
+        {
+            var status = Parse(buffer.AsSpan(start, end - start), ranges, out int consumed, out int errorAt);
+            if (status == ParseStatus.Complete)
+            {
+                context.SetArguments(buffer.AsMemory(start, consumed), ranges, 0, ranges.Count);
+                var command = server.Commands.Find(context.Arg(0));
+                if (command is null)
+                {
+                    throw new InvalidDataException($"Unknown command '{Encoding.UTF8.GetString(context.Arg(0))}' reading the append only file {name} at byte offset {bufferOffset + start}.");
+                }
+
+                bool isMulti = context.ArgIs(0, "multi"u8);
+                if (isMulti)
+                {
+                    validBeforeMulti = bufferOffset + start;
+                }
+
+                lock (server.Keyspace.Lock)
+                {
+                    CommandDispatcher.Execute(context);
+                }
+
+                discard.ResetWrittenCount();
+                if (context.ArgIs(0, "exec"u8))
+                {
+                    validBeforeMulti = -1;
+                }
+
+                start += consumed;
+                valid = bufferOffset + start;
+                commands++;
+                continue;
+            }
+
+            if (status == ParseStatus.Malformed)
+            {
+                throw new InvalidDataException(
+                    $"Bad file format reading the append only file {name} at byte offset {bufferOffset + start + errorAt}: " +
+                    $"make a backup of your AOF file, then use ./redis-check-aof --fix {Path.GetFileName(manifestPath)}");
+            }
+
+            if (eof)
+            {
+                break;
+            }
+
+            // Need more: keep the partial command at the front and read on.
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                bufferOffset += start;
+                end -= start;
+                start = 0;
+            }
+
+            if (end == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
+            int read = stream.Read(buffer, end, buffer.Length - end);
+            if (read == 0)
+            {
+                eof = true;
+            }
+
+            end += read;
+        }
+
+        bool truncated = end > start;
+        if (!truncated && validBeforeMulti < 0)
+        {
+            return commands;
+        }
+
+        // The file ends inside a command, or inside MULTI … EXEC (Redis: "Revert incomplete MULTI/EXEC transaction").
+        long cut = validBeforeMulti >= 0 ? validBeforeMulti : valid;
+        if (!isLast || !server.Config.AofLoadTruncated)
+        {
+            throw new InvalidDataException(
+                $"Unexpected end of file reading the append only file {name} (last valid command ends at byte offset {cut}). You can: " +
+                $"1) Make a backup of your AOF file, then use ./redis-check-aof --fix {Path.GetFileName(manifestPath)}. " +
+                "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.");
+        }
+
+        server.Logger.LogWarning("!!! Warning: short read while loading the AOF file {File}!!!", name);
+        server.Logger.LogWarning("!!! Truncating the AOF {File} at offset {Offset} !!!", name, cut);
+        if (validBeforeMulti >= 0)
+        {
+            // The commands queued after the unfinished MULTI were never run: drop the transaction.
+            lock (server.Keyspace.Lock)
+            {
+                context.Client.Transaction?.Discard();
+            }
+        }
+
+        stream.SetLength(cut);
+        stream.Flush(flushToDisk: true);
+        server.Logger.LogWarning("AOF {File} loaded anyway because aof-load-truncated is enabled", name);
+        return commands;
+    }
+
+    private enum ParseStatus
+    {
+        Complete,
+        Incomplete,
+        Malformed,
+    }
+
+    // One RESP multibulk command, as Redis's loadSingleAppendOnlyFile reads it ("*<argc>", then
+    // "$<len>" and the bytes with CRLF for each argument).
+    private static ParseStatus Parse(ReadOnlySpan<byte> data, ArgRangeList ranges, out int consumed, out int errorAt)
+    {
+        consumed = 0;
+        errorAt = 0;
+        ranges.Clear();
+        if (data.IsEmpty)
+        {
+            return ParseStatus.Incomplete;
+        }
+
+        if (data[0] != (byte)'*')
+        {
+            return ParseStatus.Malformed;
+        }
+
+        int at = 1;
+        var line = ReadLine(data, ref at, out bool complete);
+        if (!complete)
+        {
+            return ParseStatus.Incomplete;
+        }
+
+        if (!RespNumber.TryParseInt64(line, out long argc) || argc < 1)
+        {
+            return ParseStatus.Malformed;
+        }
+
+        for (long i = 0; i < argc; i++)
+        {
+            if (at >= data.Length)
+            {
+                return ParseStatus.Incomplete;
+            }
+
+            if (data[at] != (byte)'$')
+            {
+                errorAt = at;
+                return ParseStatus.Malformed;
+            }
+
+            int lengthAt = at;
+            at++;
+            line = ReadLine(data, ref at, out complete);
+            if (!complete)
+            {
+                return ParseStatus.Incomplete;
+            }
+
+            if (!RespNumber.TryParseInt64(line, out long length) || length < 0 || length > int.MaxValue - 2)
+            {
+                errorAt = lengthAt;
+                return ParseStatus.Malformed;
+            }
+
+            if (data.Length - at < length + 2)
+            {
+                return ParseStatus.Incomplete;
+            }
+
+            if (data[at + (int)length] != (byte)'\r' || data[at + (int)length + 1] != (byte)'\n')
+            {
+                errorAt = at + (int)length;
+                return ParseStatus.Malformed;
+            }
+
+            ranges.Add(new ArgRange(at, (int)length));
+            at += (int)length + 2;
+        }
+
+        consumed = at;
+        return ParseStatus.Complete;
+    }
+
+    private static ReadOnlySpan<byte> ReadLine(ReadOnlySpan<byte> data, ref int at, out bool complete)
+    {
+        int cr = data[at..].IndexOf((byte)'\r');
+        if (cr < 0 || at + cr + 1 >= data.Length)
+        {
+            complete = false;
+            return default;
+        }
+
+        var line = data.Slice(at, cr);
+        at += cr + 2;
+        complete = true;
+        return line;
+    }
+}

@@ -1,0 +1,500 @@
+using System.Buffers;
+using System.Diagnostics;
+using Kv.Protocol;
+using Kv.Server.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Kv.Server.Persistence.Aof;
+
+/// <summary>
+/// BGREWRITEAOF without fork: a new base file written while clients keep working.
+/// </summary>
+/// <remarks>
+/// Redis forks and writes the child's frozen view. Here the keyspace is walked in small batches,
+/// each under the keyspace lock (a few hundred keys or half a megabyte of commands), and written to
+/// a temp file between batches, so clients wait at most one batch. Such a walk is not a snapshot: a
+/// key changed after it was written would be stale. So while the rewrite runs every changed key is
+/// noted (<see cref="Keyspace.Modified"/> reports each), and after the walk the noted keys are
+/// written again, as DEL plus their current contents, in catch-up passes; FLUSHDB during the walk is
+/// written into the base as it happens, SWAPDB restarts the walk. The last pass runs under the lock
+/// together with the switch: at that instant the base equals the data, and appends move to a new
+/// incr file (announced beforehand in the manifest, so a crash at any point leaves a complete set of
+/// files: old base + old incr + new incr until the new manifest, new base + new incr after it).
+/// Writes before the switch stay in the old incr file, which the new manifest then drops.
+/// </remarks>
+internal sealed class AofRewrite
+{
+    private const int KeysPerBatch = 256;
+    private const int BytesPerBatch = 512 * 1024;
+    private const int FinalPassKeys = 1024;
+    private const int MaxCatchUpPasses = 16;
+
+    private readonly ServerState _server;
+    private readonly AppendOnlyFile _aof;
+    private readonly ArrayBufferWriter<byte> _out = new(BytesPerBatch + 64 * 1024);
+    private readonly RespWriter _w;
+    private readonly AofKeyWriter _keys = new();
+    private HashSet<byte[]>[]? _touched;
+    private bool _restart;
+    private int _emittedDb = -1;
+    private CancellationTokenSource? _cancel;
+    private long _startedTicks;
+    private TaskCompletionSource? _switched;
+
+    public AofRewrite(ServerState server, AppendOnlyFile aof)
+    {
+        _server = server;
+        _aof = aof;
+        _w = new RespWriter(_out);
+    }
+
+    public bool InProgress { get; private set; }
+
+    /// <summary>aof_rewrite_scheduled: asked for while another rewrite ran; starts after it.</summary>
+    public bool Scheduled { get; set; }
+
+    public long LastDurationSeconds { get; private set; } = -1;
+
+    public long CurrentDurationSeconds => InProgress ? (long)Stopwatch.GetElapsedTime(_startedTicks).TotalSeconds : -1;
+
+    public bool LastOk { get; private set; } = true;
+
+    public long Count { get; private set; }
+
+    public long ConsecutiveFailures { get; private set; }
+
+    /// <summary>Completes when the current (or next) rewrite ends; for tests and SHUTDOWN.</summary>
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    /// <summary>True while changed keys are noted (checked by <see cref="Keyspace.Modified"/>).</summary>
+    public bool Tracking { get; private set; }
+
+    /// <summary>Starts a rewrite in the background (call under the keyspace lock or at start-up).</summary>
+    public void Start(AofRewriteMode mode = AofRewriteMode.Normal)
+    {
+        if (InProgress)
+        {
+            Scheduled = true;
+            return;
+        }
+
+        InProgress = true;
+        Scheduled = false;
+        _startedTicks = Stopwatch.GetTimestamp();
+        _cancel = new CancellationTokenSource();
+        var token = _cancel.Token;
+        Completion = Task.Run(() => Run(mode, token));
+    }
+
+    public void Cancel()
+    {
+        _cancel?.Cancel();
+        if (InProgress)
+        {
+            try
+            {
+                // Called under the keyspace lock by CONFIG SET appendonly no: the rewrite notices the
+                // cancel at its next batch, which needs the lock; so do not wait here.
+                if (!_server.Keyspace.Lock.IsHeldByCurrentThread)
+                {
+                    Completion.Wait(TimeSpan.FromSeconds(10));
+                }
+            }
+            catch (AggregateException)
+            {
+            }
+        }
+    }
+
+    #region Hooks from the keyspace (under its lock)
+
+    /// <summary>A key changed while the rewrite runs: it is written again before the switch.</summary>
+    public void Touched(int db, ReadOnlySpan<byte> key)
+    {
+        var set = _touched![db];
+        if (!set.GetAlternateLookup<ReadOnlySpan<byte>>().Contains(key))
+        {
+            set.Add(key.ToArray());
+        }
+    }
+
+    /// <summary>FLUSHDB/FLUSHALL while the rewrite runs: the base gets the same flush at the same point.</summary>
+    public void Flushed(int db)
+    {
+        Select(db);
+        _w.ArrayHeader(1);
+        _w.Bulk("FLUSHDB"u8);
+        _touched![db].Clear();
+    }
+
+    /// <summary>SWAPDB while the rewrite runs: the walk starts over.</summary>
+    public void Swapped() => _restart = true;
+
+    #endregion
+
+    private void Run(AofRewriteMode mode, CancellationToken token)
+    {
+        bool enabling = mode == AofRewriteMode.Enabling;
+        bool offline = mode == AofRewriteMode.Offline;
+        string folder = _aof.Folder;
+        string temp = Path.Combine(folder, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
+        SafeFileHandle? nextIncr = null;
+        AofFileInfo? nextIncrInfo = null;
+        bool ok = false;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write);
+            long offset = 0;
+            var keyspace = _server.Keyspace;
+
+        restart:
+            offset = 0;
+            RandomAccess.SetLength(handle, 0);
+            lock (keyspace.Lock)
+            {
+                _touched = new HashSet<byte[]>[keyspace.Databases.Length];
+                for (int i = 0; i < _touched.Length; i++)
+                {
+                    _touched[i] = new HashSet<byte[]>(ByteKeyComparer.Instance);
+                }
+
+                _restart = false;
+                _emittedDb = -1;
+                _out.ResetWrittenCount();
+                Tracking = true;
+                keyspace.Propagation.Tracker = this;
+            }
+
+            // The walk, a batch at a time.
+            for (int db = 0; db < keyspace.Databases.Length; db++)
+            {
+                int position = 0;
+                bool more = true;
+                while (more)
+                {
+                    token.ThrowIfCancellationRequested();
+                    lock (keyspace.Lock)
+                    {
+                        if (_restart)
+                        {
+                            StopTracking();
+                            goto restart;
+                        }
+
+                        more = WalkBatch(keyspace.Databases[db], ref position);
+                    }
+
+                    offset = Flush(handle, offset);
+                }
+            }
+
+            // Catch-up passes over the keys changed meanwhile, until few are left.
+            for (int pass = 0; pass < MaxCatchUpPasses; pass++)
+            {
+                token.ThrowIfCancellationRequested();
+                lock (keyspace.Lock)
+                {
+                    if (_restart)
+                    {
+                        StopTracking();
+                        goto restart;
+                    }
+
+                    if (TouchedCount() <= FinalPassKeys)
+                    {
+                        break;
+                    }
+
+                    CatchUp(keyspace);
+                }
+
+                offset = Flush(handle, offset);
+            }
+
+            // Announce the next incr file before anything is appended to it.
+            var manifest = _aof.Manifest.Clone();
+            if (offline)
+            {
+                // appendonly no: Redis 7.0 still writes a base and a manifest naming it (no incr file).
+            }
+            else if (!enabling)
+            {
+                manifest.CurrentIncrSeq++;
+                nextIncrInfo = new AofFileInfo(AofManifest.IncrName(_aof.FileName, manifest.CurrentIncrSeq), manifest.CurrentIncrSeq, AofFileType.Incr);
+                nextIncr = _aof.OpenIncr(nextIncrInfo.Name);
+                manifest.Incrs.Add(nextIncrInfo);
+                _aof.PersistManifest(manifest);
+                _aof.Manifest = manifest.Clone();
+            }
+            else
+            {
+                manifest = new AofManifest { CurrentBaseSeq = _aof.Manifest.CurrentBaseSeq, CurrentIncrSeq = _aof.Manifest.CurrentIncrSeq + 1 };
+                nextIncrInfo = new AofFileInfo(AofManifest.IncrName(_aof.FileName, manifest.CurrentIncrSeq), manifest.CurrentIncrSeq, AofFileType.Incr);
+                nextIncr = _aof.OpenIncr(nextIncrInfo.Name);
+                RandomAccess.SetLength(nextIncr, 0);
+            }
+
+            // The switch: the last catch-up, the functions, and appends move to the next incr file.
+            _switched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (keyspace.Lock)
+            {
+                token.ThrowIfCancellationRequested();
+                if (_restart)
+                {
+                    // Rare (SWAPDB in the last moment): give up this attempt; the next one starts clean.
+                    throw new IOException("SWAPDB during the rewrite's switch; retrying");
+                }
+
+                CatchUp(keyspace);
+                WriteFunctions();
+                StopTracking();
+                keyspace.Propagation.SelectedDb = -1;
+                if (offline)
+                {
+                    _switched.TrySetResult();
+                }
+                else if (enabling)
+                {
+                    _aof.EnableAt(nextIncr!);
+                    _switched.TrySetResult();
+                    nextIncr = null;
+                }
+                else
+                {
+                    _aof.SwitchIncr(nextIncr!);
+                    nextIncr = null;
+                }
+            }
+
+            offset = Flush(handle, offset);
+            DiskSync.File(handle);
+            handle.Dispose();
+
+            // The new base gets its name, then the manifest names it: base + the new incr only.
+            manifest = _aof.Manifest.Clone();
+            manifest.CurrentBaseSeq++;
+            var baseInfo = new AofFileInfo(AofManifest.BaseName(_aof.FileName, manifest.CurrentBaseSeq), manifest.CurrentBaseSeq, AofFileType.Base);
+            File.Move(temp, Path.Combine(folder, baseInfo.Name), overwrite: true);
+            var old = new List<AofFileInfo>(manifest.Incrs.Count + 1);
+            if (manifest.Base is not null)
+            {
+                old.Add(manifest.Base);
+            }
+
+            foreach (var incr in manifest.Incrs)
+            {
+                if (incr != nextIncrInfo)
+                {
+                    old.Add(incr);
+                }
+            }
+
+            manifest.Base = baseInfo;
+            manifest.Incrs.Clear();
+            if (nextIncrInfo is not null)
+            {
+                manifest.Incrs.Add(nextIncrInfo);
+            }
+            if (mode == AofRewriteMode.Normal)
+            {
+                // The writer must have left the old incr file before it is deleted (its bytes before the switch are in it).
+                _switched.Task.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            _aof.PersistManifest(manifest);
+            _aof.Manifest = manifest;
+            foreach (var file in old)
+            {
+                File.Delete(Path.Combine(folder, file.Name));
+            }
+
+            _aof.ResetSizes(offset);
+            ok = true;
+            _server.Logger.LogInformation("Background AOF rewrite finished successfully ({Bytes} bytes in {Base}).", offset, baseInfo.Name);
+        }
+        catch (OperationCanceledException)
+        {
+            _server.Logger.LogInformation("Background AOF rewrite cancelled.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _server.Logger.LogWarning("Background AOF rewrite failed: {Error}", ex.Message);
+        }
+        finally
+        {
+            nextIncr?.Dispose();
+            lock (_server.Keyspace.Lock)
+            {
+                StopTracking();
+                if (!ok && enabling && _aof.State == AofState.WaitRewrite)
+                {
+                    // Redis retries a failed rewrite for appendonly yes from serverCron; so do we, below.
+                    Scheduled = true;
+                }
+
+                LastOk = ok;
+                ConsecutiveFailures = ok ? 0 : ConsecutiveFailures + 1;
+                Count += ok ? 1 : 0;
+                LastDurationSeconds = (long)Stopwatch.GetElapsedTime(_startedTicks).TotalSeconds;
+                InProgress = false;
+            }
+
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Called by the writer once it has moved to the next incr file.</summary>
+    internal void SwitchCompleted() => _switched?.TrySetResult();
+
+    private void StopTracking()
+    {
+        Tracking = false;
+        if (ReferenceEquals(_server.Keyspace.Propagation.Tracker, this))
+        {
+            _server.Keyspace.Propagation.Tracker = null;
+        }
+    }
+
+    private int TouchedCount()
+    {
+        int count = 0;
+        foreach (var set in _touched!)
+        {
+            count += set.Count;
+        }
+
+        return count;
+    }
+
+    // One batch of the walk (under the lock); false when the database is done.
+    private bool WalkBatch(Database db, ref int position)
+    {
+        var table = db.Table;
+        long now = _server.Keyspace.NowMilliseconds;
+        int keys = 0;
+        while (position < table.IndexLimit)
+        {
+            if (keys >= KeysPerBatch || _out.WrittenCount >= BytesPerBatch)
+            {
+                return true;
+            }
+
+            int index = position++;
+            ref readonly var entry = ref table.At(index);
+            if (entry.IsFree || table.IsDue(index, now))
+            {
+                continue;
+            }
+
+            Select(db.Id);
+            _keys.Write(_w, entry.Key, entry, table.ExpiresAt(index), table, index);
+            keys++;
+        }
+
+        return false;
+    }
+
+    // Writes every noted key again: DEL, then its contents when it still exists (under the lock).
+    private void CatchUp(Keyspace keyspace)
+    {
+        long now = keyspace.NowMilliseconds;
+        for (int db = 0; db < _touched!.Length; db++)
+        {
+            var set = _touched[db];
+            if (set.Count == 0)
+            {
+                continue;
+            }
+
+            var table = keyspace.Databases[db].Table;
+            Select(db);
+            foreach (var key in set)
+            {
+                _w.ArrayHeader(2);
+                _w.Bulk("DEL"u8);
+                _w.Bulk(key);
+                int index = table.Find(key);
+                if (index >= 0 && !table.IsDue(index, now))
+                {
+                    _keys.Write(_w, key, table.At(index), table.ExpiresAt(index), table, index);
+                }
+            }
+
+            set.Clear();
+        }
+    }
+
+    // Redis's rewriteFunctions: FUNCTION LOAD for each library.
+    private void WriteFunctions()
+    {
+        foreach (var library in _server.Scripting.Functions.Libraries)
+        {
+            _w.ArrayHeader(3);
+            _w.Bulk("FUNCTION"u8);
+            _w.Bulk("LOAD"u8);
+            _w.Bulk(library.Code);
+        }
+    }
+
+    private void Select(int db)
+    {
+        if (_emittedDb == db)
+        {
+            return;
+        }
+
+        _w.ArrayHeader(2);
+        _w.Bulk("SELECT"u8);
+        _w.BulkInteger(db);
+        _emittedDb = db;
+    }
+
+    // Writes what the last batch produced (outside the lock: the buffer is only filled under it, and
+    // nothing fills it between the batch's end and this write except the flush hooks, which run under
+    // the lock too; so take the bytes under the lock).
+    private byte[] _chunk = new byte[BytesPerBatch + 64 * 1024];
+
+    private long Flush(SafeFileHandle handle, long offset)
+    {
+        int length;
+        lock (_server.Keyspace.Lock)
+        {
+            length = _out.WrittenCount;
+            if (_chunk.Length < length)
+            {
+                _chunk = new byte[length];
+            }
+
+            _out.WrittenSpan.CopyTo(_chunk);
+            _out.ResetWrittenCount();
+        }
+
+        if (length > 0)
+        {
+            RandomAccess.Write(handle, _chunk.AsSpan(0, length), offset);
+        }
+
+        return offset + length;
+    }
+}
+
+/// <summary>What a rewrite is for.</summary>
+internal enum AofRewriteMode
+{
+    /// <summary>BGREWRITEAOF or auto rewrite with appendonly yes: appends move to a new incr file.</summary>
+    Normal,
+
+    /// <summary>CONFIG SET appendonly yes: the base is made, then appends start.</summary>
+    Enabling,
+
+    /// <summary>BGREWRITEAOF with appendonly no: a base and a manifest only.</summary>
+    Offline,
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Kv.Server.Tests.Compatibility;
+using Kv.Server.Tests.Infrastructure;
+
+namespace Kv.Server.Tests.Persistence;
+
+/// <summary>
+/// kv-server as a separate process (the built Kv.Server.dll run by <c>dotnet</c>), or redis-server, so a
+/// test can kill it with SIGKILL and start it again on the same data folder.
+/// </summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static Task<ServerProcess> StartKvAsync(params string[] arguments)
+    {
+        int port = RedisServerFixture.FreeLoopbackPort();
+        return StartAsync(DotnetHost(), [typeof(KvServer).Assembly.Location, "--port", port.ToString(CultureInfo.InvariantCulture), .. arguments], port);
+    }
+
+    public static Task<ServerProcess> StartRedisAsync(params string[] arguments)
+    {
+        int port = RedisServerFixture.FreeLoopbackPort();
+        string path = RedisBinaries.Find("redis-server") ?? throw new InvalidOperationException(RedisBinaries.InstallHint);
+        return StartAsync(path, ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--daemonize", "no", "--save", "", .. arguments], port);
+    }
+
+    private static async Task<ServerProcess> StartAsync(string executable, string[] arguments, int port)
+    {
+        var info = ExternalProcess.Describe(executable, arguments);
+        var process = new Process { StartInfo = info };
+        var server = new ServerProcess(process, port);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await using var client = await RespTestClient.ConnectAsync(port);
+                if ((await client.SendAsync("PING")).ToString() == "+PONG")
+                {
+                    return server;
+                }
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+            {
+            }
+
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"{Path.GetFileName(executable)} did not start (exit: {(process.HasExited ? process.ExitCode : "still running")}).\n{server.Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>SIGKILL: no flush, no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to exit by itself (after SHUTDOWN).</summary>
+    public async Task WaitForExitAsync()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(deadline.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    // The dotnet host running these tests runs kv-server too.
+    private static string DotnetHost()
+    {
+        string? root = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (root is not null && File.Exists(root))
+        {
+            return root;
+        }
+
+        var main = Process.GetCurrentProcess().MainModule?.FileName;
+        return main is not null && Path.GetFileNameWithoutExtension(main) == "dotnet" ? main : "dotnet";
+    }
+}
