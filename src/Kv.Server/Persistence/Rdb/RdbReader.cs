@@ -119,7 +119,12 @@ internal sealed class RdbReader
     public int ReadCount()
     {
         ulong count = ReadLength();
-        if (count > int.MaxValue || (long)count > Remaining)
+        if ((long)count > Remaining)
+        {
+            throw Truncated();
+        }
+
+        if (count > int.MaxValue)
         {
             throw Corrupt($"impossible element count {count}");
         }
@@ -172,7 +177,12 @@ internal sealed class RdbReader
     {
         ulong compressed = ReadLength();
         ulong original = ReadLength();
-        if ((long)compressed > Remaining || original > (ulong)Array.MaxLength || compressed > original + 64)
+        if ((long)compressed > Remaining)
+        {
+            throw Truncated();
+        }
+
+        if (original > (ulong)Array.MaxLength || compressed > original + 64)
         {
             throw Corrupt("invalid LZF lengths");
         }
