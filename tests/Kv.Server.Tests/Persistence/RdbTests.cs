@@ -151,6 +151,33 @@ public sealed class RdbTests : IDisposable
     }
 
     [Fact]
+    public async Task CommandsGetLoadingWhileTheDumpLoads()
+    {
+        await using (var server = await StartAsync())
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            await c.SendAsync("EVAL", "for i = 1, 600000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+            await c.SendAsync("SAVE");
+        }
+
+        await using var loading = new KvServer(new KvServerOptions { Port = 0, Arguments = ["--dir", _dir.FullName] });
+        var start = loading.StartAsync();
+        while (loading.Port == 0 && !start.IsCompleted)
+        {
+            await Task.Delay(1);
+        }
+
+        await using var client = await RespTestClient.ConnectAsync(loading.Port);
+        var first = await client.SendAsync("GET", "key1");
+        string info = (await client.SendAsync("INFO", "persistence")).Text!;
+        await start;
+        Assert.Equal("-LOADING Redis is loading the dataset in memory", first.ToString());
+        Assert.Contains("loading:1", info);
+        Assert.Equal("$1", (await client.SendAsync("GET", "key1")).ToString());
+        Assert.Equal(":600000", (await client.SendAsync("DBSIZE")).ToString());
+    }
+
+    [Fact]
     public async Task BgsaveRepliesAsRedis()
     {
         await using var server = await StartAsync();
