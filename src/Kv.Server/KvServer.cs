@@ -30,7 +30,9 @@ public sealed class KvServer : IAsyncDisposable
     public KvServer(KvServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var config = new ServerConfig();
+        // An embedded server has no save points unless its arguments set some (the standalone kv-server
+        // has Redis's defaults): a host's working folder is not a place to drop dump.rdb uninvited.
+        var config = new ServerConfig { Save = "" };
         ConfigLoader.Apply(config, options.Arguments.ToArray());
         Set(config, "port", options.Port.ToString(CultureInfo.InvariantCulture), options.Port != 6379);
         Set(config, "bind", string.Join(' ', options.Bind), options.Bind.Count > 0);
@@ -64,7 +66,6 @@ public sealed class KvServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var config = State.Config;
-        Persistence.StartupLoader.Load(State);
         config.AppendOnlyChanged = State.Aof.AppendOnlyChanged;
         var transport = new SocketTransportFactory(
             Options.Create(new SocketTransportOptions
@@ -104,8 +105,48 @@ public sealed class KvServer : IAsyncDisposable
             _acceptLoops.Add(AcceptAsync(listener, handler));
         }
 
+        // The data loads while clients can already connect: they get -LOADING until it is in (Redis's
+        // loadDataFromDisk runs after the listeners open). A corrupt file stops the start.
+        try
+        {
+            await Task.Run(() => Persistence.StartupLoader.Load(State), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await UnbindAsync().ConfigureAwait(false);
+            foreach (var client in State.Clients.Snapshot())
+            {
+                client.Abort?.Invoke();
+            }
+
+            throw;
+        }
+
         _cron = new ServerCron(State);
         _cron.Start();
+    }
+
+    /// <summary>
+    /// The save a signal's shutdown makes (Redis's prepareForShutdown): with save points configured, a
+    /// running background save is stopped and the data set is written in the foreground. A failed save
+    /// is logged; the process still exits (the AOF, when on, is flushed by <see cref="StopAsync"/>).
+    /// </summary>
+    internal void SaveBeforeExit()
+    {
+        if (Persistence.Rdb.SavePoints.Parse(State.Config.Save).Count == 0)
+        {
+            return;
+        }
+
+        lock (State.Keyspace.Lock)
+        {
+            State.Rdb.CancelBackground();
+            State.Logger.LogInformation("Saving the final RDB snapshot before exiting.");
+            if (State.Rdb.SaveForeground() is { } error)
+            {
+                State.Logger.LogWarning("Error trying to save the DB: {Reason}", error);
+            }
+        }
     }
 
     /// <summary>Stops accepting clients, closes the connected ones and stops the background cycle.</summary>

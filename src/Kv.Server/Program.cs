@@ -93,6 +93,12 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
 });
 
 await Task.WhenAny(server.Stopped, Task.Delay(Timeout.Infinite, signals.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+if (!server.Stopped.IsCompleted)
+{
+    // SIGTERM/SIGINT: save when save points are configured, as Redis's prepareForShutdown.
+    server.SaveBeforeExit();
+}
+
 logger.LogInformation("Received shutdown request, stopping. kv-server is now ready to exit, bye bye...");
 await server.StopAsync();
 return 0;

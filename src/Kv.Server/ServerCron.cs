@@ -51,6 +51,22 @@ internal sealed class ServerCron : IAsyncDisposable
             ActiveExpireCycle(hz);
             CloseIdleClients();
             AppendOnlyFileCron();
+            SnapshotCron();
+        }
+    }
+
+    // Redis's serverCron: a BGSAVE scheduled or due by a save point starts (not while an AOF rewrite runs).
+    private void SnapshotCron()
+    {
+        var rdb = _server.Rdb;
+        if (rdb.InProgress || _server.Aof.Rewrite.InProgress || (!rdb.Scheduled && (_server.Keyspace.Dirty == 0 || _server.Config.Save.Length == 0)))
+        {
+            return;
+        }
+
+        lock (_server.Keyspace.Lock)
+        {
+            rdb.Cron();
         }
     }
 

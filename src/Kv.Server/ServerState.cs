@@ -32,6 +32,7 @@ internal sealed class ServerState
         Aof = new Persistence.Aof.AppendOnlyFile(this);
         Aof.Initialize();
         Memory = new Persistence.MemoryLimit(this);
+        Rdb = new Persistence.Rdb.RdbPersistence(this);
     }
 
     public ServerConfig Config { get; }
@@ -54,6 +55,9 @@ internal sealed class ServerState
 
     /// <summary>The append-only file (off unless appendonly yes).</summary>
     public Persistence.Aof.AppendOnlyFile Aof { get; }
+
+    /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading state.</summary>
+    public Persistence.Rdb.RdbPersistence Rdb { get; }
 
     /// <summary>maxmemory: accounting and eviction.</summary>
     public Persistence.MemoryLimit Memory { get; }

@@ -73,6 +73,14 @@ internal static class CommandDispatcher
             }
         }
 
+        // RDB: -MISCONF after a failed save, -LOADING during start-up (Redis's processCommand order: after OOM).
+        if (server.Rdb.Gate && Persistence.Rdb.RdbPersistence.RejectsBeforeRun(context, command) is { } rdbRefusal)
+        {
+            command.Stats.RejectedCalls++;
+            Reject(context, command, rdbRefusal);
+            return;
+        }
+
         context.Command = command;
         client.LastCommand = command;
         context.Now = server.Keyspace.NowMilliseconds;

@@ -41,6 +41,7 @@ internal sealed class CommandTable
         ScriptingCommands.Register(table);
         FunctionCommands.Register(table);
         AppendOnlyCommands.Register(table);
+        PersistenceCommands.Register(table);
         return table;
     }
 

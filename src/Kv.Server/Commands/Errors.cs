@@ -28,6 +28,12 @@ internal static class Errors
 
     public static ReadOnlySpan<byte> ExpireGtLtIncompatible => "ERR GT and LT options at the same time are not compatible"u8;
 
+    /// <summary>Redis's shared.bgsaveerr (stop-writes-on-bgsave-error after a failed save).</summary>
+    public const string Misconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+    /// <summary>Redis's shared.loadingerr.</summary>
+    public const string Loading = "LOADING Redis is loading the dataset in memory";
+
     public static ReadOnlySpan<byte> NoAuth => "NOAUTH Authentication required."u8;
 
     public static ReadOnlySpan<byte> StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)"u8;

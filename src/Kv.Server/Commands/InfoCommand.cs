@@ -168,7 +168,7 @@ internal static class InfoCommand
 
             case "persistence":
                 text.Append("# Persistence\r\n");
-                line.Add("loading", 0);
+                line.Add("loading", server.Rdb.Loading ? 1 : 0);
                 line.Add("async_loading", 0);
                 line.Add("current_cow_peak", 0);
                 line.Add("current_cow_size", 0);
@@ -176,16 +176,9 @@ internal static class InfoCommand
                 line.Add("current_fork_perc", "0.00");
                 line.Add("current_save_keys_processed", 0);
                 line.Add("current_save_keys_total", 0);
-                line.Add("rdb_changes_since_last_save", c.Keyspace.Dirty);
-                line.Add("rdb_bgsave_in_progress", 0);
-                line.Add("rdb_last_save_time", startedMs / 1000);
-                line.Add("rdb_last_bgsave_status", "ok");
-                line.Add("rdb_last_bgsave_time_sec", -1);
-                line.Add("rdb_current_bgsave_time_sec", -1);
-                line.Add("rdb_saves", 0);
-                line.Add("rdb_last_cow_size", 0);
-                line.Add("rdb_last_load_keys_expired", 0);
-                line.Add("rdb_last_load_keys_loaded", 0);
+                #region rdb_* (RDB snapshots; Redis 7.0's genRedisInfoString order)
+                server.Rdb.Describe((name, value) => line.Add(name, value), (name, value) => line.Add(name, value));
+                #endregion
                 #region aof_* (the append-only file; Redis 7.0's genRedisInfoString order)
                 var aof = server.Aof;
                 var rewrite = aof.Rewrite;

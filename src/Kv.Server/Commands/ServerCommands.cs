@@ -152,6 +152,17 @@ internal static class ServerCommands
         }
 
         c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush
+
+        // Redis 7.0's flushAllDataAndResetRDB: a running BGSAVE is stopped, and with save points the
+        // (now empty) data set is saved at once, so a restart does not bring the flushed keys back.
+        var rdb = c.Server.Rdb;
+        rdb.CancelBackground();
+        if (Persistence.Rdb.SavePoints.Parse(c.Server.Config.Save).Count > 0)
+        {
+            rdb.SaveForeground();
+        }
+
+        c.Dirty();
         c.Reply.Ok();
     }
 
@@ -269,12 +280,19 @@ internal static class ServerCommands
             return;
         }
 
-        if (save && !force)
+        // prepareForShutdown: save when asked to, or by default when save points are configured; a failed
+        // save keeps the server up unless FORCE (Redis: "Error trying to save the DB, can't exit").
+        if (!noSave && (save || Persistence.Rdb.SavePoints.Parse(c.Server.Config.Save).Count > 0))
         {
-            // Redis answers this when the final save fails; kv-server has no snapshots to save yet.
-            c.Server.Logger.LogWarning("SHUTDOWN SAVE refused: snapshots are not implemented yet in kv-server (use SHUTDOWN NOSAVE, or FORCE).");
-            c.Reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
-            return;
+            var rdb = c.Server.Rdb;
+            rdb.CancelBackground();
+            c.Server.Logger.LogInformation("Saving the final RDB snapshot before exiting.");
+            if (rdb.SaveForeground() is not null && !force)
+            {
+                c.Server.Logger.LogWarning("Error trying to save the DB, can't exit.");
+                c.Reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+                return;
+            }
         }
 
         c.Server.Logger.LogWarning("User requested shutdown...");

@@ -63,11 +63,11 @@ internal sealed class ServerConfig
         Bool("protected-mode", () => ProtectedMode, v => ProtectedMode = v);
         Add(new ConfigParameter("unixsocket", () => UnixSocket, v => { UnixSocket = v; return null; }, mutable: false));
 
-        // Persistence and memory limits belong to later work; accept only what the server already does.
+        // RDB save points, "<seconds> <changes>" pairs (Redis's setConfigSaveOption); "" turns them off.
         Add(new ConfigParameter("save", () => Save, v =>
             v.Trim().Length == 0 ? Assign(() => Save = "")
             : !IsSaveSchedule(v) ? "Invalid save parameters"
-            : "RDB snapshots are not implemented yet in kv-server; use save \"\""));
+            : Assign(() => Save = NormalizeSaveSchedule(v))));
         // appendonly, maxmemory and the eviction policy act at once at run time (the server listens via the callbacks below).
         Add(new ConfigParameter("appendonly", () => AppendOnly ? "yes" : "no", v =>
         {
@@ -260,7 +260,8 @@ internal sealed class ServerConfig
 
     public string UnixSocket { get; set; } = "";
 
-    public string Save { get; set; } = "";
+    /// <summary>RDB save points as CONFIG GET shows them; Redis's default (redis-server without a config file).</summary>
+    public string Save { get; set; } = "3600 1 300 100 60 10000";
 
     /// <summary>Absolute path of the config file the server started with, or empty (INFO config_file, CONFIG REWRITE).</summary>
     public string ConfigFile { get; set; } = "";
@@ -419,6 +420,17 @@ internal sealed class ServerConfig
     }
 
     // Redis's setConfigSaveOption: pairs of "<seconds> <changes>", seconds at least 1, changes at least 0.
+    private static string NormalizeSaveSchedule(string value)
+    {
+        var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            parts[i] = long.Parse(parts[i], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return string.Join(' ', parts);
+    }
+
     private static bool IsSaveSchedule(string value)
     {
         var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);

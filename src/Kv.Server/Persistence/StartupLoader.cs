@@ -13,14 +13,23 @@ internal static class StartupLoader
     public static void Load(ServerState server)
     {
         var config = server.Config;
-        if (config.AppendOnly)
+        server.Rdb.Loading = true;
+        try
         {
-            var aof = server.Aof;
-            aof.Manifest = AofLoader.Load(server, aof.Folder, config.AppendFilename);
-            aof.OpenOnStartup();
-            return;
-        }
+            if (config.AppendOnly)
+            {
+                var aof = server.Aof;
+                aof.Manifest = AofLoader.Load(server, aof.Folder, config.AppendFilename);
+                aof.OpenOnStartup();
+                return;
+            }
 
-        // The RDB snapshot (dbfilename in dir) loads here once the RDB loader exists.
+            Rdb.RdbLoader.Load(server);
+        }
+        finally
+        {
+            server.Rdb.Loading = false;
+            server.Keyspace.Dirty = 0;
+        }
     }
 }

@@ -376,7 +376,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
 
         payload.Add((byte)(RdbVersion & 0xff));
         payload.Add((byte)(RdbVersion >> 8));
-        ulong crc = Crc64.Compute(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(payload));
+        ulong crc = Persistence.Rdb.Crc64.Compute(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(payload));
         for (int i = 0; i < 8; i++)
         {
             payload.Add((byte)(crc >> (8 * i)));
@@ -401,7 +401,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
             crc |= (ulong)footer[2 + i] << (8 * i);
         }
 
-        if (version > RdbVersion || Crc64.Compute(payload[..^8]) != crc)
+        if (version > RdbVersion || Persistence.Rdb.Crc64.Compute(payload[..^8]) != crc)
         {
             return ScriptErrors.BadPayload;
         }

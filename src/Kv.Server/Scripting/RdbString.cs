@@ -1,3 +1,5 @@
+using Kv.Server.Persistence.Rdb;
+
 namespace Kv.Server.Scripting;
 
 /// <summary>
@@ -143,100 +145,5 @@ internal static class RdbString
         }
 
         return true;
-    }
-}
-
-/// <summary>LZF decompression (liblzf's lzf_decompress), as RDB files compress strings.</summary>
-internal static class Lzf
-{
-    public static bool TryDecompress(ReadOnlySpan<byte> input, Span<byte> output)
-    {
-        int ip = 0;
-        int op = 0;
-        while (ip < input.Length)
-        {
-            int ctrl = input[ip++];
-            if (ctrl < 32)
-            {
-                // A literal run of ctrl + 1 bytes.
-                ctrl++;
-                if (op + ctrl > output.Length || ip + ctrl > input.Length)
-                {
-                    return false;
-                }
-
-                input.Slice(ip, ctrl).CopyTo(output[op..]);
-                ip += ctrl;
-                op += ctrl;
-            }
-            else
-            {
-                // A back reference: length (3 bits, or 7 + next byte) and offset.
-                int length = ctrl >> 5;
-                if (length == 7)
-                {
-                    if (ip >= input.Length)
-                    {
-                        return false;
-                    }
-
-                    length += input[ip++];
-                }
-
-                if (ip >= input.Length)
-                {
-                    return false;
-                }
-
-                int reference = op - ((ctrl & 0x1f) << 8) - 1 - input[ip++];
-                length += 2;
-                if (reference < 0 || op + length > output.Length)
-                {
-                    return false;
-                }
-
-                for (int i = 0; i < length; i++)
-                {
-                    output[op++] = output[reference++];
-                }
-            }
-        }
-
-        return op == output.Length;
-    }
-}
-
-/// <summary>Redis's CRC64 (Jones polynomial, reflected, as crc64.c), which DUMP payloads end with.</summary>
-internal static class Crc64
-{
-    private static readonly ulong[] Table = CreateTable();
-
-    public static ulong Compute(ReadOnlySpan<byte> data)
-    {
-        ulong crc = 0;
-        foreach (byte b in data)
-        {
-            crc = Table[(byte)(crc ^ b)] ^ (crc >> 8);
-        }
-
-        return crc;
-    }
-
-    private static ulong[] CreateTable()
-    {
-        const ulong polynomial = 0x95ac9329ac4bc9b5; // 0xad93d23594c935a9 reflected
-        var table = new ulong[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            ulong crc = i;
-            for (int bit = 0; bit < 8; bit++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ polynomial : crc >> 1;
-            }
-
-            table[i] = crc;
-        }
-
-        return table;
     }
 }

@@ -121,6 +121,12 @@ internal sealed class KeyTable
     private VolatileKey[] _volatile;
     private int _volatileCount;
 
+    /// <summary>
+    /// Set while a background save writes this table: <see cref="Find(ReadOnlySpan{byte}, int)"/> and
+    /// <see cref="RemoveAt"/> let it serialize a key before it changes (<see cref="Persistence.Rdb.TableSnapshot"/> explains the design).
+    /// </summary>
+    internal Persistence.Rdb.TableSnapshot? Snapshot { get; set; }
+
     // maxmemory accounting: each entry's estimated bytes when last measured, and their sum.
     private int[] _sizes;
 
@@ -166,6 +172,8 @@ internal sealed class KeyTable
             ref var entry = ref entries[i];
             if (entry.HashCode == hash && key.SequenceEqual(entry.Key))
             {
+                // A background save writes the key's snapshot-time state before anyone may change it.
+                Snapshot?.BeforeAccess(i);
                 return i;
             }
 
@@ -311,6 +319,7 @@ internal sealed class KeyTable
     /// <summary>Removes the entry at <paramref name="index"/>.</summary>
     public void RemoveAt(int index)
     {
+        Snapshot?.BeforeAccess(index);
         ref var entry = ref _entries[index];
         ref int bucket = ref _buckets[entry.HashCode & (_buckets.Length - 1)];
         int i = bucket - 1, last = -1;
@@ -484,6 +493,7 @@ internal sealed class KeyTable
             index = _freeList;
             _freeList = -3 - _entries[index].Next;
             _freeCount--;
+            Snapshot?.Created(index);
         }
         else
         {

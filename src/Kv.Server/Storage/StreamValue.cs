@@ -71,6 +71,9 @@ internal sealed class StreamValue
 
     public int BlockCount => _count;
 
+    /// <summary>The <paramref name="i"/>-th block in ID order (the RDB writer serializes blocks as Redis's listpack nodes).</summary>
+    public StreamBlock Block(int i) => BlockAt(i);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private StreamBlock BlockAt(int i) => _blocks[_head + i]!;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Kv.Server.Persistence.Rdb;
 using Kv.Server.Scripting;
 using Kv.Server.Tests.Infrastructure;
 

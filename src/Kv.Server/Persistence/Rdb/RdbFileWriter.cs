@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Kv.Server.Storage;
+
+namespace Kv.Server.Persistence.Rdb;
+
+/// <summary>
+/// Writes an RDB file as Redis 7.0's rdbSaveRio: "REDIS0010", AUX fields, functions, each non-empty
+/// database (SELECTDB, RESIZEDB, its keys), EOF and the CRC64 (0 with rdbchecksum no). The data goes to
+/// a temp file in <c>dir</c>, is fsynced, renamed over <c>dbfilename</c>, and the folder fsynced, so a
+/// crash leaves either the old file or the new one.
+/// </summary>
+internal sealed class RdbFileWriter : IDisposable
+{
+    // A background batch holds the keyspace lock for at most this long (clients wait no longer than that).
+    private static readonly long BatchTicks = Stopwatch.Frequency / 5000; // 200 µs
+    private const int BatchBytes = 1 << 18;
+
+    private readonly ServerState _server;
+    private readonly string _tempPath;
+    private readonly string _finalPath;
+    private readonly FileStream _file;
+    private readonly RdbBuffer _buffer;
+    private readonly RdbValueWriter _values;
+    private readonly bool _checksum;
+    private ulong _crc;
+
+    public RdbFileWriter(ServerState server, string tempName)
+    {
+        _server = server;
+        var config = server.Config;
+        string dir = Path.GetFullPath(config.Dir);
+        _tempPath = Path.Combine(dir, tempName);
+        _finalPath = Path.Combine(dir, config.DbFilename);
+        _checksum = config.RdbChecksum;
+        _buffer = new RdbBuffer(BatchBytes + 4096) { Compress = config.RdbCompression };
+        _values = new RdbValueWriter(config.ListMaxListpackSize);
+        _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+    }
+
+    public RdbValueWriter Values => _values;
+
+    public bool Compress => _buffer.Compress;
+
+    /// <summary>Keys written (by the walk or captured ahead of it).</summary>
+    public long Keys { get; private set; }
+
+    /// <summary>The header, AUX fields and function libraries (Redis writes functions before the data).</summary>
+    public void WriteHeader(IReadOnlyList<byte[]> functionCodes, long nowMs)
+    {
+        _buffer.WriteRaw(Encoding.ASCII.GetBytes($"REDIS{RdbFormat.Version:D4}"));
+        Aux("redis-ver", Commands.ConnectionCommands.RedisVersion);
+        Aux("redis-bits", "64");
+        Aux("ctime", (nowMs / 1000).ToString(CultureInfo.InvariantCulture));
+        Aux("used-mem", GC.GetTotalMemory(false).ToString(CultureInfo.InvariantCulture));
+        Aux("aof-base", "0");
+        foreach (var code in functionCodes)
+        {
+            _buffer.WriteByte(RdbFormat.OpcodeFunction2);
+            _buffer.WriteString(code);
+        }
+
+        Flush();
+    }
+
+    private void Aux(string key, string value)
+    {
+        _buffer.WriteByte(RdbFormat.OpcodeAux);
+        _buffer.WriteString(Encoding.ASCII.GetBytes(key));
+        _buffer.WriteString(Encoding.ASCII.GetBytes(value));
+    }
+
+    /// <summary>SELECTDB and RESIZEDB for a database about to be written.</summary>
+    public void WriteDbHeader(int dbId, int keys, int volatileKeys)
+    {
+        _buffer.WriteByte(RdbFormat.OpcodeSelectDb);
+        _buffer.WriteLength((ulong)dbId);
+        _buffer.WriteByte(RdbFormat.OpcodeResizeDb);
+        _buffer.WriteLength((ulong)keys);
+        _buffer.WriteLength((ulong)volatileKeys);
+    }
+
+    /// <summary>Writes a whole table at once (SAVE, SHUTDOWN: the caller holds the keyspace lock throughout).</summary>
+    public void WriteTable(KeyTable table, int dbId)
+    {
+        if (table.Count == 0)
+        {
+            return;
+        }
+
+        WriteDbHeader(dbId, table.Count, table.VolatileCount);
+        for (int i = 0; i < table.IndexLimit; i++)
+        {
+            if (!table.At(i).IsFree)
+            {
+                _values.WriteEntry(_buffer, table, i);
+                Keys++;
+                if (_buffer.Length >= BatchBytes)
+                {
+                    Flush();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a table's snapshot while clients keep running: batches under the lock, file writes outside it,
+    /// then the keys captured ahead of the walk. Detaches the snapshot from the table when done.
+    /// </summary>
+    public void WriteSnapshot(TableSnapshot snapshot, Lock keyspaceLock, Func<bool> cancelled)
+    {
+        WriteDbHeader(snapshot.DbId, snapshot.KeyCount, snapshot.VolatileCount);
+        bool complete = false;
+        while (!complete)
+        {
+            if (cancelled())
+            {
+                throw new OperationCanceledException("The background save was cancelled.");
+            }
+
+            lock (keyspaceLock)
+            {
+                complete = snapshot.WriteBatch(_buffer, BatchTicks, BatchBytes);
+                if (complete)
+                {
+                    // From here on nothing needs capturing: the walk has passed every key.
+                    snapshot.Table.Snapshot = null;
+                }
+
+                if (snapshot.Captured.Length > 0)
+                {
+                    _buffer.WriteRaw(snapshot.Captured.WrittenSpan);
+                    snapshot.Captured.Clear();
+                }
+            }
+
+            Flush();
+
+            // Let clients waiting for the lock in before the next batch.
+            Thread.Yield();
+        }
+
+        Keys += snapshot.KeyCount;
+    }
+
+    /// <summary>EOF, the checksum, fsync, rename over dbfilename and fsync of the folder.</summary>
+    public void Commit()
+    {
+        _buffer.WriteByte(RdbFormat.OpcodeEof);
+        Flush();
+        ulong crc = _checksum ? _crc : 0;
+        Span<byte> footer = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(footer, crc);
+        _file.Write(footer);
+        _file.Flush(flushToDisk: true);
+        _file.Dispose();
+        File.Move(_tempPath, _finalPath, overwrite: true);
+        SyncDirectory(Path.GetDirectoryName(_finalPath)!);
+    }
+
+    /// <summary>Removes the temp file of a failed or cancelled save.</summary>
+    public void Dispose()
+    {
+        _file.Dispose();
+        try
+        {
+            File.Delete(_tempPath);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private void Flush()
+    {
+        var bytes = _buffer.WrittenSpan;
+        if (_checksum)
+        {
+            _crc = Crc64.Update(_crc, bytes);
+        }
+
+        _file.Write(bytes);
+        _buffer.Clear();
+    }
+
+    // The rename is durable only once the folder's entry is on disk (fsync of the directory, as
+    // Redis's fsyncFileDir). Opening a directory for fsync is not possible through FileStream on every
+    // platform; on Unix it is, through the handle API.
+    internal static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
