@@ -58,6 +58,7 @@ internal sealed class ServerConfig
         Add(new ConfigParameter("pidfile", () => PidFile, v => { PidFile = v; return null; }, mutable: false));
         Long("slowlog-log-slower-than", () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = (int)Math.Min(v, int.MaxValue), -1, long.MaxValue);
         Long("slowlog-max-len", () => SlowlogMaxLen, v => SlowlogMaxLen = (int)Math.Min(v, int.MaxValue), 0, long.MaxValue);
+        Int("key-load-delay", () => KeyLoadDelay, v => KeyLoadDelay = v, int.MinValue, int.MaxValue);
         Int("active-expire-effort", () => ActiveExpireEffort, v => ActiveExpireEffort = v, 1, 10);
         Bool("dynamic-hz", () => DynamicHz, v => DynamicHz = v);
         Bool("protected-mode", () => ProtectedMode, v => ProtectedMode = v);
@@ -253,6 +254,12 @@ internal sealed class ServerConfig
     public int SlowlogMaxLen { get; set; } = 128;
 
     public int ActiveExpireEffort { get; set; } = 1;
+
+    /// <summary>
+    /// Redis's hidden debugging knob: microseconds to pause after each key loaded at start-up (a
+    /// negative n pauses 1 µs every n keys); test suites use it to observe -LOADING.
+    /// </summary>
+    public int KeyLoadDelay { get; set; }
 
     public bool DynamicHz { get; set; } = true;
 

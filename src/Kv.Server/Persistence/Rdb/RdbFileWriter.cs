@@ -156,7 +156,7 @@ internal sealed class RdbFileWriter : IDisposable
         _file.Flush(flushToDisk: true);
         _file.Dispose();
         File.Move(_tempPath, _finalPath, overwrite: true);
-        SyncDirectory(Path.GetDirectoryName(_finalPath)!);
+        DiskSync.Directory(Path.GetDirectoryName(_finalPath)!);
     }
 
     /// <summary>Removes the temp file of a failed or cancelled save.</summary>
@@ -185,28 +185,5 @@ internal sealed class RdbFileWriter : IDisposable
 
         _file.Write(bytes);
         _buffer.Clear();
-    }
-
-    // The rename is durable only once the folder's entry is on disk (fsync of the directory, as
-    // Redis's fsyncFileDir). Opening a directory for fsync is not possible through FileStream on every
-    // platform; on Unix it is, through the handle API.
-    internal static void SyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        try
-        {
-            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -81,6 +81,8 @@ internal static class RdbLoader
         long idleSeconds = -1;
         int inBatch = 0;
         bool locked = false;
+        int keyLoadDelay = server.Config.KeyLoadDelay;
+        long delayMicroseconds = 0;
         try
         {
             while (true)
@@ -187,11 +189,18 @@ internal static class RdbLoader
                             }
 
                             loaded++;
-                            if (++inBatch == KeysPerLock)
+                            delayMicroseconds += keyLoadDelay > 0 ? keyLoadDelay : keyLoadDelay < 0 && loaded % -(long)keyLoadDelay == 0 ? 1 : 0;
+                            if (++inBatch == KeysPerLock || delayMicroseconds >= 1000)
                             {
                                 inBatch = 0;
                                 keyspace.Lock.Exit();
                                 locked = false;
+                            }
+
+                            if (delayMicroseconds >= 1000)
+                            {
+                                Thread.Sleep((int)Math.Min(delayMicroseconds / 1000, int.MaxValue));
+                                delayMicroseconds %= 1000;
                             }
                         }
 
