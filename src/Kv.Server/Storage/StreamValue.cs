@@ -779,7 +779,8 @@ internal sealed class StreamBlock
 
     private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 
-    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+    /// <summary>The seq delta as stored (zigzag) back to its signed value.</summary>
+    internal static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteVarint(byte[] data, int at, ulong value)
@@ -794,8 +795,9 @@ internal sealed class StreamBlock
         return at;
     }
 
+    /// <summary>Reads one of the block's LEB128 varints at <paramref name="at"/>; returns the offset after it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ReadVarint(byte[] data, int at, out ulong value)
+    internal static int ReadVarint(byte[] data, int at, out ulong value)
     {
         ulong result = 0;
         int shift = 0;
@@ -827,8 +829,9 @@ internal sealed class StreamBlock
         return at + value.Length;
     }
 
+    /// <summary>Reads one of the block's varint-length strings at <paramref name="at"/>; returns the offset after it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ReadString(byte[] data, int at, out int start, out int length)
+    internal static int ReadString(byte[] data, int at, out int start, out int length)
     {
         at = ReadVarint(data, at, out ulong len);
         start = at;

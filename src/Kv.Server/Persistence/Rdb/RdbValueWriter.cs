@@ -350,7 +350,7 @@ internal sealed class RdbValueWriter
         int at = block.MasterFieldsStart;
         for (int i = 0; i < block.MasterFieldCount; i++)
         {
-            at = ReadString(data, at, out int start, out int length);
+            at = StreamBlock.ReadString(data, at, out int start, out int length);
             lp.Append(data.AsSpan(start, length));
         }
 
@@ -360,9 +360,9 @@ internal sealed class RdbValueWriter
         {
             at = block.Offsets[entry];
             byte flags = data[at];
-            at = ReadVarint(data, at + 1, out ulong ms);
-            at = ReadVarint(data, at, out ulong seqZigZag);
-            long seqDelta = (long)(seqZigZag >> 1) ^ -(long)(seqZigZag & 1);
+            at = StreamBlock.ReadVarint(data, at + 1, out ulong ms);
+            at = StreamBlock.ReadVarint(data, at, out ulong seqZigZag);
+            long seqDelta = StreamBlock.UnZigZag(seqZigZag);
             lp.AppendInteger(flags);
             lp.AppendInteger((long)ms);
             lp.AppendInteger(seqDelta);
@@ -372,7 +372,7 @@ internal sealed class RdbValueWriter
                 pairs = block.MasterFieldCount;
                 for (int i = 0; i < pairs; i++)
                 {
-                    at = ReadString(data, at, out int start, out int length);
+                    at = StreamBlock.ReadString(data, at, out int start, out int length);
                     lp.Append(data.AsSpan(start, length));
                 }
 
@@ -380,12 +380,12 @@ internal sealed class RdbValueWriter
             }
             else
             {
-                at = ReadVarint(data, at, out ulong count);
+                at = StreamBlock.ReadVarint(data, at, out ulong count);
                 pairs = (int)count;
                 lp.AppendInteger(pairs);
                 for (int i = 0; i < pairs * 2; i++)
                 {
-                    at = ReadString(data, at, out int start, out int length);
+                    at = StreamBlock.ReadString(data, at, out int start, out int length);
                     lp.Append(data.AsSpan(start, length));
                 }
 
@@ -394,30 +394,5 @@ internal sealed class RdbValueWriter
         }
 
         return lp.Finish();
-    }
-
-    // StreamBlock's own encoding: LEB128 varints and varint-length strings.
-    private static int ReadVarint(byte[] data, int at, out ulong value)
-    {
-        ulong result = 0;
-        int shift = 0;
-        byte b;
-        do
-        {
-            b = data[at++];
-            result |= (ulong)(b & 0x7F) << shift;
-            shift += 7;
-        }
-        while (b >= 0x80);
-        value = result;
-        return at;
-    }
-
-    private static int ReadString(byte[] data, int at, out int start, out int length)
-    {
-        at = ReadVarint(data, at, out ulong len);
-        start = at;
-        length = (int)len;
-        return at + length;
     }
 }
