@@ -94,6 +94,9 @@ internal sealed class CommandContext
     /// </summary>
     public bool InTransaction { get; set; }
 
+    /// <summary>Set for commands a Lua script runs through redis.call/pcall (Redis's CLIENT_SCRIPT).</summary>
+    public bool InScript { get; init; }
+
     /// <summary>The connection that can hold a blocked client; null where blocking is impossible.</summary>
     public Blocking.IBlockingHost? BlockingHost { get; set; }
 

@@ -133,6 +133,7 @@ internal static class ServerCommands
         c.Dirty(c.Db.Count);
         c.Keyspace.Flushing(c.Db, c.Now);
         c.Db.Clear();
+        c.Keyspace.Blocking.SignalDatabase(c.Db.Id); // Redis 7.0's signalFlushedDb: XREADGROUP waiters on deleted streams are unblocked
         c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush
         c.Reply.Ok();
     }
@@ -149,6 +150,7 @@ internal static class ServerCommands
             c.Dirty(db.Count);
             c.Keyspace.Flushing(db, c.Now);
             db.Clear();
+            c.Keyspace.Blocking.SignalDatabase(db.Id);
         }
 
         c.Server.Tracking.InvalidateAll(); // Redis's signalFlushedDb → trackingInvalidateKeysOnFlush

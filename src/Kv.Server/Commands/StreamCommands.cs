@@ -824,6 +824,13 @@ internal static class StreamCommands
             int more = c.ArgCount - i - 1;
             if (c.ArgIs(i, "block"u8) && more > 0)
             {
+                if (c.InScript)
+                {
+                    // Redis 7.0 refuses BLOCK in scripts outright, whether or not data is there.
+                    c.Reply.Error($"ERR {Text(c.Arg(0))} command is not allowed with BLOCK option from scripts");
+                    return;
+                }
+
                 i++;
                 if (!TryArgMillisecondsTimeout(c, i, out deadline))
                 {

@@ -324,6 +324,7 @@ internal static class StringCommands
         var table = db.Table;
         if (index >= 0)
         {
+            db.SignalIfStream(index);
             table.SetString(index, value);
             if (!keepTtl)
             {

@@ -354,7 +354,7 @@ internal sealed class ScriptingEngine : IDisposable
         {
             // Redis's Lua client: a fake client, authenticated, with its own selected database.
             _scriptClient = new ClientSession(0, "", "", c.Now) { Authenticated = true, Name = null };
-            _callContext = new CommandContext(_server, _scriptClient, new RespWriter(_callOutput)) { InTransaction = true };
+            _callContext = new CommandContext(_server, _scriptClient, new RespWriter(_callOutput)) { InTransaction = true, InScript = true };
         }
 
         _scriptClient.Db = c.Client.Db;

@@ -189,8 +189,11 @@ internal sealed class Database
         Keyspace.Modified(this, key, Configuration.KeyspaceEvents.Expired, "expired"u8);
     }
 
-    // Redis 7.0's dbGenericDelete signals a deleted stream's key, so clients blocked in XREADGROUP on it are unblocked.
-    private void SignalIfStream(int index)
+    /// <summary>
+    /// Before the value at <paramref name="index"/> is deleted or overwritten: Redis 7.0 (dbGenericDelete,
+    /// setKey) signals a stream's key so clients blocked in XREADGROUP on it are unblocked.
+    /// </summary>
+    public void SignalIfStream(int index)
     {
         ref readonly var entry = ref Table.At(index);
         if (entry.RawValue is StreamValue)

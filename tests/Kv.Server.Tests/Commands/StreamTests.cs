@@ -139,6 +139,44 @@ public sealed class StreamTests : IClassFixture<KvServerFixture>
     }
 
     [Fact]
+    public async Task BlockedXReadGroupHearsOfOverwritesAndFlushes()
+    {
+        // Checked on redis-server 7.0.15: setKey and signalFlushedDb unblock XREADGROUP waiters as DEL does.
+        await using var server = await KvServerFixture.StartAsync();
+        await using var admin = await RespTestClient.ConnectAsync(server.Port);
+        await using var reader = await RespTestClient.ConnectAsync(server.Port);
+        string[][] removals = [["SET", "s", "x"], ["FLUSHDB"], ["FLUSHALL"]];
+        foreach (var removal in removals)
+        {
+            await admin.Expect("+OK", "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
+            await reader.WriteCommandAsync("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">");
+            await WaitForBlockedAsync(admin, 1);
+            await admin.Expect("+OK", removal);
+            Assert.Equal("-UNBLOCKED the stream key no longer exists", (await reader.ReadReplyAsync(Deadline)).ToString());
+            await admin.SendAsync("DEL", "s");
+        }
+
+        // A plain XREAD keeps waiting through a flush, and is served by the next XADD.
+        await reader.WriteCommandAsync("XREAD", "BLOCK", "0", "STREAMS", "s", "$");
+        await WaitForBlockedAsync(admin, 1);
+        await admin.Expect("+OK", "FLUSHDB");
+        await admin.Expect("$1-1", "XADD", "s", "1-1", "f", "v");
+        Assert.Equal("*[*[$s, *[*[$1-1, *[$f, $v]]]]]", (await reader.ReadReplyAsync(Deadline)).ToString());
+    }
+
+    [Fact]
+    public async Task ScriptsCannotUseBlock()
+    {
+        await using var c = await _fixture.ConnectAsync();
+        await c.Expect("$1-1", "XADD", "sc:s", "1-1", "f", "v");
+        var reply = await c.SendAsync("EVAL", "return redis.call('xRead', 'BLOCK', '0', 'STREAMS', 'sc:s', '0')", "0");
+        Assert.StartsWith("-ERR xRead command is not allowed with BLOCK option from scripts", reply.ToString());
+        reply = await c.SendAsync("EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 'x', 'STREAMS', 'sc:s', '>')", "0");
+        Assert.StartsWith("-ERR XREADGROUP command is not allowed with BLOCK option from scripts", reply.ToString());
+        await c.Expect("*[*[$sc:s, *[*[$1-1, *[$f, $v]]]]]", "EVAL", "return redis.call('XREAD', 'STREAMS', 'sc:s', '0')", "0");
+    }
+
+    [Fact]
     public async Task StreamsTakePartInCopyRenameScanAndExpiry()
     {
         await using var c = await _fixture.ConnectAsync();
