@@ -42,6 +42,7 @@ internal sealed class CommandTable
         FunctionCommands.Register(table);
         AppendOnlyCommands.Register(table);
         PersistenceCommands.Register(table);
+        MemoryCommands.Register(table);
         return table;
     }
 
