@@ -147,6 +147,12 @@ internal static class InfoCommand
                 line.Add("used_memory_peak", samples.PeakMemory);
                 line.Add("used_memory_peak_human", Human(samples.PeakMemory));
                 line.Add("used_memory_peak_perc", Percent(used, samples.PeakMemory));
+                // The allocator here is the GC: its heap (live objects and garbage not yet collected),
+                // the memory it has committed, and the process's resident size.
+                var gc = GC.GetGCMemoryInfo();
+                line.Add("allocator_allocated", gc.HeapSizeBytes);
+                line.Add("allocator_active", gc.TotalCommittedBytes);
+                line.Add("allocator_resident", rss);
                 line.Add("total_system_memory", total);
                 line.Add("total_system_memory_human", Human(total));
                 AddScriptMemory(line, server.Scripting);
