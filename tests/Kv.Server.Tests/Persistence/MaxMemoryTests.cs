@@ -190,6 +190,56 @@ public sealed class MaxMemoryTests : IDisposable
     }
 
     [Fact]
+    public async Task LruKeepsTheHotSetWhileColdWritesOverflowTheLimit()
+    {
+        // A hot set of 1,000 keys read all the time and a stream of cold writes 10x maxmemory in size.
+        // The LRU clock ticks in seconds (as Redis's), so the fake clock moves a second per round.
+        var clock = new ManualClock();
+        await using var server = await KvServerFixture.StartAsync(["--maxmemory", "5mb", "--maxmemory-policy", "allkeys-lru"], clock);
+        await using var c = await RespTestClient.ConnectAsync(server.Port);
+        string value = new('v', ValueSize);
+        const int HotKeys = 1000;
+        for (int i = 0; i < HotKeys; i++)
+        {
+            await c.WriteCommandAsync("SET", "hot:" + i, value);
+        }
+
+        for (int i = 0; i < HotKeys; i++)
+        {
+            await c.ReadReplyAsync();
+        }
+
+        var random = new Random(7);
+        long reads = 0, hits = 0;
+        int cold = 0;
+        for (int round = 0; round < 100; round++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            for (int i = 0; i < 500; i++)
+            {
+                await c.WriteCommandAsync("SET", Key(cold++), value);
+                await c.WriteCommandAsync("GET", "hot:" + random.Next(HotKeys));
+                await c.WriteCommandAsync("GET", "hot:" + random.Next(HotKeys));
+            }
+
+            for (int i = 0; i < 500; i++)
+            {
+                Assert.Equal("+OK", (await c.ReadReplyAsync()).ToString());
+                for (int r = 0; r < 2; r++)
+                {
+                    reads++;
+                    hits += (await c.ReadReplyAsync()).ToString() == "(nil)" ? 0 : 1;
+                }
+            }
+        }
+
+        // 50,000 cold keys of 1 KB went into 5 MB; the hot set (1 MB) must have stayed.
+        Assert.True(long.Parse(Info(await c.SendAsync("INFO", "stats"))["evicted_keys"], CultureInfo.InvariantCulture) > 40_000);
+        double hitRate = (double)hits / reads;
+        Assert.True(hitRate > 0.9, $"hot-set hit rate {hitRate:P1} ({hits} of {reads})");
+    }
+
+    [Fact]
     public async Task EvictionsArePropagatedAsDelToTheAof()
     {
         string dir = _dir.FullName;
