@@ -220,6 +220,51 @@ public sealed class MaxMemoryTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// maxmemory-eviction-tenacity 0 gives an eviction pass no time: it stops after 16 keys (Redis 7.0's
+    /// evictionTimeLimitUs is 0 µs) and the eviction task goes on slice by slice. CONFIG SET maxmemory
+    /// starts that task, so with no further command from any client the subscriber still hears of far
+    /// more evictions than one pass makes, and memory comes under the limit.
+    /// </summary>
+    [Fact]
+    public async Task EvictionOutOfTimeGoesOnWithoutCommands()
+    {
+        await using var server = await KvServerFixture.StartAsync(["--maxmemory-policy", "allkeys-random", "--maxmemory-eviction-tenacity", "0", "--notify-keyspace-events", "Ee"]);
+        await using var c = await RespTestClient.ConnectAsync(server.Port);
+        await using var sub = await RespTestClient.ConnectAsync(server.Port);
+        string value = new('v', ValueSize);
+        for (int i = 0; i < 4000; i++)
+        {
+            await c.WriteCommandAsync("SET", Key(i), value);
+        }
+
+        for (int i = 0; i < 4000; i++)
+        {
+            Assert.Equal("+OK", (await c.ReadReplyAsync()).ToString());
+        }
+
+        long used = long.Parse(Info(await c.SendAsync("INFO", "memory"))["used_memory"], CultureInfo.InvariantCulture);
+        Assert.Equal("*[$subscribe, $__keyevent@0__:evicted, :1]", (await sub.SendAsync("SUBSCRIBE", "__keyevent@0__:evicted")).ToString());
+        long limit = used / 2;
+        Assert.Equal("+OK", (await c.SendAsync("CONFIG", "SET", "maxmemory", limit.ToString(CultureInfo.InvariantCulture))).ToString());
+
+        // From here no client sends a command until 20 passes' worth of evictions were announced.
+        for (int i = 0; i < 16 * 20; i++)
+        {
+            var message = await sub.ReadReplyAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("message", message.Items![0].Text);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (long.Parse(Info(await c.SendAsync("INFO", "memory"))["used_memory"], CultureInfo.InvariantCulture) > limit)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "memory did not come under maxmemory");
+            await Task.Delay(10);
+        }
+
+        Assert.InRange((await c.SendAsync("DBSIZE")).Integer, 1000, 2100);
+    }
+
     private static string Key(int i) => "key:" + i.ToString(CultureInfo.InvariantCulture);
 
     private static async Task<int> CountExistingAsync(RespTestClient c, int from, int to)
