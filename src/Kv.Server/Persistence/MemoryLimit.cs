@@ -201,22 +201,32 @@ internal sealed class MemoryLimit
 
     private EvictionResult Evict(long now)
     {
+        var result = EvictOrFail(now);
+
+        // Redis's update_metrics: the time spent above maxmemory (evicting, or unable to).
+        if (result != EvictionResult.Ok)
+        {
+            if (_exceededSince == 0)
+            {
+                _exceededSince = Stopwatch.GetTimestamp();
+            }
+        }
+        else if (_exceededSince != 0)
+        {
+            _exceededTotal += Stopwatch.GetTimestamp() - _exceededSince;
+            _exceededSince = 0;
+        }
+
+        return result;
+    }
+
+    private EvictionResult EvictOrFail(long now)
+    {
         long limit = _server.Config.MaxMemory;
         long used = Used;
         if (used <= limit)
         {
-            if (_exceededSince != 0)
-            {
-                _exceededTotal += Stopwatch.GetTimestamp() - _exceededSince;
-                _exceededSince = 0;
-            }
-
             return EvictionResult.Ok;
-        }
-
-        if (_exceededSince == 0)
-        {
-            _exceededSince = Stopwatch.GetTimestamp();
         }
 
         string policy = _server.Config.MaxMemoryPolicy;
@@ -256,7 +266,7 @@ internal sealed class MemoryLimit
     }
 
     /// <summary>Redis's evictionTimeLimitUs, in Stopwatch ticks: 50 µs a step up to 10, then a 15% geometric progression, unlimited at 100.</summary>
-    internal static long TimeLimitTicks(int tenacity)
+    private static long TimeLimitTicks(int tenacity)
     {
         if (tenacity >= 100)
         {

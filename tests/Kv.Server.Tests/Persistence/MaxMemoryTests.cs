@@ -88,6 +88,10 @@ public sealed class MaxMemoryTests : IDisposable
         Assert.Equal("+OK", (await c.SendAsync("MULTI")).ToString());
         Assert.Equal("-OOM command not allowed when used memory > 'maxmemory'.", (await c.SendAsync("GET", "small")).ToString());
         Assert.StartsWith("-EXECABORT", (await c.SendAsync("EXEC")).ToString());
+
+        // The stretch above maxmemory (INFO stats' current_eviction_exceeded_time) ends when a command finds memory under it.
+        Assert.Equal("+OK", (await c.SendAsync("CONFIG", "SET", "maxmemory", "1gb")).ToString());
+        Assert.Equal("0", Info(await c.SendAsync("INFO", "stats"))["current_eviction_exceeded_time"]);
         Assert.Equal("+OK", (await c.SendAsync("CONFIG", "SET", "maxmemory", "0")).ToString());
         Assert.Equal("+OK", (await c.SendAsync("SET", Key(1), value)).ToString());
     }
