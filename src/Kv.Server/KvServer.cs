@@ -165,6 +165,8 @@ public sealed class KvServer : IAsyncDisposable
                 await _cron.DisposeAsync().ConfigureAwait(false);
             }
 
+            State.Memory.Stop();
+
             await UnbindAsync().ConfigureAwait(false);
             foreach (var client in State.Clients.Snapshot())
             {

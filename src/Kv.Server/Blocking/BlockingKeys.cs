@@ -245,9 +245,11 @@ internal sealed class BlockingKeys
         c.Unserved = false;
         c.ServingWaiter = waiter;
         c.Reply.Protocol = waiter.Client.Protocol;
+        var propagation = _keyspace.Propagation;
+        long units = propagation.UnitsWritten;
         try
         {
-            _keyspace.Propagation.RunServed(c, waiter.Command);
+            propagation.RunServed(c, waiter.Command);
         }
         finally
         {
@@ -258,6 +260,12 @@ internal sealed class BlockingKeys
         if (c.Unserved)
         {
             return false;
+        }
+
+        // The pop (or XCLAIM…) this reply reports is in the file's buffer now: the reply must not leave before it is durable.
+        if (propagation.UnitsWritten != units && propagation.Target is { } aof)
+        {
+            waiter.DurableOffset = aof.Appended;
         }
 
         waiter.Command.Stats.Calls++;

@@ -73,6 +73,12 @@ internal sealed class Waiter
     /// <summary>Run the command again even when its key is gone or changed type (XREADGROUP answers -UNBLOCKED then, as Redis 7.0).</summary>
     public bool WakeWhenGone { get; set; }
 
+    /// <summary>
+    /// When serving appended effects to the append-only file, the offset they end at (else 0): under
+    /// appendfsync always the reply waits until that is durable, as the writer's own replies do.
+    /// </summary>
+    public long DurableOffset { get; set; }
+
     /// <summary>Set once the wait ended (under the keyspace lock).</summary>
     public WaitOutcome Outcome { get; private set; }
 

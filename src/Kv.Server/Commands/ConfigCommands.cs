@@ -207,6 +207,7 @@ internal static class ConfigCommands
         var keyspace = c.Keyspace.Stats;
         keyspace.ExpiredKeys = 0;
         keyspace.EvictedKeys = 0;
+        c.Server.Memory.ResetStats();
         keyspace.KeyspaceHits = 0;
         keyspace.KeyspaceMisses = 0;
         keyspace.ExpiredStalePercent = 0;

@@ -244,8 +244,8 @@ internal static class InfoCommand
                 line.Add("expire_cycle_cpu_milliseconds", keyspace.ExpireCycleCpuMilliseconds);
                 line.Add("evicted_keys", keyspace.EvictedKeys);
                 line.Add("evicted_clients", 0);
-                line.Add("total_eviction_exceeded_time", 0);
-                line.Add("current_eviction_exceeded_time", 0);
+                line.Add("total_eviction_exceeded_time", c.Server.Memory.TotalExceededMilliseconds);
+                line.Add("current_eviction_exceeded_time", c.Server.Memory.CurrentExceededMilliseconds);
                 line.Add("keyspace_hits", keyspace.KeyspaceHits);
                 line.Add("keyspace_misses", keyspace.KeyspaceMisses);
                 line.Add("pubsub_channels", c.Server.PubSub.ChannelCount);

@@ -1019,6 +1019,14 @@ internal static class StreamCommands
                 count = BlockedDefaultCount;
             }
 
+            // XREADGROUP propagates what it did to the group, never itself (Redis's xreadCommand).
+            var propagation = c.Keyspace.Propagation;
+            bool propagate = group && propagation.Active;
+            if (propagate)
+            {
+                propagation.Prevent();
+            }
+
             if (c.Reply.IsResp3)
             {
                 c.Reply.MapHeader(served);
@@ -1052,15 +1060,25 @@ internal static class StreamCommands
 
                 var cg = stream.Groups!.Find(groupName)!;
                 var consumerName = c.Arg(groupArg + 1);
-                var consumer = cg.FindConsumer(consumerName) ?? CreateConsumer(c, cg, key, consumerName);
+                var consumer = cg.FindConsumer(consumerName);
+                bool created = consumer is null;
+                consumer ??= CreateConsumer(c, cg, key, consumerName);
                 consumer.SeenTime = c.Now;
+
+                // A consumer no XCLAIM will recreate on replay is propagated as XGROUP CREATECONSUMER
+                // (Redis does so for NOACK; kv also for a history read, which Redis 7.0 loses on restart).
+                if (propagate && created && (noAck || history[k]))
+                {
+                    propagation.StreamConsumerCreated(c.Client.Db, key, cg, consumer);
+                }
+
                 if (history[k])
                 {
-                    WriteConsumerHistory(c, stream, consumer, start, count);
+                    WriteConsumerHistory(c, stream, cg, consumer, key, start, count, propagate);
                 }
-                else
+                else if (WriteGroupRange(c, stream, cg, consumer, key, start, count, noAck, propagate) == 0 && propagate && created && !noAck)
                 {
-                    WriteGroupRange(c, stream, cg, consumer, start, count, noAck);
+                    propagation.StreamConsumerCreated(c.Client.Db, key, cg, consumer);
                 }
 
                 c.Dirty();
@@ -1175,14 +1193,23 @@ internal static class StreamCommands
     /// Redis's streamReplyWithRange for a group reading new entries: each delivered entry advances
     /// last-delivered-id and entries-read, and (without NOACK) enters the group's and the consumer's PEL.
     /// </summary>
-    private static void WriteGroupRange(CommandContext c, StreamValue stream, ConsumerGroup cg, StreamConsumer consumer, StreamId start, long count, bool noAck)
+    /// <remarks>
+    /// With <paramref name="propagate"/>, each pending entry made is propagated as XCLAIM and a moved
+    /// last-delivered-id as XGROUP SETID … ENTRIESREAD. Redis 7.0 sends the SETID only for NOACK, so its
+    /// entries-read is lost on a restart; Redis 7.2 sends it whenever the ID moved, and so does kv.
+    /// Returns how many XCLAIMs were propagated.
+    /// </remarks>
+    private static long WriteGroupRange(CommandContext c, StreamValue stream, ConsumerGroup cg, StreamConsumer consumer, ReadOnlySpan<byte> key, StreamId start, long count, bool noAck, bool propagate)
     {
         long n = CountRange(stream, start, StreamId.Max, count, reverse: false);
         c.Reply.ArrayHeader(n);
         if (n == 0 || !stream.SeekFirst(start, out var p))
         {
-            return;
+            return 0;
         }
+
+        bool advanced = false;
+        long claims = 0;
 
         for (long i = 0; i < n; i++)
         {
@@ -1199,6 +1226,7 @@ internal static class StreamCommands
                 }
 
                 cg.LastId = id;
+                advanced = true;
             }
 
             stream.WriteEntry(c.Reply, p);
@@ -1220,14 +1248,31 @@ internal static class StreamCommands
                     nack.DeliveryCount = 1;
                     consumer.Pending.Add(nack);
                 }
+
+                if (propagate)
+                {
+                    c.Keyspace.Propagation.StreamClaim(c.Client.Db, key, cg, id, nack);
+                    claims++;
+                }
             }
 
             stream.Next(ref p);
         }
+
+        if (propagate && advanced)
+        {
+            c.Keyspace.Propagation.StreamGroupId(c.Client.Db, key, cg);
+        }
+
+        return claims;
     }
 
-    /// <summary>Redis's streamReplyWithRangeFromConsumerPEL: the consumer's pending entries from <paramref name="start"/>; deleted ones come back with a null body.</summary>
-    private static void WriteConsumerHistory(CommandContext c, StreamValue stream, StreamConsumer consumer, StreamId start, long count)
+    /// <summary>
+    /// Redis's streamReplyWithRangeFromConsumerPEL: the consumer's pending entries from <paramref name="start"/>;
+    /// deleted ones come back with a null body. Each redelivery moves the entry's delivery time and count;
+    /// Redis does not propagate that (a restart brings back the older values), kv propagates it as XCLAIM.
+    /// </summary>
+    private static void WriteConsumerHistory(CommandContext c, StreamValue stream, ConsumerGroup cg, StreamConsumer consumer, ReadOnlySpan<byte> key, StreamId start, long count, bool propagate)
     {
         var pel = consumer.Pending;
         long n = 0;
@@ -1248,6 +1293,10 @@ internal static class StreamCommands
                 stream.WriteEntry(c.Reply, p);
                 nack.DeliveryTime = c.Now;
                 nack.DeliveryCount++;
+                if (propagate)
+                {
+                    c.Keyspace.Propagation.StreamClaim(c.Client.Db, key, cg, nack.Id, nack);
+                }
             }
             else
             {
@@ -1560,9 +1609,20 @@ internal static class StreamCommands
             }
         }
 
+        // XCLAIM propagates each claim (and each pending entry it drops) as an XCLAIM of its own, never
+        // itself; a LASTID that moved the group goes as XGROUP SETID when no XCLAIM carries it (Redis's xclaimCommand).
+        var propagation = c.Keyspace.Propagation;
+        bool propagate = propagation.Active;
+        if (propagate)
+        {
+            propagation.Prevent();
+        }
+
+        bool propagateLastId = false;
         if (lastId > cg.LastId)
         {
             cg.LastId = lastId;
+            propagateLastId = true;
         }
 
         // A delivery time in the future or negative becomes now (clients compute it from their own clocks).
@@ -1585,6 +1645,12 @@ internal static class StreamCommands
                 // The entry is gone: drop it from the PEL.
                 if (nack is not null)
                 {
+                    if (propagate)
+                    {
+                        propagation.StreamClaim(c.Client.Db, c.Arg(1), cg, id, nack);
+                        propagateLastId = false;
+                    }
+
                     cg.Pending.Remove(id);
                     nack.Consumer?.Pending.Remove(id);
                     c.Dirty();
@@ -1634,6 +1700,20 @@ internal static class StreamCommands
             take[k - 5] = true;
             claimed++;
             c.Dirty();
+            if (propagate)
+            {
+                propagation.StreamClaim(c.Client.Db, c.Arg(1), cg, id, nack);
+                propagateLastId = false;
+            }
+        }
+
+        if (propagateLastId)
+        {
+            c.Dirty();
+            if (propagate)
+            {
+                propagation.StreamGroupId(c.Client.Db, c.Arg(1), cg);
+            }
         }
 
         c.Reply.ArrayHeader(claimed);
@@ -1739,6 +1819,14 @@ internal static class StreamCommands
             return;
         }
 
+        // Like XCLAIM: each claim and each dropped pending entry is propagated as an XCLAIM (Redis's xautoclaimCommand).
+        var propagation = c.Keyspace.Propagation;
+        bool propagate = propagation.Active;
+        if (propagate)
+        {
+            propagation.Prevent();
+        }
+
         long now = c.Now;
         long attempts = count * 10;
         var consumerName = c.Arg(3);
@@ -1754,6 +1842,11 @@ internal static class StreamCommands
             var id = nack.Id;
             if (!stream!.Contains(id))
             {
+                if (propagate)
+                {
+                    propagation.StreamClaim(c.Client.Db, c.Arg(1), cg, id, nack);
+                }
+
                 pel.Remove(id);
                 nack.Consumer?.Pending.Remove(id);
                 (deleted ??= []).Add(id);
@@ -1790,6 +1883,10 @@ internal static class StreamCommands
             claimed.Add(id);
             count--;
             c.Dirty();
+            if (propagate)
+            {
+                propagation.StreamClaim(c.Client.Db, c.Arg(1), cg, id, nack);
+            }
         }
 
         if (pel.TryGet(cursor, out var following))

@@ -574,6 +574,14 @@ internal sealed class ClientConnection : IBlockingHost
             return (false, true);
         }
 
+        // appendfsync always: the effects of serving this client (the LPOP of its BLPOP, the XCLAIMs of its
+        // XREADGROUP) were appended by another connection's batch; like that connection's own replies, this
+        // one waits for the group commit that makes them durable.
+        if (waiter.DurableOffset > 0 && _server.Config.AppendFsync == "always")
+        {
+            await _server.Aof.WaitDurableAsync(waiter.DurableOffset).ConfigureAwait(false);
+        }
+
         var reply = _servingOutput!.WrittenSpan;
         if (_session.ReplyMode == ReplyMode.On && reply.Length > 0)
         {

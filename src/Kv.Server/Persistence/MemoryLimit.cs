@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Kv.Server.Commands;
 using Kv.Server.Configuration;
 using Kv.Server.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Persistence;
 
@@ -16,6 +18,14 @@ namespace Kv.Server.Persistence;
 /// beyond that (connections' buffers, the JIT, Lua) is not counted — as Redis leaves replication and
 /// AOF buffers out of the eviction decision — so the process's resident size is the limit plus that
 /// fixed overhead (about 30-40 MB for the JIT build, less for Native AOT).
+/// <para>
+/// maxmemory-eviction-tenacity bounds the time one eviction pass may take, as in Redis 7.0's
+/// evictionTimeLimitUs: 50 µs per step up to 10 (500 µs, the default), then 15% more per step, no limit
+/// at 100. The clock is checked every 16 evicted keys; a pass that runs out of time lets the command
+/// run (it is not -OOM) and an eviction task goes on evicting a slice at a time, releasing the keyspace
+/// lock between slices so clients keep being served, until memory is under maxmemory or nothing is
+/// left to evict (Redis's evictionTimeProc). CONFIG SET maxmemory starts that task too.
+/// </para>
 /// </remarks>
 internal sealed class MemoryLimit
 {
@@ -26,12 +36,45 @@ internal sealed class MemoryLimit
     private readonly Random _random = new();
     private int _nextDb;
 
+    // Redis's isEvictionProcRunning (under the keyspace lock), and the server stopping.
+    private bool _procRunning;
+    private volatile bool _stopped;
+
+    // stat_last_eviction_exceeded_time (a Stopwatch timestamp, 0 when under the limit) and stat_total_eviction_exceeded_time (ticks).
+    private long _exceededSince;
+    private long _exceededTotal;
+
     public MemoryLimit(ServerState server)
     {
         _server = server;
-        server.Config.MemoryLimitsChanged = Apply;
+        server.Config.MemoryLimitsChanged = () =>
+        {
+            Apply();
+
+            // Redis's updateMaxmemory: startEvictionTimeProc, so memory comes down without waiting for a command.
+            if (Enabled)
+            {
+                StartEvictionProc();
+            }
+        };
         Apply();
     }
+
+    /// <summary>total_eviction_exceeded_time of INFO stats: ms spent above maxmemory, not counting the current stretch.</summary>
+    public long TotalExceededMilliseconds => _exceededTotal * 1000 / Stopwatch.Frequency;
+
+    /// <summary>current_eviction_exceeded_time of INFO stats: ms since memory went above maxmemory, or 0.</summary>
+    public long CurrentExceededMilliseconds => _exceededSince == 0 ? 0 : (long)Stopwatch.GetElapsedTime(_exceededSince).TotalMilliseconds;
+
+    /// <summary>CONFIG RESETSTAT (Redis's resetServerStats).</summary>
+    public void ResetStats()
+    {
+        _exceededTotal = 0;
+        _exceededSince = 0;
+    }
+
+    /// <summary>Server shutdown: the eviction task stops at its next slice.</summary>
+    public void Stop() => _stopped = true;
 
     public bool Enabled => _server.Config.MaxMemory > 0;
 
@@ -149,29 +192,59 @@ internal sealed class MemoryLimit
         return false;
     }
 
-    /// <summary>Redis's performEvictions: false when memory stays above maxmemory (noeviction, or nothing left to evict).</summary>
-    public bool PerformEvictions(long now)
+    /// <summary>
+    /// Redis's performEvictions as processCommand uses it: false only when memory stays above maxmemory
+    /// because nothing can be evicted (noeviction, or no candidate left) — not when the pass ran out of
+    /// time and the eviction task goes on.
+    /// </summary>
+    public bool PerformEvictions(long now) => Evict(now) != EvictionResult.Fail;
+
+    private EvictionResult Evict(long now)
+    {
+        var result = EvictOrFail(now);
+
+        // Redis's update_metrics: the time spent above maxmemory (evicting, or unable to).
+        if (result != EvictionResult.Ok)
+        {
+            if (_exceededSince == 0)
+            {
+                _exceededSince = Stopwatch.GetTimestamp();
+            }
+        }
+        else if (_exceededSince != 0)
+        {
+            _exceededTotal += Stopwatch.GetTimestamp() - _exceededSince;
+            _exceededSince = 0;
+        }
+
+        return result;
+    }
+
+    private EvictionResult EvictOrFail(long now)
     {
         long limit = _server.Config.MaxMemory;
         long used = Used;
         if (used <= limit)
         {
-            return true;
+            return EvictionResult.Ok;
         }
 
         string policy = _server.Config.MaxMemoryPolicy;
         if (policy == "noeviction")
         {
-            return false;
+            return EvictionResult.Fail;
         }
 
+        long timeLimit = TimeLimitTicks(_server.Config.MaxMemoryEvictionTenacity);
+        long start = Stopwatch.GetTimestamp();
+        int freed = 0;
         var keyspace = _server.Keyspace;
         while (used > limit)
         {
             var (db, key) = policy.EndsWith("-random", StringComparison.Ordinal) ? RandomVictim(policy.StartsWith("volatile", StringComparison.Ordinal)) : PoolVictim(policy, now);
             if (db is null)
             {
-                return false;
+                return EvictionResult.Fail;
             }
 
             // Redis's performEvictions: propagate DEL, notify "evicted", count it.
@@ -180,9 +253,89 @@ internal sealed class MemoryLimit
             keyspace.Propagation.Evicted(db.Id, key);
             keyspace.Modified(db, key, KeyspaceEvents.Evicted, "evicted"u8);
             used = Used;
+
+            // Every 16 keys: out of time, the rest is left to the eviction task.
+            if (++freed % 16 == 0 && Stopwatch.GetTimestamp() - start > timeLimit)
+            {
+                StartEvictionProc();
+                break;
+            }
         }
 
-        return true;
+        return _procRunning ? EvictionResult.Running : EvictionResult.Ok;
+    }
+
+    /// <summary>Redis's evictionTimeLimitUs, in Stopwatch ticks: 50 µs a step up to 10, then a 15% geometric progression, unlimited at 100.</summary>
+    private static long TimeLimitTicks(int tenacity)
+    {
+        if (tenacity >= 100)
+        {
+            return long.MaxValue;
+        }
+
+        double us = tenacity <= 10 ? 50.0 * tenacity : 500.0 * Math.Pow(1.15, tenacity - 10.0);
+        return (long)(us * Stopwatch.Frequency / 1_000_000);
+    }
+
+    private void StartEvictionProc()
+    {
+        if (_procRunning || _stopped)
+        {
+            return;
+        }
+
+        _procRunning = true;
+        _ = Task.Run(EvictionProcAsync);
+    }
+
+    // Redis's evictionTimeProc: one slice per turn until memory is under maxmemory or nothing is left to
+    // evict; the keyspace lock is released between slices, as Redis's event loop serves clients between runs.
+    private async Task EvictionProcAsync()
+    {
+        var keyspace = _server.Keyspace;
+        bool again = true;
+        try
+        {
+            while (again)
+            {
+                await Task.Yield();
+                lock (keyspace.Lock)
+                {
+                    again = !_stopped && Enabled && Evict(keyspace.NowMilliseconds) == EvictionResult.Running;
+                    if (!again)
+                    {
+                        _procRunning = false;
+                    }
+
+                    // Evicted keys matching BCAST prefixes are announced now, as after a batch.
+                    if (_server.Tracking.EndBatchPending)
+                    {
+                        _server.Tracking.EndBatch();
+                    }
+                }
+
+                // The DELs are not tied to a client's batch: wake the AOF writer for them.
+                if (_server.Aof.State == Aof.AofState.On)
+                {
+                    _server.Aof.Wake();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _server.Logger.LogError(ex, "Eviction failed.");
+            lock (keyspace.Lock)
+            {
+                _procRunning = false;
+            }
+        }
+    }
+
+    private enum EvictionResult
+    {
+        Ok,
+        Running,
+        Fail,
     }
 
     private (Database? Db, byte[] Key) RandomVictim(bool volatileOnly)

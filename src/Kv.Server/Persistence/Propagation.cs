@@ -34,6 +34,7 @@ internal sealed class Propagation
     private int _firstDb = -1;
     private int _pendingDb = -1;
     private bool _replaced;
+    private bool _prevented;
     private byte[] _capturedKey = new byte[64];
     private int _capturedLength = -1;
     private int _capturedEventClass;
@@ -123,12 +124,13 @@ internal sealed class Propagation
     {
         if (Active)
         {
-            if (c.Keyspace.Dirty > dirtyBefore)
+            if (c.Keyspace.Dirty > dirtyBefore && !_prevented)
             {
                 Effect(c, command);
             }
 
             CapturingKey = false;
+            _prevented = false;
             Observing = _tracker is not null;
             _replaced = false;
             _replacement.ResetWrittenCount();
@@ -174,6 +176,70 @@ internal sealed class Propagation
 
     /// <summary>The writer of the replacement started by <see cref="Replace"/>.</summary>
     public RespWriter Replacement => _replacementWriter;
+
+    /// <summary>
+    /// Redis's preventCommandPropagation: the running command wrote its effects itself (the stream
+    /// consumer-group commands) and is not propagated. Call only when <see cref="Active"/>.
+    /// </summary>
+    public void Prevent() => _prevented = true;
+
+    #region Stream consumer groups (t_stream.c's streamPropagate* helpers)
+
+    /// <summary>
+    /// Redis's streamPropagateXCLAIM: a pending entry as it is now, in a form that replays idempotently:
+    /// <c>XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last-delivered-id</c>.
+    /// An entry no longer in the stream (XCLAIM/XAUTOCLAIM dropping it from the PEL) is written the same
+    /// way before it is dropped: the replayed XCLAIM drops it too. Call only when <see cref="Active"/>.
+    /// </summary>
+    public void StreamClaim(int db, ReadOnlySpan<byte> key, ConsumerGroup group, StreamId id, PendingEntry entry)
+    {
+        Span<byte> text = stackalloc byte[StreamId.MaxTextLength];
+        var w = BeginOp(db, 14);
+        w.Bulk("XCLAIM"u8);
+        w.Bulk(key);
+        w.Bulk(group.Name);
+        w.Bulk(entry.Consumer!.Name);
+        w.Bulk("0"u8);
+        w.Bulk(text[..id.Format(text)]);
+        w.Bulk("TIME"u8);
+        w.BulkInteger(entry.DeliveryTime);
+        w.Bulk("RETRYCOUNT"u8);
+        w.BulkInteger(entry.DeliveryCount);
+        w.Bulk("FORCE"u8);
+        w.Bulk("JUSTID"u8);
+        w.Bulk("LASTID"u8);
+        w.Bulk(text[..group.LastId.Format(text)]);
+        EndOp();
+    }
+
+    /// <summary>Redis's streamPropagateGroupID: <c>XGROUP SETID key group last-delivered-id ENTRIESREAD n</c>. Call only when <see cref="Active"/>.</summary>
+    public void StreamGroupId(int db, ReadOnlySpan<byte> key, ConsumerGroup group)
+    {
+        Span<byte> text = stackalloc byte[StreamId.MaxTextLength];
+        var w = BeginOp(db, 7);
+        w.Bulk("XGROUP"u8);
+        w.Bulk("SETID"u8);
+        w.Bulk(key);
+        w.Bulk(group.Name);
+        w.Bulk(text[..group.LastId.Format(text)]);
+        w.Bulk("ENTRIESREAD"u8);
+        w.BulkInteger(group.EntriesRead);
+        EndOp();
+    }
+
+    /// <summary>Redis's streamPropagateConsumerCreation: <c>XGROUP CREATECONSUMER key group consumer</c>. Call only when <see cref="Active"/>.</summary>
+    public void StreamConsumerCreated(int db, ReadOnlySpan<byte> key, ConsumerGroup group, StreamConsumer consumer)
+    {
+        var w = BeginOp(db, 5);
+        w.Bulk("XGROUP"u8);
+        w.Bulk("CREATECONSUMER"u8);
+        w.Bulk(key);
+        w.Bulk(group.Name);
+        w.Bulk(consumer.Name);
+        EndOp();
+    }
+
+    #endregion
 
     // The first list or sorted set key popped from.
     private void CaptureKey(ReadOnlySpan<byte> key, int eventClass)

@@ -105,6 +105,128 @@ public sealed class CrashTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Blocked clients under appendfsync always: producers RPUSH unique elements one at a time, more
+    /// consumers than producers wait in BLPOP/BRPOP (so most pops serve a blocked client from a
+    /// producer's batch), and the server is killed. After a restart no element a consumer received is
+    /// in the list, and every acknowledged push a consumer did not receive is there (save at most one
+    /// pop per consumer whose reply was in flight at the kill).
+    /// </summary>
+    [Fact]
+    public async Task SigkillLosesNoPopABlockedClientReceivedUnderAppendfsyncAlways()
+    {
+        const int Producers = 2;
+        const int Consumers = 4;
+        string[] args = ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dir.FullName, "--save", ""];
+        var acked = new int[Producers];
+        var inFlight = new bool[Producers];
+        var received = new List<string>[Consumers];
+        await using (var server = await ServerProcess.StartKvAsync(args))
+        {
+            using var stop = new CancellationTokenSource();
+            var tasks = new List<Task>();
+            for (int k = 0; k < Consumers; k++)
+            {
+                var mine = received[k] = [];
+                int id = k;
+                tasks.Add(Task.Run(async () =>
+                {
+                    await using var c = await RespTestClient.ConnectAsync(server.Port);
+                    try
+                    {
+                        for (int step = 0; ; step++)
+                        {
+                            var reply = await c.SendAsync(step % 2 == 0 ? "BLPOP" : "BRPOP", "queue", "0");
+                            Assert.False(reply.IsError, reply.ToString());
+                            lock (mine)
+                            {
+                                mine.Add(reply.Items![1].Text!);
+                            }
+                        }
+                    }
+                    catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException or ObjectDisposedException)
+                    {
+                        // The server died under us.
+                    }
+                }));
+            }
+
+            for (int p = 0; p < Producers; p++)
+            {
+                int id = p;
+                tasks.Add(Task.Run(async () =>
+                {
+                    await using var c = await RespTestClient.ConnectAsync(server.Port);
+                    try
+                    {
+                        for (int n = 0; ; n++)
+                        {
+                            inFlight[id] = true;
+                            var reply = await c.SendAsync("RPUSH", "queue", Element(id, n));
+                            Assert.False(reply.IsError, reply.ToString());
+                            acked[id] = n + 1;
+                            inFlight[id] = false;
+                        }
+                    }
+                    catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException or ObjectDisposedException)
+                    {
+                    }
+                }));
+            }
+
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (Sum(acked) < 2000 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            await server.KillAsync();
+            await Task.WhenAll(tasks);
+        }
+
+        var got = new HashSet<string>();
+        foreach (var list in received)
+        {
+            foreach (var element in list)
+            {
+                Assert.True(got.Add(element), $"{element} was received twice");
+            }
+        }
+
+        Assert.True(got.Count > 100, $"Only {got.Count} elements reached the consumers before the kill.");
+        await using (var server = await ServerProcess.StartKvAsync(args))
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            var remaining = new HashSet<string>();
+            foreach (var item in (await c.SendAsync("LRANGE", "queue", "0", "-1")).Items!)
+            {
+                Assert.True(remaining.Add(item.Text!), $"{item.Text} is in the list twice");
+                Assert.DoesNotContain(item.Text!, got);
+            }
+
+            int lost = 0;
+            var sent = new HashSet<string>();
+            for (int p = 0; p < Producers; p++)
+            {
+                for (int n = 0; n < acked[p] + (inFlight[p] ? 1 : 0); n++)
+                {
+                    string element = Element(p, n);
+                    sent.Add(element);
+                    if (!got.Contains(element) && !remaining.Contains(element) && n < acked[p])
+                    {
+                        lost++;
+                    }
+                }
+            }
+
+            Assert.Subset(sent, remaining);
+
+            Assert.True(lost <= Consumers, $"{lost} acknowledged pushes are neither in the list nor received by a consumer.\n{server.Output}");
+        }
+    }
+
+    private static string Element(int producer, int n) => $"p{producer}:{n.ToString(CultureInfo.InvariantCulture)}";
+
     // Connection w's step-th command: INCR, SET, RPUSH in turn.
     private static object[] Command(int w, int step)
     {

@@ -88,6 +88,10 @@ public sealed class MaxMemoryTests : IDisposable
         Assert.Equal("+OK", (await c.SendAsync("MULTI")).ToString());
         Assert.Equal("-OOM command not allowed when used memory > 'maxmemory'.", (await c.SendAsync("GET", "small")).ToString());
         Assert.StartsWith("-EXECABORT", (await c.SendAsync("EXEC")).ToString());
+
+        // The stretch above maxmemory (INFO stats' current_eviction_exceeded_time) ends when a command finds memory under it.
+        Assert.Equal("+OK", (await c.SendAsync("CONFIG", "SET", "maxmemory", "1gb")).ToString());
+        Assert.Equal("0", Info(await c.SendAsync("INFO", "stats"))["current_eviction_exceeded_time"]);
         Assert.Equal("+OK", (await c.SendAsync("CONFIG", "SET", "maxmemory", "0")).ToString());
         Assert.Equal("+OK", (await c.SendAsync("SET", Key(1), value)).ToString());
     }
@@ -268,6 +272,51 @@ public sealed class MaxMemoryTests : IDisposable
             await using var c = await RespTestClient.ConnectAsync(server.Port);
             Assert.Equal(keys, (await c.SendAsync("DBSIZE")).Integer);
         }
+    }
+
+    /// <summary>
+    /// maxmemory-eviction-tenacity 0 gives an eviction pass no time: it stops after 16 keys (Redis 7.0's
+    /// evictionTimeLimitUs is 0 µs) and the eviction task goes on slice by slice. CONFIG SET maxmemory
+    /// starts that task, so with no further command from any client the subscriber still hears of far
+    /// more evictions than one pass makes, and memory comes under the limit.
+    /// </summary>
+    [Fact]
+    public async Task EvictionOutOfTimeGoesOnWithoutCommands()
+    {
+        await using var server = await KvServerFixture.StartAsync(["--maxmemory-policy", "allkeys-random", "--maxmemory-eviction-tenacity", "0", "--notify-keyspace-events", "Ee"]);
+        await using var c = await RespTestClient.ConnectAsync(server.Port);
+        await using var sub = await RespTestClient.ConnectAsync(server.Port);
+        string value = new('v', ValueSize);
+        for (int i = 0; i < 4000; i++)
+        {
+            await c.WriteCommandAsync("SET", Key(i), value);
+        }
+
+        for (int i = 0; i < 4000; i++)
+        {
+            Assert.Equal("+OK", (await c.ReadReplyAsync()).ToString());
+        }
+
+        long used = long.Parse(Info(await c.SendAsync("INFO", "memory"))["used_memory"], CultureInfo.InvariantCulture);
+        Assert.Equal("*[$subscribe, $__keyevent@0__:evicted, :1]", (await sub.SendAsync("SUBSCRIBE", "__keyevent@0__:evicted")).ToString());
+        long limit = used / 2;
+        Assert.Equal("+OK", (await c.SendAsync("CONFIG", "SET", "maxmemory", limit.ToString(CultureInfo.InvariantCulture))).ToString());
+
+        // From here no client sends a command until 20 passes' worth of evictions were announced.
+        for (int i = 0; i < 16 * 20; i++)
+        {
+            var message = await sub.ReadReplyAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("message", message.Items![0].Text);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (long.Parse(Info(await c.SendAsync("INFO", "memory"))["used_memory"], CultureInfo.InvariantCulture) > limit)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "memory did not come under maxmemory");
+            await Task.Delay(10);
+        }
+
+        Assert.InRange((await c.SendAsync("DBSIZE")).Integer, 1000, 2100);
     }
 
     private static string Key(int i) => "key:" + i.ToString(CultureInfo.InvariantCulture);
