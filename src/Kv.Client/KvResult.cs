@@ -51,6 +51,9 @@ public readonly struct KvResult
 
     internal byte[]? Bytes => _payload as byte[];
 
+    /// <summary>A bulk string read straight into a pooled buffer for a lease-reading command (GetLeaseAsync).</summary>
+    internal KvLease? Lease => _payload as KvLease;
+
     internal long Number => _number;
 
     /// <summary>The reply as a value: strings, numbers and booleans as their text; null stays null.</summary>

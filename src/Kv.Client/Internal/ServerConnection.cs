@@ -35,6 +35,15 @@ internal sealed class ServerConnection : IAsyncDisposable
     private Exception? _fault;
     private long _needed;
 
+    // Lease-reading commands written and not yet answered: while zero, the reader never looks at
+    // which command a reply is for before parsing it.
+    private int _leasesPending;
+
+    // The pooled buffer a leased bulk string is being read into, when its body spans reads.
+    private byte[]? _lease;
+    private int _leaseLength;
+    private int _leaseFilled;
+
     private ServerConnection(Socket socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options)
     {
         _socket = socket;
@@ -158,6 +167,11 @@ internal sealed class ServerConnection : IAsyncDisposable
                         continue;
                     }
 
+                    if (op.LeasesReply)
+                    {
+                        Interlocked.Increment(ref _leasesPending);
+                    }
+
                     long before = output.UnflushedBytes;
                     op.Write(output);
                     pending += output.UnflushedBytes - before;
@@ -236,7 +250,7 @@ internal sealed class ServerConnection : IAsyncDisposable
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
-                    throw new KvConnectionException(buffer.IsEmpty
+                    throw new KvConnectionException(buffer.IsEmpty && _lease is null
                         ? $"The server at {_options.EndPointText} closed the connection."
                         : $"The server at {_options.EndPointText} closed the connection in the middle of a reply.");
                 }
@@ -273,7 +287,16 @@ internal sealed class ServerConnection : IAsyncDisposable
             throw new KvProtocolException($"Protocol error: the server sent a reply ({Describe(reply)}) when no command was waiting for one.");
         }
 
-        op.TryComplete(reply);
+        if (op.LeasesReply)
+        {
+            Interlocked.Decrement(ref _leasesPending);
+        }
+
+        if (!op.TryComplete(reply))
+        {
+            // Timed out or cancelled before the reply came: nobody will dispose the lease.
+            reply.Lease?.Dispose();
+        }
     }
 
     private static string Describe(in KvResult reply)
@@ -293,6 +316,16 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
 
         var first = buffer.FirstSpan;
+        if (_lease is not null)
+        {
+            return TryTakeLeasedBulk(ref buffer, out reply);
+        }
+
+        if (first[0] == (byte)'$' && Volatile.Read(ref _leasesPending) > 0 && _inflight.TryPeek(out var head) && head.LeasesReply)
+        {
+            return TryTakeLeasedBulk(ref buffer, out reply);
+        }
+
         var scan = RespFrameScanner.Scan(first);
         if (scan.Status == RespFrameStatus.Complete)
         {
@@ -339,6 +372,74 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// Takes a bulk string for a lease-reading command. The body is copied once, from the pipe into
+    /// a pooled buffer, as it arrives: the pipe never holds the whole value (the general path
+    /// buffers the complete frame, through a few hundred pipe segments per megabyte that the pool
+    /// cannot keep, then copies it into a new array).
+    /// </summary>
+    private bool TryTakeLeasedBulk(ref ReadOnlySequence<byte> buffer, out KvResult reply)
+    {
+        reply = default;
+        if (_lease is null)
+        {
+            // "$" + up to 19 digits (or "-1") + CRLF; the header may itself span segments.
+            Span<byte> header = stackalloc byte[24];
+            int available = (int)Math.Min(buffer.Length, header.Length);
+            buffer.Slice(0, available).CopyTo(header);
+            int lineEnd = header[..available].IndexOf("\r\n"u8);
+            if (lineEnd < 0)
+            {
+                if (available < header.Length)
+                {
+                    _needed = buffer.Length + 1;
+                    return false;
+                }
+
+                throw new KvProtocolException("Protocol error: a bulk string length line longer than 21 bytes.");
+            }
+
+            if (!RespNumber.TryParseInt64(header[1..lineEnd], out long length) || length < -1 || length > Array.MaxLength)
+            {
+                throw new KvProtocolException($"Protocol error: invalid bulk string length '{System.Text.Encoding.ASCII.GetString(header[1..lineEnd])}'.");
+            }
+
+            buffer = buffer.Slice(lineEnd + 2);
+            if (length == -1)
+            {
+                _needed = 0;
+                return true;
+            }
+
+            _lease = ArrayPool<byte>.Shared.Rent((int)length);
+            _leaseLength = (int)length;
+            _leaseFilled = 0;
+        }
+
+        int take = (int)Math.Min(buffer.Length, _leaseLength - _leaseFilled);
+        buffer.Slice(0, take).CopyTo(_lease.AsSpan(_leaseFilled));
+        _leaseFilled += take;
+        buffer = buffer.Slice(take);
+        if (_leaseFilled < _leaseLength || buffer.Length < 2)
+        {
+            _needed = _leaseFilled < _leaseLength ? 1 : 2;
+            return false;
+        }
+
+        Span<byte> crlf = stackalloc byte[2];
+        buffer.Slice(0, 2).CopyTo(crlf);
+        if (!crlf.SequenceEqual("\r\n"u8))
+        {
+            throw new KvProtocolException("Protocol error: a bulk string not followed by CRLF.");
+        }
+
+        buffer = buffer.Slice(2);
+        reply = new KvResult(KvResultType.BulkString, new KvLease(_lease, _leaseLength));
+        _lease = null;
+        _needed = 0;
+        return true;
     }
 
     private async Task HandshakeAsync(CancellationToken cancellationToken)
