@@ -68,6 +68,18 @@ internal sealed class ServerConnection : IAsyncDisposable
             await connection.HandshakeAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
+        catch (Exception ex) when (ex is IOException or KvConnectionException && !cancellationToken.IsCancellationRequested)
+        {
+            // A reset right after connecting is how servers refuse a client that is not speaking
+            // their transport: say which setting to look at.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            string hint = !options.UseTls
+                ? "If the server expects TLS on this port, connect with rediss:// (KvClientOptions.UseTls)."
+                : options.TlsClientCertificate is null
+                    ? "A server that requires client certificates (redis-server's default, tls-auth-clients yes) does this after the TLS handshake: set KvClientOptions.TlsClientCertificate, or tls-auth-clients no on the server."
+                    : "Check that the server accepts KvClientOptions.TlsClientCertificate (issued by its tls-ca-cert-file).";
+            throw new KvConnectionException($"The server at {options.EndPointText} closed the connection during the handshake{(ex is IOException ? $" ({ex.Message.TrimEnd('.')})" : "")}. {hint}", ex);
+        }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
