@@ -110,6 +110,41 @@ public sealed class LeaseTests(ServersFixture servers) : IClassFixture<ServersFi
         await Task.WhenAll(tasks);
     }
 
+    [Theory]
+    [MemberData(nameof(ServersAndProtocols), MemberType = typeof(ServersFixture))]
+    public async Task LargeRepliesArriveWholeAlongsideLeases(string server, int protocol)
+    {
+        // Large bulk replies are read into their own array as they arrive (leased or not); large
+        // values inside arrays take the general path. All must stay in step with each other.
+        await using var client = await servers.ConnectAsync(server, protocol);
+        string a = Key("la"), b = Key("lb");
+        var first = new byte[1_000_003];
+        var second = new byte[300_001];
+        new Random(1).NextBytes(first);
+        new Random(2).NextBytes(second);
+        await client.SetAsync(a, first);
+        await client.SetAsync(b, second);
+        var get = client.GetAsync(a);
+        var lease = client.GetLeaseAsync(b);
+        var mget = client.MGetAsync(a, Key("none"), b);
+        var range = client.GetRangeAsync(a, 10, 100_009);
+        var small = client.StrLenAsync(b);
+        var got = await get;
+        Assert.True(first.AsSpan().SequenceEqual(got.Memory.Span));
+        using (var leased = await lease)
+        {
+            Assert.True(second.AsSpan().SequenceEqual(leased!.Span));
+        }
+
+        var values = await mget;
+        Assert.True(first.AsSpan().SequenceEqual(values[0].Memory.Span));
+        Assert.True(values[1].IsNull);
+        Assert.True(second.AsSpan().SequenceEqual(values[2].Memory.Span));
+        var part = await range;
+        Assert.True(first.AsSpan(10, 100_000).SequenceEqual(part.Memory.Span));
+        Assert.Equal(second.Length, await small);
+    }
+
     [Fact]
     public async Task LeasedRepliesSplitAcrossReadsAndBadFramingGiveClearErrors()
     {

@@ -19,6 +19,10 @@ internal interface IPushSink
 /// </summary>
 internal sealed class ServerConnection : IAsyncDisposable
 {
+    // A bulk string reply larger than this that has not fully arrived is read into its own array as
+    // it comes, rather than buffered whole in the pipe first.
+    private const int StreamedBulkThreshold = 64 * 1024;
+
     // Flush mid-batch past this many bytes so a huge batch does not sit in memory before sending.
     private const int FlushThreshold = 256 * 1024;
 
@@ -39,10 +43,11 @@ internal sealed class ServerConnection : IAsyncDisposable
     // which command a reply is for before parsing it.
     private int _leasesPending;
 
-    // The pooled buffer a leased bulk string is being read into, when its body spans reads.
-    private byte[]? _lease;
-    private int _leaseLength;
-    private int _leaseFilled;
+    // The buffer a large bulk string is being read into as it arrives (pooled for a lease).
+    private byte[]? _bulk;
+    private int _bulkLength;
+    private int _bulkFilled;
+    private bool _bulkPooled;
 
     private ServerConnection(Socket socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options)
     {
@@ -262,7 +267,7 @@ internal sealed class ServerConnection : IAsyncDisposable
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
-                    throw new KvConnectionException(buffer.IsEmpty && _lease is null
+                    throw new KvConnectionException(buffer.IsEmpty && _bulk is null
                         ? $"The server at {_options.EndPointText} closed the connection."
                         : $"The server at {_options.EndPointText} closed the connection in the middle of a reply.");
                 }
@@ -328,17 +333,22 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
 
         var first = buffer.FirstSpan;
-        if (_lease is not null)
+        if (_bulk is not null)
         {
-            return TryTakeLeasedBulk(ref buffer, out reply);
+            return TryTakeStreamedBulk(ref buffer, out reply, _bulkPooled);
         }
 
         if (first[0] == (byte)'$' && Volatile.Read(ref _leasesPending) > 0 && _inflight.TryPeek(out var head) && head.LeasesReply)
         {
-            return TryTakeLeasedBulk(ref buffer, out reply);
+            return TryTakeStreamedBulk(ref buffer, out reply, pooled: true);
         }
 
         var scan = RespFrameScanner.Scan(first);
+        if (scan.Status == RespFrameStatus.Incomplete && scan.Length > StreamedBulkThreshold && first[0] == (byte)'$')
+        {
+            return TryTakeStreamedBulk(ref buffer, out reply, pooled: false);
+        }
+
         if (scan.Status == RespFrameStatus.Complete)
         {
             reply = ReplyParser.Parse(first[..(int)scan.Length]);
@@ -387,15 +397,15 @@ internal sealed class ServerConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Takes a bulk string for a lease-reading command. The body is copied once, from the pipe into
-    /// a pooled buffer, as it arrives: the pipe never holds the whole value (the general path
-    /// buffers the complete frame, through a few hundred pipe segments per megabyte that the pool
-    /// cannot keep, then copies it into a new array).
+    /// Takes a bulk string, copying its body once from the pipe, as it arrives, into an array of its
+    /// own: rented for a lease-reading command (<paramref name="pooled"/>), else new. The pipe never
+    /// holds the whole value; buffered whole, a large value passes through a few hundred pipe
+    /// segments per megabyte that the pool cannot keep, and is then copied again.
     /// </summary>
-    private bool TryTakeLeasedBulk(ref ReadOnlySequence<byte> buffer, out KvResult reply)
+    private bool TryTakeStreamedBulk(ref ReadOnlySequence<byte> buffer, out KvResult reply, bool pooled)
     {
         reply = default;
-        if (_lease is null)
+        if (_bulk is null)
         {
             // "$" + up to 19 digits (or "-1") + CRLF; the header may itself span segments.
             Span<byte> header = stackalloc byte[24];
@@ -425,18 +435,19 @@ internal sealed class ServerConnection : IAsyncDisposable
                 return true;
             }
 
-            _lease = ArrayPool<byte>.Shared.Rent((int)length);
-            _leaseLength = (int)length;
-            _leaseFilled = 0;
+            _bulk = pooled ? ArrayPool<byte>.Shared.Rent((int)length) : GC.AllocateUninitializedArray<byte>((int)length);
+            _bulkLength = (int)length;
+            _bulkFilled = 0;
+            _bulkPooled = pooled;
         }
 
-        int take = (int)Math.Min(buffer.Length, _leaseLength - _leaseFilled);
-        buffer.Slice(0, take).CopyTo(_lease.AsSpan(_leaseFilled));
-        _leaseFilled += take;
+        int take = (int)Math.Min(buffer.Length, _bulkLength - _bulkFilled);
+        buffer.Slice(0, take).CopyTo(_bulk.AsSpan(_bulkFilled));
+        _bulkFilled += take;
         buffer = buffer.Slice(take);
-        if (_leaseFilled < _leaseLength || buffer.Length < 2)
+        if (_bulkFilled < _bulkLength || buffer.Length < 2)
         {
-            _needed = _leaseFilled < _leaseLength ? 1 : 2;
+            _needed = _bulkFilled < _bulkLength ? 1 : 2;
             return false;
         }
 
@@ -448,8 +459,10 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
 
         buffer = buffer.Slice(2);
-        reply = new KvResult(KvResultType.BulkString, new KvLease(_lease, _leaseLength));
-        _lease = null;
+        reply = _bulkPooled
+            ? new KvResult(KvResultType.BulkString, new KvLease(_bulk, _bulkLength))
+            : new KvResult(KvResultType.BulkString, _bulk);
+        _bulk = null;
         _needed = 0;
         return true;
     }
