@@ -52,6 +52,7 @@ public sealed class ApiSurfaceTests(ServersFixture servers) : IClassFixture<Serv
             Assert.Equal(KvResultType.Map, map.Type);
             Assert.Equal(KvResultType.Set, set.Type);
             Assert.Equal(KvResultType.VerbatimString, verbatim.Type);
+            Assert.Equal("txt", verbatim.VerbatimFormat);
             Assert.Equal("{\"a\": (integer) 1}", map.ToString());
             Assert.Equal("(true)", boolean.ToString());
         }
@@ -64,6 +65,7 @@ public sealed class ApiSurfaceTests(ServersFixture servers) : IClassFixture<Serv
             Assert.Equal(KvResultType.Array, map.Type);
             Assert.Equal(KvResultType.Array, set.Type);
             Assert.Equal(KvResultType.BulkString, verbatim.Type);
+            Assert.Null(verbatim.VerbatimFormat);
         }
 
         Assert.Equal(3.5, dbl.AsDouble());
