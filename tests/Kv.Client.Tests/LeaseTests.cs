@@ -145,6 +145,39 @@ public sealed class LeaseTests(ServersFixture servers) : IClassFixture<ServersFi
         Assert.Equal(second.Length, await small);
     }
 
+    [Theory]
+    [MemberData(nameof(Servers), MemberType = typeof(ServersFixture))]
+    public async Task CancelledLeasesLeaveTheConnectionInStep(string server)
+    {
+        await using var client = await servers.ConnectAsync(server);
+        string key = Key("cancel");
+        var value = new byte[4 * 1024 * 1024];
+        new Random(9).NextBytes(value);
+        await client.SetAsync(key, value);
+        for (int i = 0; i < 5; i++)
+        {
+            // Cancelled before it is written or while its reply streams in: either way the reply
+            // (if any) is read to its end and the next command gets its own reply.
+            using var cts = new CancellationTokenSource();
+            var cancelled = client.GetLeaseAsync(key, cts.Token);
+            var next = client.GetLeaseAsync(key);
+            cts.Cancel();
+            try
+            {
+                // A busy machine may deliver the whole reply before Cancel runs: then it is complete.
+                using var early = await cancelled;
+                Assert.True(value.AsSpan().SequenceEqual(early!.Span));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            using var lease = await next;
+            Assert.True(value.AsSpan().SequenceEqual(lease!.Span));
+            Assert.Equal(value.Length, await client.StrLenAsync(key));
+        }
+    }
+
     [Fact]
     public async Task LeasedRepliesSplitAcrossReadsAndBadFramingGiveClearErrors()
     {
