@@ -6,7 +6,7 @@ using StackExchange.Redis;
 // Kv.Client against StackExchange.Redis on the same server: one sequential caller, 100 and 1,000
 // concurrent callers, and 1,000-command batches (half GET, half SET of a 32-byte value).
 // Usage: dotnet run -c Release -- --port 6379 [--rounds 5] [--seconds 2] [--transport socket|stream]
-//        [--scenarios seq,c100,c1000,batch,large] [--large-size 1048576]
+//        [--scenarios seq,c100,c1000,batch,large] [--large-size 1048576] [--tls-ca ca.crt]
 // "large": one caller GETting one large value, as a new array (GetAsync, StringGetAsync) and leased
 // into a pooled buffer (GetLeaseAsync, StringGetLeaseAsync).
 // Pin the server with `taskset -c 0` and this program with `taskset -c 1`. The clients alternate
@@ -19,7 +19,18 @@ string transport = Arg("--transport", "socket");
 string[] only = Arg("--scenarios", "seq,c100,c1000,batch").Split(',');
 int largeSize = int.Parse(Arg("--large-size", "1048576"), CultureInfo.InvariantCulture);
 
+string? tlsCa = Arg("--tls-ca", "");
 var options = new KvClientOptions { Host = "127.0.0.1", Port = port };
+var seOptions = ConfigurationOptions.Parse($"127.0.0.1:{port},abortConnect=false");
+if (tlsCa.Length > 0)
+{
+    // rediss:// to a TLS port whose certificate is issued by this CA (PEM), for both clients.
+    options.UseTls = true;
+    options.TlsCaCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(tlsCa));
+    seOptions.Ssl = true;
+    seOptions.TrustIssuer(tlsCa);
+}
+
 if (transport == "stream")
 {
     typeof(KvClientOptions).GetProperty("Transport", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
@@ -27,7 +38,7 @@ if (transport == "stream")
 }
 
 await using var kv = await KvClient.ConnectAsync(options);
-using var se = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false");
+using var se = await ConnectionMultiplexer.ConnectAsync(seOptions);
 var db = se.GetDatabase();
 
 var keys = Enumerable.Range(0, 1000).Select(i => System.Text.Encoding.ASCII.GetBytes($"bench:{i}")).ToArray();
@@ -48,7 +59,7 @@ var scenarios = new (string Name, Func<int, Task<long>> Kv, Func<int, Task<long>
     ("batch", _ => Batches(KvBatch), _ => Batches(SeBatch), 1),
 };
 
-Console.WriteLine($"port {port}, {rounds} rounds of {seconds} s, Kv.Client transport: {transport}");
+Console.WriteLine($"port {port}, {rounds} rounds of {seconds} s, Kv.Client transport: {(tlsCa.Length > 0 ? $"TLS (SslStream), {(transport == "stream" ? "BCL stream pipes" : "Pipelines.Sockets.Unofficial stream duplex")}" : transport)}");
 Console.WriteLine("| scenario | client | ops/s | p50 µs | p99 µs | bytes/op |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|");
 foreach (var scenario in scenarios)

@@ -48,6 +48,31 @@ public sealed class TlsTests(TlsFixture tls) : IClassFixture<TlsFixture>
     }
 
     [Fact]
+    public async Task ATlsConnectionComesBackAfterTheServerRestarts()
+    {
+        var options = Options(tls.Redis.Port);
+        options.TlsCaCertificate = tls.Ca;
+        options.ReconnectMinDelay = TimeSpan.FromMilliseconds(20);
+        options.ReconnectMaxDelay = TimeSpan.FromMilliseconds(200);
+        await using var client = await KvClient.ConnectAsync(options);
+        var failed = new TaskCompletionSource<KvConnectionEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConnectionFailed += (_, e) => failed.TrySetResult(e);
+        client.ConnectionRestored += (_, _) => restored.TrySetResult();
+        string key = $"tls:{Guid.NewGuid():N}";
+        Assert.True(await client.SetAsync(key, "before"));
+
+        tls.Redis.Kill();
+        Assert.NotNull((await failed.Task.WaitAsync(Deadline)).Exception);
+        await tls.Redis.StartAsync();
+        await restored.Task.WaitAsync(Deadline);
+
+        // A new TLS handshake on the same port; the data went with the killed process (no persistence).
+        Assert.True(await client.SetAsync(key, "after").AsTask().WaitAsync(Deadline));
+        Assert.Equal("after", (await client.GetAsync(key)).ToString());
+    }
+
+    [Fact]
     public async Task AWrongCaOrNoneFailsWithAClearMessage()
     {
         var wrong = Options(tls.Redis.Port);

