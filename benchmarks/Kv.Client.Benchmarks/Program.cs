@@ -6,6 +6,9 @@ using StackExchange.Redis;
 // Kv.Client against StackExchange.Redis on the same server: one sequential caller, 100 and 1,000
 // concurrent callers, and 1,000-command batches (half GET, half SET of a 32-byte value).
 // Usage: dotnet run -c Release -- --port 6379 [--rounds 5] [--seconds 2] [--transport socket|stream]
+//        [--scenarios seq,c100,c1000,batch,large] [--large-size 1048576] [--tls-ca ca.crt]
+// "large": one caller GETting one large value, as a new array (GetAsync, StringGetAsync) and leased
+// into a pooled buffer (GetLeaseAsync, StringGetLeaseAsync).
 // Pin the server with `taskset -c 0` and this program with `taskset -c 1`. The clients alternate
 // round by round, and the table reports the median of the rounds, so noise from a shared machine
 // hits both alike.
@@ -14,8 +17,20 @@ int rounds = int.Parse(Arg("--rounds", "5"), CultureInfo.InvariantCulture);
 double seconds = double.Parse(Arg("--seconds", "2"), CultureInfo.InvariantCulture);
 string transport = Arg("--transport", "socket");
 string[] only = Arg("--scenarios", "seq,c100,c1000,batch").Split(',');
+int largeSize = int.Parse(Arg("--large-size", "1048576"), CultureInfo.InvariantCulture);
 
+string? tlsCa = Arg("--tls-ca", "");
 var options = new KvClientOptions { Host = "127.0.0.1", Port = port };
+var seOptions = ConfigurationOptions.Parse($"127.0.0.1:{port},abortConnect=false");
+if (tlsCa.Length > 0)
+{
+    // rediss:// to a TLS port whose certificate is issued by this CA (PEM), for both clients.
+    options.UseTls = true;
+    options.TlsCaCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(tlsCa));
+    seOptions.Ssl = true;
+    seOptions.TrustIssuer(tlsCa);
+}
+
 if (transport == "stream")
 {
     typeof(KvClientOptions).GetProperty("Transport", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
@@ -23,7 +38,7 @@ if (transport == "stream")
 }
 
 await using var kv = await KvClient.ConnectAsync(options);
-using var se = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false");
+using var se = await ConnectionMultiplexer.ConnectAsync(seOptions);
 var db = se.GetDatabase();
 
 var keys = Enumerable.Range(0, 1000).Select(i => System.Text.Encoding.ASCII.GetBytes($"bench:{i}")).ToArray();
@@ -44,7 +59,7 @@ var scenarios = new (string Name, Func<int, Task<long>> Kv, Func<int, Task<long>
     ("batch", _ => Batches(KvBatch), _ => Batches(SeBatch), 1),
 };
 
-Console.WriteLine($"port {port}, {rounds} rounds of {seconds} s, Kv.Client transport: {transport}");
+Console.WriteLine($"port {port}, {rounds} rounds of {seconds} s, Kv.Client transport: {(tlsCa.Length > 0 ? $"TLS (SslStream), {(transport == "stream" ? "BCL stream pipes" : "Pipelines.Sockets.Unofficial stream duplex")}" : transport)}");
 Console.WriteLine("| scenario | client | ops/s | p50 µs | p99 µs | bytes/op |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|");
 foreach (var scenario in scenarios)
@@ -79,6 +94,41 @@ foreach (var scenario in scenarios)
 
     double ratio = Median(results["Kv.Client"], x => x.OpsPerSecond) / Median(results["SE.Redis"], x => x.OpsPerSecond);
     Console.WriteLine($"| {scenario.Name} | ratio Kv/SE | {ratio:0.00}x | | | |");
+}
+
+if (only.Contains("large"))
+{
+    byte[] largeKey = "bench:large"u8.ToArray();
+    var largeValue = new byte[largeSize];
+    new Random(2).NextBytes(largeValue);
+    await kv.SetAsync(largeKey, largeValue);
+    var variants = new (string Name, Func<int, Task<long>> Run)[]
+    {
+        ("Kv.Client GetAsync", _ => Callers(1, async (c, i) => await kv.GetAsync(largeKey))),
+        ("Kv.Client GetLeaseAsync", _ => Callers(1, async (c, i) => (await kv.GetLeaseAsync(largeKey))!.Dispose())),
+        ("SE.Redis StringGetAsync", _ => Callers(1, async (c, i) => await db.StringGetAsync(largeKey))),
+        ("SE.Redis StringGetLeaseAsync", _ => Callers(1, async (c, i) => (await db.StringGetLeaseAsync(largeKey))!.Dispose())),
+    };
+    var largeResults = variants.Select(_ => new List<Result>()).ToArray();
+    foreach (var variant in variants)
+    {
+        await Measure(variant.Run, 0.5);
+    }
+
+    for (int r = 0; r < rounds; r++)
+    {
+        // Rotate which variant goes first.
+        for (int v = 0; v < variants.Length; v++)
+        {
+            int index = (v + r) % variants.Length;
+            largeResults[index].Add(await Measure(variants[index].Run, seconds));
+        }
+    }
+
+    for (int v = 0; v < variants.Length; v++)
+    {
+        Console.WriteLine($"| large {largeSize / 1024} KB | {variants[v].Name} | {Median(largeResults[v], x => x.OpsPerSecond):N0} | {Median(largeResults[v], x => x.P50):N1} | {Median(largeResults[v], x => x.P99):N1} | {Median(largeResults[v], x => x.BytesPerOp):N0} |");
+    }
 }
 
 return;

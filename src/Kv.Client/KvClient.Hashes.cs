@@ -30,6 +30,17 @@ public sealed partial class KvClient
     public ValueTask<KvValue> HGetAsync(KvKey key, KvValue field, CancellationToken cancellationToken = default)
         => Send(CommandNames.HGet, key, field, Replies.Value, cancellationToken);
 
+    /// <summary>HGET into a pooled buffer, as <see cref="GetLeaseAsync"/>: dispose the lease to return it.</summary>
+    /// <returns>The field's value, or null when the key or the field does not exist.</returns>
+    public ValueTask<KvLease?> HGetLeaseAsync(KvKey key, KvValue field, CancellationToken cancellationToken = default)
+    {
+        var op = Operation<KvLease?>.Rent(CommandNames.HGet, Replies.Lease);
+        op.LeasesReply = true;
+        op.Add(key);
+        op.Add(field);
+        return Send(op, cancellationToken);
+    }
+
     /// <summary>HMGET: the fields' values, <see cref="KvValue.Null"/> for missing ones.</summary>
     public ValueTask<KvValue[]> HMGetAsync(KvKey key, params ReadOnlySpan<KvValue> fields)
         => Send(CommandNames.HMGet, key, fields, Replies.Values, CancellationToken.None);

@@ -12,6 +12,24 @@ public sealed partial class KvClient
         return Send(op, cancellationToken);
     }
 
+    /// <summary>
+    /// GET into a pooled buffer: the value's bytes are copied once, from the socket buffer into an
+    /// array rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>, for large values read often.
+    /// Dispose the lease to return the buffer.
+    /// </summary>
+    /// <returns>The value, or null when the key does not exist.</returns>
+    /// <example><code>
+    /// using var lease = await client.GetLeaseAsync("report");
+    /// if (lease is not null) await output.WriteAsync(lease.Memory);
+    /// </code></example>
+    public ValueTask<KvLease?> GetLeaseAsync(KvKey key, CancellationToken cancellationToken = default)
+    {
+        var op = Operation<KvLease?>.Rent(CommandNames.Get, Replies.Lease);
+        op.LeasesReply = true;
+        op.Add(key);
+        return Send(op, cancellationToken);
+    }
+
     /// <summary>SET: stores <paramref name="value"/>, optionally with an expiry and a condition.</summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>

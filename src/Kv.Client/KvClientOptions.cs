@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Kv.Client;
 
@@ -23,8 +25,32 @@ public sealed class KvClientOptions
     /// <summary>The connection name the server shows in CLIENT LIST (CLIENT SETNAME); null for none.</summary>
     public string? ClientName { get; set; }
 
-    /// <summary>Use TLS (<c>rediss://</c>).</summary>
+    /// <summary>
+    /// Use TLS (<c>rediss://</c>). The server's certificate must be valid for <see cref="Host"/> and
+    /// trusted by the system's certificate store, unless <see cref="TlsCaCertificate"/> or
+    /// <see cref="TlsCertificateValidation"/> says otherwise.
+    /// </summary>
     public bool UseTls { get; set; }
+
+    /// <summary>
+    /// With <see cref="UseTls"/>: trust server certificates issued by this CA (and by no other), as
+    /// redis-cli's <c>--cacert</c>; for servers with a private or self-signed CA. The host name is
+    /// still checked against the certificate. Null (default): the system's trusted roots.
+    /// </summary>
+    public X509Certificate2? TlsCaCertificate { get; set; }
+
+    /// <summary>
+    /// With <see cref="UseTls"/>: decides whether the server's certificate is accepted, replacing the
+    /// built-in check (including <see cref="TlsCaCertificate"/>); the <see cref="SslPolicyErrors"/>
+    /// it receives say what the built-in check found. Null (default): the built-in check.
+    /// </summary>
+    public RemoteCertificateValidationCallback? TlsCertificateValidation { get; set; }
+
+    /// <summary>
+    /// With <see cref="UseTls"/>: the certificate (with its private key) presented to servers that
+    /// require client certificates (redis-server's default <c>tls-auth-clients yes</c>). Null: none.
+    /// </summary>
+    public X509Certificate2? TlsClientCertificate { get; set; }
 
     /// <summary>The RESP version asked for with HELLO: 3 (default; RESP2 is used when the server does not know HELLO) or 2.</summary>
     public int Protocol { get; set; } = 3;

@@ -46,10 +46,23 @@ public readonly struct KvResult
         ? items[index]
         : throw new InvalidCastException($"The reply is {Type}, not an aggregate: {this}.");
 
+    /// <summary>The format of a RESP3 verbatim string (<c>txt</c>, <c>mkd</c>); null for other types.</summary>
+    public string? VerbatimFormat => Type == KvResultType.VerbatimString && _number != 0
+        ? string.Create(3, _number, static (chars, n) =>
+        {
+            chars[0] = (char)(n & 0xFF);
+            chars[1] = (char)((n >> 8) & 0xFF);
+            chars[2] = (char)((n >> 16) & 0xFF);
+        })
+        : null;
+
     /// <summary>The error's prefix (<c>ERR</c>, <c>WRONGTYPE</c>…) for an error reply; null otherwise.</summary>
     public string? ErrorPrefix => IsError ? KvServerException.PrefixOf(AsString()!) : null;
 
     internal byte[]? Bytes => _payload as byte[];
+
+    /// <summary>A bulk string read straight into a pooled buffer for a lease-reading command (GetLeaseAsync).</summary>
+    internal KvLease? Lease => _payload as KvLease;
 
     internal long Number => _number;
 

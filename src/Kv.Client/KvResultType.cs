@@ -30,7 +30,7 @@ public enum KvResultType : byte
     /// <summary>A RESP3 big number (<c>(123…</c>).</summary>
     BigNumber,
 
-    /// <summary>A RESP3 verbatim string (<c>=len\r\ntxt:…</c>); the text is exposed without its format prefix.</summary>
+    /// <summary>A RESP3 verbatim string (<c>=len\r\ntxt:…</c>); the text is exposed without its format prefix, which <see cref="KvResult.VerbatimFormat"/> gives.</summary>
     VerbatimString,
 
     /// <summary>A RESP3 map (<c>%n</c>): <see cref="KvResult.Items"/> holds keys and values alternately.</summary>

@@ -31,6 +31,15 @@ internal sealed class InflightQueue
         }
     }
 
+    /// <summary>The oldest waiting command, left in place (the reader asks whether its reply is to be leased).</summary>
+    public bool TryPeek(out Operation op)
+    {
+        lock (_lock)
+        {
+            return _items.TryPeek(out op!);
+        }
+    }
+
     public bool TryDequeue(out Operation op)
     {
         lock (_lock)

@@ -28,6 +28,9 @@ internal abstract class Operation
     /// <summary>False for commands whose replies arrive as pushes (SUBSCRIBE): completed once written.</summary>
     public bool ExpectsReply { get; set; } = true;
 
+    /// <summary>True for commands whose bulk-string reply is read straight into a pooled buffer (<see cref="KvLease"/>).</summary>
+    public bool LeasesReply { get; set; }
+
     /// <summary>True once the outcome is decided.</summary>
     public bool IsCompleted => Volatile.Read(ref _state) != 0;
 
@@ -117,6 +120,7 @@ internal abstract class Operation
         Command = command;
         Deadline = long.MaxValue;
         ExpectsReply = true;
+        LeasesReply = false;
         _state = 0;
     }
 

@@ -7,6 +7,10 @@ internal static class Replies
 
     public static readonly ReplyConverter<KvValue> Value = static (in KvResult r) => r.AsValue();
 
+    /// <summary>A bulk string the reader loop already copied into a pooled buffer; null for a null reply.</summary>
+    public static readonly ReplyConverter<KvLease?> Lease = static (in KvResult r) =>
+        r.IsNull ? null : r.Lease ?? KvLease.CopyOf(r.AsValue().Memory.Span);
+
     public static readonly ReplyConverter<long> Int64 = static (in KvResult r) => r.AsInt64();
 
     public static readonly ReplyConverter<long?> NullableInt64 = static (in KvResult r) => r.IsNull ? null : r.AsInt64();

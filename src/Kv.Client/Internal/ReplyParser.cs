@@ -67,8 +67,10 @@ internal static class ReplyParser
                     (byte)'$' => new KvResult(KvResultType.BulkString, body.ToArray()),
                     (byte)'!' => new KvResult(KvResultType.Error, body.ToArray()),
 
-                    // Verbatim strings start with a three-letter format and a colon ("txt:").
-                    _ => new KvResult(KvResultType.VerbatimString, body.Length >= 4 ? body[4..].ToArray() : body.ToArray()),
+                    // Verbatim strings start with a three-letter format and a colon ("txt:"), kept in the number.
+                    _ => body.Length >= 4 && body[3] == (byte)':'
+                        ? new KvResult(KvResultType.VerbatimString, body[4..].ToArray(), body[0] | (body[1] << 8) | (body[2] << 16))
+                        : new KvResult(KvResultType.VerbatimString, body.ToArray()),
                 };
             }
 

@@ -19,6 +19,10 @@ internal interface IPushSink
 /// </summary>
 internal sealed class ServerConnection : IAsyncDisposable
 {
+    // A bulk string reply larger than this that has not fully arrived is read into its own array as
+    // it comes, rather than buffered whole in the pipe first.
+    private const int StreamedBulkThreshold = 64 * 1024;
+
     // Flush mid-batch past this many bytes so a huge batch does not sit in memory before sending.
     private const int FlushThreshold = 256 * 1024;
 
@@ -34,6 +38,16 @@ internal sealed class ServerConnection : IAsyncDisposable
     private IPushSink? _sink;
     private Exception? _fault;
     private long _needed;
+
+    // Lease-reading commands written and not yet answered: while zero, the reader never looks at
+    // which command a reply is for before parsing it.
+    private int _leasesPending;
+
+    // The buffer a large bulk string is being read into as it arrives (pooled for a lease).
+    private byte[]? _bulk;
+    private int _bulkLength;
+    private int _bulkFilled;
+    private bool _bulkPooled;
 
     private ServerConnection(Socket socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options)
     {
@@ -58,6 +72,18 @@ internal sealed class ServerConnection : IAsyncDisposable
             using var registration = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
             await connection.HandshakeAsync(cancellationToken).ConfigureAwait(false);
             return connection;
+        }
+        catch (Exception ex) when (ex is IOException or KvConnectionException && !cancellationToken.IsCancellationRequested)
+        {
+            // A reset right after connecting is how servers refuse a client that is not speaking
+            // their transport: say which setting to look at.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            string hint = !options.UseTls
+                ? "If the server expects TLS on this port, connect with rediss:// (KvClientOptions.UseTls)."
+                : options.TlsClientCertificate is null
+                    ? "A server that requires client certificates (redis-server's default, tls-auth-clients yes) does this after the TLS handshake: set KvClientOptions.TlsClientCertificate, or tls-auth-clients no on the server."
+                    : "Check that the server accepts KvClientOptions.TlsClientCertificate (issued by its tls-ca-cert-file).";
+            throw new KvConnectionException($"The server at {options.EndPointText} closed the connection during the handshake{(ex is IOException ? $" ({ex.Message.TrimEnd('.')})" : "")}. {hint}", ex);
         }
         catch
         {
@@ -158,6 +184,11 @@ internal sealed class ServerConnection : IAsyncDisposable
                         continue;
                     }
 
+                    if (op.LeasesReply)
+                    {
+                        Interlocked.Increment(ref _leasesPending);
+                    }
+
                     long before = output.UnflushedBytes;
                     op.Write(output);
                     pending += output.UnflushedBytes - before;
@@ -236,7 +267,7 @@ internal sealed class ServerConnection : IAsyncDisposable
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
-                    throw new KvConnectionException(buffer.IsEmpty
+                    throw new KvConnectionException(buffer.IsEmpty && _bulk is null
                         ? $"The server at {_options.EndPointText} closed the connection."
                         : $"The server at {_options.EndPointText} closed the connection in the middle of a reply.");
                 }
@@ -273,7 +304,16 @@ internal sealed class ServerConnection : IAsyncDisposable
             throw new KvProtocolException($"Protocol error: the server sent a reply ({Describe(reply)}) when no command was waiting for one.");
         }
 
-        op.TryComplete(reply);
+        if (op.LeasesReply)
+        {
+            Interlocked.Decrement(ref _leasesPending);
+        }
+
+        if (!op.TryComplete(reply))
+        {
+            // Timed out or cancelled before the reply came: nobody will dispose the lease.
+            reply.Lease?.Dispose();
+        }
     }
 
     private static string Describe(in KvResult reply)
@@ -293,7 +333,22 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
 
         var first = buffer.FirstSpan;
+        if (_bulk is not null)
+        {
+            return TryTakeStreamedBulk(ref buffer, out reply, _bulkPooled);
+        }
+
+        if (first[0] == (byte)'$' && Volatile.Read(ref _leasesPending) > 0 && _inflight.TryPeek(out var head) && head.LeasesReply)
+        {
+            return TryTakeStreamedBulk(ref buffer, out reply, pooled: true);
+        }
+
         var scan = RespFrameScanner.Scan(first);
+        if (scan.Status == RespFrameStatus.Incomplete && scan.Length > StreamedBulkThreshold && first[0] == (byte)'$')
+        {
+            return TryTakeStreamedBulk(ref buffer, out reply, pooled: false);
+        }
+
         if (scan.Status == RespFrameStatus.Complete)
         {
             reply = ReplyParser.Parse(first[..(int)scan.Length]);
@@ -339,6 +394,77 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// Takes a bulk string, copying its body once from the pipe, as it arrives, into an array of its
+    /// own: rented for a lease-reading command (<paramref name="pooled"/>), else new. The pipe never
+    /// holds the whole value; buffered whole, a large value passes through a few hundred pipe
+    /// segments per megabyte that the pool cannot keep, and is then copied again.
+    /// </summary>
+    private bool TryTakeStreamedBulk(ref ReadOnlySequence<byte> buffer, out KvResult reply, bool pooled)
+    {
+        reply = default;
+        if (_bulk is null)
+        {
+            // "$" + up to 19 digits (or "-1") + CRLF; the header may itself span segments.
+            Span<byte> header = stackalloc byte[24];
+            int available = (int)Math.Min(buffer.Length, header.Length);
+            buffer.Slice(0, available).CopyTo(header);
+            int lineEnd = header[..available].IndexOf("\r\n"u8);
+            if (lineEnd < 0)
+            {
+                if (available < header.Length)
+                {
+                    _needed = buffer.Length + 1;
+                    return false;
+                }
+
+                throw new KvProtocolException("Protocol error: a bulk string length line longer than 21 bytes.");
+            }
+
+            if (!RespNumber.TryParseInt64(header[1..lineEnd], out long length) || length < -1 || length > Array.MaxLength)
+            {
+                throw new KvProtocolException($"Protocol error: invalid bulk string length '{System.Text.Encoding.ASCII.GetString(header[1..lineEnd])}'.");
+            }
+
+            buffer = buffer.Slice(lineEnd + 2);
+            if (length == -1)
+            {
+                _needed = 0;
+                return true;
+            }
+
+            _bulk = pooled ? ArrayPool<byte>.Shared.Rent((int)length) : GC.AllocateUninitializedArray<byte>((int)length);
+            _bulkLength = (int)length;
+            _bulkFilled = 0;
+            _bulkPooled = pooled;
+        }
+
+        int take = (int)Math.Min(buffer.Length, _bulkLength - _bulkFilled);
+        buffer.Slice(0, take).CopyTo(_bulk.AsSpan(_bulkFilled));
+        _bulkFilled += take;
+        buffer = buffer.Slice(take);
+        if (_bulkFilled < _bulkLength || buffer.Length < 2)
+        {
+            _needed = _bulkFilled < _bulkLength ? 1 : 2;
+            return false;
+        }
+
+        Span<byte> crlf = stackalloc byte[2];
+        buffer.Slice(0, 2).CopyTo(crlf);
+        if (!crlf.SequenceEqual("\r\n"u8))
+        {
+            throw new KvProtocolException("Protocol error: a bulk string not followed by CRLF.");
+        }
+
+        buffer = buffer.Slice(2);
+        reply = _bulkPooled
+            ? new KvResult(KvResultType.BulkString, new KvLease(_bulk, _bulkLength))
+            : new KvResult(KvResultType.BulkString, _bulk);
+        _bulk = null;
+        _needed = 0;
+        return true;
     }
 
     private async Task HandshakeAsync(CancellationToken cancellationToken)

@@ -2,11 +2,18 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Pipelines.Sockets.Unofficial;
 
 namespace Kv.Client.Internal;
 
-/// <summary>Opens the socket and wraps it in pipes: Pipelines.Sockets.Unofficial's SocketConnection, or the BCL's stream pipes (always for TLS).</summary>
+/// <summary>
+/// Opens the socket and wraps it in pipes: Pipelines.Sockets.Unofficial's SocketConnection, or the
+/// BCL's stream pipes. TLS runs over an <see cref="SslStream"/>, which SocketConnection (reading and
+/// writing the raw socket) cannot carry: by default through Pipelines.Sockets.Unofficial's stream
+/// duplex, else the BCL's stream pipes (2.5-4x slower with 100 and 1,000 concurrent callers).
+/// </summary>
 internal static class Transport
 {
     public static async Task<(Socket Socket, IDuplexPipe Pipe, IAsyncDisposable Owner)> ConnectAsync(KvClientOptions options, CancellationToken cancellationToken)
@@ -28,8 +35,24 @@ internal static class Transport
             if (options.UseTls)
             {
                 var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
-                await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = options.Host }, cancellationToken).ConfigureAwait(false);
-                return (socket, new StreamPipe(stream), stream);
+                try
+                {
+                    await stream.AuthenticateAsClientAsync(TlsOptions(options), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AuthenticationException or IOException && !cancellationToken.IsCancellationRequested)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                    throw new KvConnectionException(
+                        $"The TLS handshake with {options.EndPointText} failed: {ex.Message.TrimEnd('.')}. Check that the server speaks TLS on this port (rediss:// is set) and that its certificate is valid for '{options.Host}' and issued by a CA this machine trusts; for a private CA set KvClientOptions.TlsCaCertificate, and KvClientOptions.TlsClientCertificate when the server requires client certificates (tls-auth-clients).",
+                        ex);
+                }
+
+                // Pipelines.Sockets.Unofficial's stream duplex pumps each direction on its own loop
+                // (as StackExchange.Redis does for TLS); the BCL's stream pipes stay for comparison.
+                var pipe = options.Transport == TransportKind.Stream
+                    ? new StreamPipe(stream)
+                    : StreamConnection.GetDuplex(stream, PipeOptions.Default, PipeOptions.Default, name: null);
+                return (socket, pipe, stream);
             }
 
             if (options.Transport == TransportKind.Stream)
@@ -46,6 +69,34 @@ internal static class Transport
             socket.Dispose();
             throw;
         }
+    }
+
+    private static SslClientAuthenticationOptions TlsOptions(KvClientOptions options)
+    {
+        var tls = new SslClientAuthenticationOptions
+        {
+            TargetHost = options.Host,
+            RemoteCertificateValidationCallback = options.TlsCertificateValidation,
+        };
+        if (options.TlsCaCertificate is { } ca && options.TlsCertificateValidation is null)
+        {
+            // Only this CA is trusted, as redis-cli --cacert; SslStream still checks the host name.
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            policy.CustomTrustStore.Add(ca);
+            tls.CertificateChainPolicy = policy;
+        }
+
+        if (options.TlsClientCertificate is { } certificate)
+        {
+            // A context is sent whatever CA names the server lists, unlike ClientCertificates.
+            tls.ClientCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
+        }
+
+        return tls;
     }
 
     private sealed class StreamPipe(Stream stream) : IDuplexPipe

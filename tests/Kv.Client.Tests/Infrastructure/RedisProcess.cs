@@ -62,9 +62,11 @@ public sealed class RedisProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--daemonize", "no", "--dir", System.IO.Path.GetTempPath() }.Concat(_extraArguments))
+        // "{port}" in an extra argument stands for the chosen port (TLS tests: --port 0 --tls-port {port}).
+        string port = Port.ToString(CultureInfo.InvariantCulture);
+        foreach (var arg in new[] { "--port", port, "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--daemonize", "no", "--dir", System.IO.Path.GetTempPath() }.Concat(_extraArguments))
         {
-            info.ArgumentList.Add(arg);
+            info.ArgumentList.Add(arg.Replace("{port}", port, StringComparison.Ordinal));
         }
 
         var process = new Process { StartInfo = info };
