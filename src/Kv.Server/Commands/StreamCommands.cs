@@ -192,6 +192,20 @@ internal static class StreamCommands
         return null;
     }
 
+    // ReadStream without counting a keyspace hit or miss.
+    private static StreamValue? PeekStream(CommandContext c, ReadOnlySpan<byte> key, out bool wrongType)
+    {
+        int index = c.Db.Peek(key, c.Now);
+        var value = index >= 0 ? c.Db.Table.At(index).Value : null;
+        wrongType = value is not (null or StreamValue);
+        if (wrongType)
+        {
+            c.Reply.Error(Errors.WrongType);
+        }
+
+        return value as StreamValue;
+    }
+
     private static bool TryArgId(CommandContext c, int index, ulong missingSeq, bool strict, out StreamId id)
     {
         if (StreamId.TryParse(c.Arg(index), missingSeq, strict, allowAutoSeq: false, out id, out _))
@@ -906,6 +920,7 @@ internal static class StreamCommands
         }
 
         bool serving = c.ServingWaiter is not null;
+        int readHits = 0;
         var ids = streamCount <= 16 ? stackalloc StreamId[streamCount] : new StreamId[streamCount];
         var groupName = groupArg > 0 ? c.Arg(groupArg) : default;
         for (int k = 0; k < streamCount; k++)
@@ -919,12 +934,14 @@ internal static class StreamCommands
                 return;
             }
 
-            var stream = ReadStream(c, key, out bool wrongType);
+            // A waiter being served counts no keyspace hits (Redis 7.0 serves it with write lookups).
+            var stream = serving ? PeekStream(c, key, out bool wrongType) : ReadStream(c, key, out wrongType);
             if (wrongType)
             {
                 return;
             }
 
+            readHits += stream is null ? 0 : 1;
             if (group)
             {
                 if (stream?.Groups?.Find(groupName) is null)
@@ -968,6 +985,13 @@ internal static class StreamCommands
             {
                 return;
             }
+        }
+
+        // Redis's xreadCommand looks every key up again (lookupKeyRead) when it serves: a second hit or miss each.
+        if (!serving)
+        {
+            c.Keyspace.Stats.KeyspaceHits += readHits;
+            c.Keyspace.Stats.KeyspaceMisses += streamCount - readHits;
         }
 
         // Which streams can be served now (Redis decides per stream; a waiter is served one stream, as 7.0 serves the ready key).

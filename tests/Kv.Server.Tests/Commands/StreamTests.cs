@@ -165,6 +165,46 @@ public sealed class StreamTests : IClassFixture<KvServerFixture>
     }
 
     [Fact]
+    public async Task XReadCountsTwoKeyspaceLookupsPerKeyAsRedis()
+    {
+        // The counts redis-server 7.0.15 gives for this sequence: xreadCommand looks each key up when
+        // parsing and again when serving; a blocked reader served later counts nothing.
+        await using var server = await KvServerFixture.StartAsync();
+        await using var c = await RespTestClient.ConnectAsync(server.Port);
+        await c.Expect("$1-1", "XADD", "s", "1-1", "a", "b");
+        await c.Expect("+OK", "XGROUP", "CREATE", "s", "g", "0");
+        (string[] Command, string Counts)[] steps =
+        [
+            (["XREAD", "STREAMS", "s", "0"], "2/0"),
+            (["XREAD", "STREAMS", "s", "nokey", "0", "0"], "4/2"),
+            (["XREAD", "STREAMS", "s", "$"], "6/2"),
+            (["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], "8/2"),
+            (["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"], "10/2"),
+            (["XRANGE", "s", "-", "+"], "11/2"),
+        ];
+        foreach (var (command, counts) in steps)
+        {
+            await c.SendAsync(command);
+            Assert.Equal(counts, await KeyspaceCountsAsync(c));
+        }
+
+        await using var reader = await RespTestClient.ConnectAsync(server.Port);
+        await reader.WriteCommandAsync("XREAD", "BLOCK", "0", "STREAMS", "s", "$");
+        await WaitForBlockedAsync(c, 1);
+        Assert.Equal("13/2", await KeyspaceCountsAsync(c));
+        await c.Expect("$2-1", "XADD", "s", "2-1", "a", "b");
+        await reader.ReadReplyAsync(Deadline);
+        Assert.Equal("13/2", await KeyspaceCountsAsync(c));
+    }
+
+    private static async Task<string> KeyspaceCountsAsync(RespTestClient c)
+    {
+        string info = (await c.SendAsync("INFO", "stats")).Text!;
+        string Field(string name) => info.Split("\r\n").First(line => line.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..];
+        return Field("keyspace_hits") + "/" + Field("keyspace_misses");
+    }
+
+    [Fact]
     public async Task ScriptsCannotUseBlock()
     {
         await using var c = await _fixture.ConnectAsync();
