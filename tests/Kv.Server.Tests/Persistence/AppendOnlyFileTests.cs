@@ -83,11 +83,13 @@ public sealed class AppendOnlyFileTests : IDisposable
         ], commands);
     }
 
-    [Fact]
-    public async Task RestartLoadsEveryTypeWithTtls()
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task RestartLoadsEveryTypeWithTtls(string preamble)
     {
         var clock = new ManualClock();
-        await using (var server = await StartAsync(clock))
+        await using (var server = await StartAsync(clock, "--aof-use-rdb-preamble", preamble))
         {
             await using var c = await RespTestClient.ConnectAsync(server.Port);
             await c.SendAsync("SET", "str", "v", "PX", "100000");
@@ -104,6 +106,12 @@ public sealed class AppendOnlyFileTests : IDisposable
             await c.SendAsync("SELECT", "5");
             await c.SendAsync("INCRBY", "counter", "7");
         }
+
+        // aof-use-rdb-preamble yes: the base is an RDB file (Redis 7.0's <name>.<seq>.base.rdb), else RESP commands.
+        string baseFile = AofFiles.Base(_dir.FullName);
+        Assert.EndsWith(preamble == "yes" ? ".2.base.rdb" : ".2.base.aof", baseFile);
+        Assert.Equal(preamble == "yes" ? (byte)'R' : (byte)'*', File.ReadAllBytes(baseFile)[0]);
+        Assert.Equal(["SELECT 5", "INCRBY counter 7"], AofFiles.Commands(AofFiles.LastIncr(_dir.FullName)));
 
         clock.Advance(TimeSpan.FromSeconds(10));
         await using (var server = await StartAsync(clock))
@@ -123,12 +131,14 @@ public sealed class AppendOnlyFileTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task RewriteUnderConcurrentWritesKeepsEveryWrite()
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task RewriteUnderConcurrentWritesKeepsEveryWrite(string preamble)
     {
         const int Writers = 4;
         var acked = new long[Writers];
-        await using (var server = await StartAsync(null, "--appendfsync", "everysec"))
+        await using (var server = await StartAsync(null, "--appendfsync", "everysec", "--aof-use-rdb-preamble", preamble))
         {
             await using var admin = await RespTestClient.ConnectAsync(server.Port);
             for (int i = 0; i < 3000; i++)
@@ -181,10 +191,12 @@ public sealed class AppendOnlyFileTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task ConfigSetAppendOnlyStartsWithARewrite()
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task ConfigSetAppendOnlyStartsWithARewrite(string preamble)
     {
-        await using (var server = await KvServerFixture.StartAsync(["--dir", _dir.FullName]))
+        await using (var server = await KvServerFixture.StartAsync(["--dir", _dir.FullName, "--aof-use-rdb-preamble", preamble]))
         {
             await using var c = await RespTestClient.ConnectAsync(server.Port);
             await c.SendAsync("SET", "before", "1");
@@ -193,7 +205,10 @@ public sealed class AppendOnlyFileTests : IDisposable
             Assert.Equal("1", Info(await c.SendAsync("INFO", "persistence"))["aof_enabled"]);
             await c.SendAsync("SET", "after", "2");
             Assert.Equal("*[$appendonly, $yes]", (await c.SendAsync("CONFIG", "GET", "appendonly")).ToString());
+            Assert.Equal($"*[$aof-use-rdb-preamble, ${preamble}]", (await c.SendAsync("CONFIG", "GET", "aof-use-rdb-preamble")).ToString());
         }
+
+        Assert.EndsWith(preamble == "yes" ? ".1.base.rdb" : ".1.base.aof", AofFiles.Base(_dir.FullName));
 
         await using (var server = await StartAsync())
         {

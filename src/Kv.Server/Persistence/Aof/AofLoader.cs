@@ -74,14 +74,27 @@ internal static class AofLoader
             return 0;
         }
 
-        var buffer = new byte[Math.Min(Math.Max(stream.Length, 4096), 4 * 1024 * 1024)];
+        // A file that starts with "REDIS" begins with an RDB (aof-use-rdb-preamble): Redis's
+        // loadSingleAppendOnlyFile loads it with rdbLoadRio, then reads any commands after it.
+        long preamble = 0;
+        long commands = 0;
+        Span<byte> signature = stackalloc byte[5];
+        if (stream.ReadAtLeast(signature, 5, throwOnEndOfStream: false) == 5 && signature.SequenceEqual("REDIS"u8))
+        {
+            stream.Position = 0;
+            server.Logger.LogInformation("Reading RDB base file on AOF loading...");
+            (commands, preamble) = Rdb.RdbLoader.LoadAofPreamble(server, stream, name);
+            server.Logger.LogInformation("Reading the remaining AOF tail...");
+        }
+
+        stream.Position = preamble;
+        var buffer = new byte[Math.Min(Math.Max(stream.Length - preamble, 4096), 4 * 1024 * 1024)];
         var ranges = new ArgRangeList();
         int start = 0;
         int end = 0;
-        long bufferOffset = 0;
-        long valid = 0;
+        long bufferOffset = preamble;
+        long valid = preamble;
         long validBeforeMulti = -1;
-        long commands = 0;
         bool eof = false;
         while (true)
         {

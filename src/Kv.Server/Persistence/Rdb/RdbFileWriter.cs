@@ -24,15 +24,26 @@ internal sealed class RdbFileWriter : IDisposable
     private readonly RdbBuffer _buffer;
     private readonly RdbValueWriter _values;
     private readonly bool _checksum;
+    private readonly bool _aofBase;
     private ulong _crc;
 
+    /// <summary>A snapshot for <c>dir/dbfilename</c>, written first to <c>dir/tempName</c>.</summary>
     public RdbFileWriter(ServerState server, string tempName)
+        : this(server, Path.Combine(Path.GetFullPath(server.Config.Dir), tempName), Path.Combine(Path.GetFullPath(server.Config.Dir), server.Config.DbFilename), aofBase: false)
+    {
+    }
+
+    /// <summary>
+    /// A snapshot for <paramref name="finalPath"/>, written first to <paramref name="tempPath"/>; with
+    /// <paramref name="aofBase"/> it is the RDB base of an AOF (aof-use-rdb-preamble: AUX aof-base 1).
+    /// </summary>
+    public RdbFileWriter(ServerState server, string tempPath, string finalPath, bool aofBase)
     {
         _server = server;
         var config = server.Config;
-        string dir = Path.GetFullPath(config.Dir);
-        _tempPath = Path.Combine(dir, tempName);
-        _finalPath = Path.Combine(dir, config.DbFilename);
+        _tempPath = tempPath;
+        _finalPath = finalPath;
+        _aofBase = aofBase;
         _checksum = config.RdbChecksum;
         _buffer = new RdbBuffer(BatchBytes + 4096) { Compress = config.RdbCompression };
         _values = new RdbValueWriter(config.ListMaxListpackSize);
@@ -54,7 +65,7 @@ internal sealed class RdbFileWriter : IDisposable
         Aux("redis-bits", "64");
         Aux("ctime", (nowMs / 1000).ToString(CultureInfo.InvariantCulture));
         Aux("used-mem", GC.GetTotalMemory(false).ToString(CultureInfo.InvariantCulture));
-        Aux("aof-base", "0");
+        Aux("aof-base", _aofBase ? "1" : "0");
         foreach (var code in functionCodes)
         {
             _buffer.WriteByte(RdbFormat.OpcodeFunction2);
@@ -144,7 +155,10 @@ internal sealed class RdbFileWriter : IDisposable
         Keys += snapshot.KeyCount;
     }
 
-    /// <summary>EOF, the checksum, fsync, rename over dbfilename and fsync of the folder.</summary>
+    /// <summary>Bytes written to the file so far (after <see cref="Commit"/>: its size).</summary>
+    public long Length { get; private set; }
+
+    /// <summary>EOF, the checksum, fsync, rename over the final name and fsync of the folder.</summary>
     public void Commit()
     {
         _buffer.WriteByte(RdbFormat.OpcodeEof);
@@ -153,6 +167,7 @@ internal sealed class RdbFileWriter : IDisposable
         Span<byte> footer = stackalloc byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(footer, crc);
         _file.Write(footer);
+        Length += footer.Length;
         _file.Flush(flushToDisk: true);
         _file.Dispose();
         File.Move(_tempPath, _finalPath, overwrite: true);
@@ -184,6 +199,7 @@ internal sealed class RdbFileWriter : IDisposable
         }
 
         _file.Write(bytes);
+        Length += bytes.Length;
         _buffer.Clear();
     }
 }

@@ -58,6 +58,26 @@ internal static class RdbLoader
         }
     }
 
+    /// <summary>
+    /// Reads the RDB at the start of an AOF file (aof-use-rdb-preamble: a base file, or an old single-file
+    /// AOF whose RESP commands follow it); returns the keys loaded and the bytes the RDB took.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The RDB part is corrupt.</exception>
+    public static (long Loaded, long Length) LoadAofPreamble(ServerState server, Stream file, string name)
+    {
+        var reader = new RdbReader(file) { Source = $"RDB preamble of the AOF file {name}" };
+        try
+        {
+            var (loaded, _) = Load(server, reader);
+            return (loaded, reader.Offset);
+        }
+        catch (InvalidDataException ex)
+        {
+            // Redis: "Error reading the RDB preamble of the AOF file %s, AOF loading aborted".
+            throw new InvalidDataException($"Error reading the RDB preamble of the AOF file {name}, AOF loading aborted: {ex.Message}", ex);
+        }
+    }
+
     private static (long Loaded, long Expired) Load(ServerState server, RdbReader r)
     {
         Span<byte> magic = stackalloc byte[9];
