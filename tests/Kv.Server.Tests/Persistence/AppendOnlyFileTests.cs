@@ -254,6 +254,37 @@ public sealed class AppendOnlyFileTests : IDisposable
         Assert.Contains("redis-check-aof --fix", corrupt.Message);
     }
 
+    // key-load-delay applies to each command of the AOF too (Redis 7.0's loadSingleAppendOnlyFile), and
+    // INFO reports the progress over all the files the manifest lists.
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task InfoReportsLoadingProgressOfTheAof(string preamble)
+    {
+        await using (var server = await StartAsync(null, "--aof-use-rdb-preamble", preamble))
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            await c.SendAsync("EVAL", "for i = 1, 1000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+            Assert.StartsWith("Background append only file rewriting", (await c.SendAsync("BGREWRITEAOF")).Text);
+            await WaitRewriteDoneAsync(c);
+            for (int i = 0; i < 1000; i++)
+            {
+                await c.WriteCommandAsync("SET", "tail" + i.ToString(CultureInfo.InvariantCulture), "v");
+            }
+
+            for (int i = 0; i < 1000; i++)
+            {
+                await c.ReadReplyAsync();
+            }
+        }
+
+        long total = new FileInfo(AofFiles.Base(_dir.FullName)).Length + new FileInfo(AofFiles.LastIncr(_dir.FullName)).Length;
+        var (during, after) = await RdbTests.LoadingInfoAsync(["--appendonly", "yes", "--dir", _dir.FullName, "--aof-use-rdb-preamble", preamble, "--key-load-delay", "1000"]);
+        RdbTests.AssertLoadingFields(during, total);
+        Assert.Equal("0", after["loading"]);
+        Assert.DoesNotContain("loading_total_bytes", after.Keys);
+    }
+
     [Fact]
     public async Task UnfinishedTransactionAtTheEndIsReverted()
     {

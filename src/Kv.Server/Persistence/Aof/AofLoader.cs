@@ -45,11 +45,21 @@ internal static class AofLoader
         }
 
         files.AddRange(manifest.Incrs);
+        // startLoading with the size of every file (Redis's getBaseAndIncrAppendOnlyFilesSize).
+        long totalBytes = 0;
+        foreach (var file in files)
+        {
+            var info = new FileInfo(Path.Combine(folder, file.Name));
+            totalBytes += info.Exists ? info.Length : 0;
+        }
+
+        server.Rdb.Progress.Start(server.Time.GetUtcNow().ToUnixTimeSeconds(), totalBytes);
         var session = new ClientSession(ClientId, "", "", server.Keyspace.NowMilliseconds) { Authenticated = true };
         var discard = new ArrayBufferWriter<byte>(1024);
         var context = new CommandContext(server, session, new RespWriter(discard));
         long started = Environment.TickCount64;
         long commands = 0;
+        long progressBase = 0;
         for (int i = 0; i < files.Count; i++)
         {
             string path = Path.Combine(folder, files[i].Name);
@@ -59,14 +69,20 @@ internal static class AofLoader
                 throw new InvalidDataException($"The AOF file {files[i].Name} doesn't exist (listed in {manifestPath}).");
             }
 
-            commands += LoadFile(server, context, discard, path, files[i].Name, isLast: i == files.Count - 1, manifestPath);
+            commands += LoadFile(server, context, discard, path, files[i].Name, isLast: i == files.Count - 1, manifestPath, progressBase);
+            progressBase += new FileInfo(path).Length;
+            server.Rdb.Progress.Loaded(progressBase);
         }
 
         server.Logger.LogInformation("DB loaded from append only file: {Seconds:0.000} seconds ({Commands} commands)", (Environment.TickCount64 - started) / 1000.0, commands);
         return manifest;
     }
 
-    private static long LoadFile(ServerState server, CommandContext context, ArrayBufferWriter<byte> discard, string path, string name, bool isLast, string manifestPath)
+    // Commands run per acquisition of the keyspace lock: clients connected meanwhile get -LOADING in
+    // between (Redis's processEventsWhileBlocked every 1024 commands).
+    private const int CommandsPerLock = 1024;
+
+    private static long LoadFile(ServerState server, CommandContext context, ArrayBufferWriter<byte> discard, string path, string name, bool isLast, string manifestPath, long progressBase)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
         if (stream.Length == 0)
@@ -83,7 +99,7 @@ internal static class AofLoader
         {
             stream.Position = 0;
             server.Logger.LogInformation("Reading RDB base file on AOF loading...");
-            (commands, preamble) = Rdb.RdbLoader.LoadAofPreamble(server, stream, name);
+            (commands, preamble) = Rdb.RdbLoader.LoadAofPreamble(server, stream, name, progressBase);
             server.Logger.LogInformation("Reading the remaining AOF tail...");
         }
 
@@ -96,74 +112,108 @@ internal static class AofLoader
         long valid = preamble;
         long validBeforeMulti = -1;
         bool eof = false;
-        while (true)
+        var keyspaceLock = server.Keyspace.Lock;
+        var delay = new KeyLoadDelay(server.Config.KeyLoadDelay);
+        int inBatch = 0;
+        try
         {
-            var status = Parse(buffer.AsSpan(start, end - start), ranges, out int consumed, out int errorAt);
-            if (status == ParseStatus.Complete)
+            while (true)
             {
-                context.SetArguments(buffer.AsMemory(start, consumed), ranges, 0, ranges.Count);
-                var command = server.Commands.Find(context.Arg(0));
-                if (command is null)
+                var status = Parse(buffer.AsSpan(start, end - start), ranges, out int consumed, out int errorAt);
+                if (status == ParseStatus.Complete)
                 {
-                    throw new InvalidDataException($"Unknown command '{Encoding.UTF8.GetString(context.Arg(0))}' reading the append only file {name} at byte offset {bufferOffset + start}.");
-                }
+                    context.SetArguments(buffer.AsMemory(start, consumed), ranges, 0, ranges.Count);
+                    var command = server.Commands.Find(context.Arg(0));
+                    if (command is null)
+                    {
+                        throw new InvalidDataException($"Unknown command '{Encoding.UTF8.GetString(context.Arg(0))}' reading the append only file {name} at byte offset {bufferOffset + start}.");
+                    }
 
-                bool isMulti = context.ArgIs(0, "multi"u8);
-                if (isMulti)
-                {
-                    validBeforeMulti = bufferOffset + start;
-                }
+                    bool isMulti = context.ArgIs(0, "multi"u8);
+                    if (isMulti)
+                    {
+                        validBeforeMulti = bufferOffset + start;
+                    }
 
-                lock (server.Keyspace.Lock)
-                {
+                    if (inBatch == 0)
+                    {
+                        keyspaceLock.Enter();
+                    }
+
                     CommandDispatcher.Execute(context);
+                    discard.ResetWrittenCount();
+                    if (context.ArgIs(0, "exec"u8))
+                    {
+                        validBeforeMulti = -1;
+                    }
+
+                    start += consumed;
+                    valid = bufferOffset + start;
+                    commands++;
+                    delay.Count(commands);
+                    if (++inBatch == CommandsPerLock || delay.Due)
+                    {
+                        inBatch = 0;
+                        keyspaceLock.Exit();
+                        server.Rdb.Progress.Loaded(progressBase + valid);
+                        if (delay.Due)
+                        {
+                            delay.Sleep();
+                        }
+                    }
+
+                    continue;
                 }
 
-                discard.ResetWrittenCount();
-                if (context.ArgIs(0, "exec"u8))
+                if (status == ParseStatus.Malformed)
                 {
-                    validBeforeMulti = -1;
+                    throw new InvalidDataException(
+                        $"Bad file format reading the append only file {name} at byte offset {bufferOffset + start + errorAt}: " +
+                        $"make a backup of your AOF file, then use ./redis-check-aof --fix {Path.GetFileName(manifestPath)}");
                 }
 
-                start += consumed;
-                valid = bufferOffset + start;
-                commands++;
-                continue;
-            }
+                if (eof)
+                {
+                    break;
+                }
 
-            if (status == ParseStatus.Malformed)
+                // Need more: keep the partial command at the front and read on.
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    bufferOffset += start;
+                    end -= start;
+                    start = 0;
+                }
+
+                if (end == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+
+                if (inBatch > 0)
+                {
+                    // Not under the lock while the disk is read.
+                    inBatch = 0;
+                    keyspaceLock.Exit();
+                    server.Rdb.Progress.Loaded(progressBase + valid);
+                }
+
+                int read = stream.Read(buffer, end, buffer.Length - end);
+                if (read == 0)
+                {
+                    eof = true;
+                }
+
+                end += read;
+            }
+        }
+        finally
+        {
+            if (inBatch > 0)
             {
-                throw new InvalidDataException(
-                    $"Bad file format reading the append only file {name} at byte offset {bufferOffset + start + errorAt}: " +
-                    $"make a backup of your AOF file, then use ./redis-check-aof --fix {Path.GetFileName(manifestPath)}");
+                keyspaceLock.Exit();
             }
-
-            if (eof)
-            {
-                break;
-            }
-
-            // Need more: keep the partial command at the front and read on.
-            if (start > 0)
-            {
-                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                bufferOffset += start;
-                end -= start;
-                start = 0;
-            }
-
-            if (end == buffer.Length)
-            {
-                Array.Resize(ref buffer, buffer.Length * 2);
-            }
-
-            int read = stream.Read(buffer, end, buffer.Length - end);
-            if (read == 0)
-            {
-                eof = true;
-            }
-
-            end += read;
         }
 
         bool truncated = end > start;

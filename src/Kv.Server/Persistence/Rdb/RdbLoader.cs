@@ -31,6 +31,7 @@ internal static class RdbLoader
         try
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
+            rdb.Progress.Start(server.Time.GetUtcNow().ToUnixTimeSeconds(), new FileInfo(path).Length);
             var (loaded, expired) = LoadFile(server, path);
             server.Logger.LogInformation("DB loaded from disk: {Seconds:F3} seconds ({Keys} keys, {Expired} expired keys skipped)", started.Elapsed.TotalSeconds, loaded, expired);
             rdb.LastLoadKeysLoaded = loaded;
@@ -50,7 +51,7 @@ internal static class RdbLoader
         var reader = new RdbReader(file) { Source = $"RDB file '{path}'" };
         try
         {
-            return Load(server, reader);
+            return Load(server, reader, progressBase: 0);
         }
         catch (InvalidDataException ex)
         {
@@ -63,12 +64,12 @@ internal static class RdbLoader
     /// AOF whose RESP commands follow it); returns the keys loaded and the bytes the RDB took.
     /// </summary>
     /// <exception cref="InvalidDataException">The RDB part is corrupt.</exception>
-    public static (long Loaded, long Length) LoadAofPreamble(ServerState server, Stream file, string name)
+    public static (long Loaded, long Length) LoadAofPreamble(ServerState server, Stream file, string name, long progressBase)
     {
         var reader = new RdbReader(file) { Source = $"RDB preamble of the AOF file {name}" };
         try
         {
-            var (loaded, _) = Load(server, reader);
+            var (loaded, _) = Load(server, reader, progressBase);
             return (loaded, reader.Offset);
         }
         catch (InvalidDataException ex)
@@ -78,7 +79,8 @@ internal static class RdbLoader
         }
     }
 
-    private static (long Loaded, long Expired) Load(ServerState server, RdbReader r)
+    // progressBase: bytes of the files before this one (an AOF base after others), for loading_loaded_bytes.
+    private static (long Loaded, long Expired) Load(ServerState server, RdbReader r, long progressBase)
     {
         Span<byte> magic = stackalloc byte[9];
         r.ReadExact(magic);
@@ -101,8 +103,8 @@ internal static class RdbLoader
         long idleSeconds = -1;
         int inBatch = 0;
         bool locked = false;
-        int keyLoadDelay = server.Config.KeyLoadDelay;
-        long delayMicroseconds = 0;
+        var delay = new KeyLoadDelay(server.Config.KeyLoadDelay);
+        var progress = server.Rdb.Progress;
         try
         {
             while (true)
@@ -147,6 +149,10 @@ internal static class RdbLoader
                         if (key.AsSpan().SequenceEqual("redis-ver"u8))
                         {
                             server.Logger.LogInformation("Loading RDB produced by version {Version}", Encoding.ASCII.GetString(value));
+                        }
+                        else if (key.AsSpan().SequenceEqual("used-mem"u8) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long usedMemory))
+                        {
+                            progress.RdbUsedMemory(usedMemory);
                         }
 
                         continue;
@@ -209,18 +215,19 @@ internal static class RdbLoader
                             }
 
                             loaded++;
-                            delayMicroseconds += keyLoadDelay > 0 ? keyLoadDelay : keyLoadDelay < 0 && loaded % -(long)keyLoadDelay == 0 ? 1 : 0;
-                            if (++inBatch == KeysPerLock || delayMicroseconds >= 1000)
+                            delay.Count(loaded);
+                            if (++inBatch == KeysPerLock || delay.Due)
                             {
                                 inBatch = 0;
                                 keyspace.Lock.Exit();
                                 locked = false;
+                                progress.Loaded(progressBase + r.Offset);
+                                server.Rdb.LastLoadKeysLoaded = loaded;
                             }
 
-                            if (delayMicroseconds >= 1000)
+                            if (delay.Due)
                             {
-                                Thread.Sleep((int)Math.Min(delayMicroseconds / 1000, int.MaxValue));
-                                delayMicroseconds %= 1000;
+                                delay.Sleep();
                             }
                         }
 
