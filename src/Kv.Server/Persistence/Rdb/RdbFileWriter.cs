@@ -46,7 +46,15 @@ internal sealed class RdbFileWriter : IDisposable
         _aofBase = aofBase;
         _checksum = config.RdbChecksum;
         _buffer = new RdbBuffer(BatchBytes + 4096) { Compress = config.RdbCompression };
-        _values = new RdbValueWriter(config.ListMaxListpackSize);
+        string policy = config.MaxMemoryPolicy;
+        _values = new RdbValueWriter(config.ListMaxListpackSize)
+        {
+            AccessInfo = policy.EndsWith("-lru", StringComparison.Ordinal) ? RdbAccessInfo.Idle
+                : policy.EndsWith("-lfu", StringComparison.Ordinal) ? RdbAccessInfo.Freq
+                : RdbAccessInfo.None,
+            NowMilliseconds = server.Keyspace.NowMilliseconds,
+            LfuDecayTime = config.LfuDecayTime,
+        };
         _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
     }
 

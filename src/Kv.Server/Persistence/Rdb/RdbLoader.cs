@@ -101,6 +101,7 @@ internal static class RdbLoader
         long expiresAt = -1;
         long loaded = 0, expired = 0;
         long idleSeconds = -1;
+        int freq = -1;
         int inBatch = 0;
         bool locked = false;
         var delay = new KeyLoadDelay(server.Config.KeyLoadDelay);
@@ -119,7 +120,7 @@ internal static class RdbLoader
                         expiresAt = r.ReadMilliseconds();
                         continue;
                     case RdbFormat.OpcodeFreq:
-                        r.ReadByte();
+                        freq = r.ReadByte();
                         continue;
                     case RdbFormat.OpcodeIdle:
                         idleSeconds = (long)r.ReadLength();
@@ -209,7 +210,15 @@ internal static class RdbLoader
                                 db.Table.SetExpiry(index, expiresAt);
                             }
 
-                            if (idleSeconds > 0 && !keyspace.Lfu)
+                            // objectSetLRUOrLFU: the counter under an LFU policy, else the idle time.
+                            if (keyspace.Lfu)
+                            {
+                                if (freq >= 0)
+                                {
+                                    db.Table.At(index).LastAccess = (LfuCounter.Minutes(now) << 8) | (uint)freq;
+                                }
+                            }
+                            else if (idleSeconds > 0)
                             {
                                 db.Table.At(index).LastAccess = Database.Clock(now - (idleSeconds * 1000));
                             }
@@ -233,6 +242,7 @@ internal static class RdbLoader
 
                         expiresAt = -1;
                         idleSeconds = -1;
+                        freq = -1;
                         continue;
                     }
                 }
