@@ -105,6 +105,8 @@ internal static class RdbLoader
         int inBatch = 0;
         bool locked = false;
         var delay = new KeyLoadDelay(server.Config.KeyLoadDelay);
+        byte[] keyScratch = new byte[256];
+        byte[] valueScratch = new byte[1024];
         var progress = server.Rdb.Progress;
         try
         {
@@ -140,9 +142,20 @@ internal static class RdbLoader
                     }
 
                     case RdbFormat.OpcodeResizeDb:
+                    {
+                        // rdbLoad's dictExpand: room for every key at once, not a rehash at each doubling
+                        // (bounded by the bytes left, a key taking at least a few of them).
+                        ulong keys = r.ReadLength();
                         r.ReadLength();
-                        r.ReadLength();
+                        long room = (long)Math.Min(keys, (ulong)Math.Min(r.Remaining / 4, 1 << 28));
+                        lock (keyspace.Lock)
+                        {
+                            keyspace.Databases[dbId].Table.EnsureCapacity((int)room);
+                        }
+
                         continue;
+                    }
+
                     case RdbFormat.OpcodeAux:
                     {
                         var key = r.ReadString();
@@ -184,9 +197,13 @@ internal static class RdbLoader
                             throw r.Corrupt($"unknown RDB type or opcode {type}");
                         }
 
-                        var key = r.ReadString();
-                        var value = values.Read(r, type, now);
-                        if (value is null || (expiresAt != -1 && expiresAt < now))
+                        // Strings, most keys, go from the read buffer to the table with one array (key and
+                        // value together); other types are built by the value reader.
+                        var key = r.ReadString(ref keyScratch);
+                        bool isString = type == RdbFormat.TypeString;
+                        var text = isString ? r.ReadString(ref valueScratch) : default;
+                        var value = isString ? null : values.Read(r, type, now);
+                        if ((!isString && value is null) || (expiresAt != -1 && expiresAt < now))
                         {
                             expired++;
                         }
@@ -204,7 +221,7 @@ internal static class RdbLoader
                                 throw new InvalidDataException($"{r.Source}: duplicated key '{Encoding.UTF8.GetString(key)}' in DB {dbId}.");
                             }
 
-                            int index = db.Add(key, value);
+                            int index = isString ? db.AddString(key, text) : db.Add(key, value!);
                             if (expiresAt != -1)
                             {
                                 db.Table.SetExpiry(index, expiresAt);
