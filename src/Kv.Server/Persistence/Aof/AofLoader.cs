@@ -138,9 +138,10 @@ internal static class AofLoader
                     if (inBatch == 0)
                     {
                         keyspaceLock.Enter();
+                        context.Now = server.Keyspace.NowMilliseconds;
                     }
 
-                    CommandDispatcher.Execute(context);
+                    Run(context, command);
                     discard.ResetWrittenCount();
                     if (context.ArgIs(0, "exec"u8))
                     {
@@ -247,6 +248,50 @@ internal static class AofLoader
         stream.Flush(flushToDisk: true);
         server.Logger.LogWarning("AOF {File} loaded anyway because aof-load-truncated is enabled", name);
         return commands;
+    }
+
+    // Redis's loadSingleAppendOnlyFile runs the command's proc on the fake client rather than call():
+    // nothing counts in commandstats, total_commands_processed or the slowlog, and inside MULTI the
+    // commands are queued for EXEC. (Under the keyspace lock; context.Now is set per batch.)
+    private static void Run(CommandContext context, CommandDefinition command)
+    {
+        if (command.Subcommands.Count > 0 && context.ArgCount > 1)
+        {
+            var sub = command.Subcommands.GetValueOrDefault(context.ArgString(1));
+            if (sub is null)
+            {
+                return;
+            }
+
+            command = sub;
+        }
+
+        if (!command.ArityMatches(context.ArgCount))
+        {
+            // A handler indexes its arguments by the arity it declares; a line no server would have written is skipped.
+            return;
+        }
+
+        context.Command = command;
+        var client = context.Client;
+        client.LastCommand = command;
+        if (client.Transaction is { Active: true } transaction && !TransactionCommands.RunsInsideMulti(command))
+        {
+            transaction.Queue(context, command);
+            return;
+        }
+
+        var keyspace = context.Server.Keyspace;
+        long dirty = keyspace.Dirty;
+        keyspace.Propagation.Enter(command);
+        try
+        {
+            command.Handler!(context);
+        }
+        finally
+        {
+            keyspace.Propagation.Exit(context, command, dirty);
+        }
     }
 
     private enum ParseStatus
