@@ -56,10 +56,11 @@ internal sealed class LoadingProgress
 }
 
 /// <summary>
-/// Redis's key-load-delay (debugDelay per key or command loaded): positive, microseconds each;
+/// Redis's debugDelay, behind key-load-delay (per key or command loaded) and rdb-key-save-delay (per
+/// key saved): positive, microseconds each;
 /// negative -N, one microsecond every N. Sleeps are gathered to whole milliseconds.
 /// </summary>
-internal struct KeyLoadDelay(int setting)
+internal struct DebugDelay(int setting)
 {
     private long _pendingMicroseconds;
 

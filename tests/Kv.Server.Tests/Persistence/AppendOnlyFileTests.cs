@@ -194,6 +194,61 @@ public sealed class AppendOnlyFileTests : IDisposable
         }
     }
 
+    // aof-use-rdb-preamble yes: the RDB base is the data at the rewrite's start instant; clients keep
+    // working while it is written (rdb-key-save-delay keeps it running), their writes land in the new
+    // incr file, and base + incr give back exactly the data. A BGSAVE meanwhile is refused as Redis
+    // refuses it while a child runs.
+    [Fact]
+    public async Task WritesDuringAnRdbRewriteLandInTheNewIncrFile()
+    {
+        await using (var server = await StartAsync(null, "--rdb-key-save-delay", "1000"))
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            await c.SendAsync("EVAL", "for i = 1, 2000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+            Assert.Equal("Background append only file rewriting started", (await c.SendAsync("BGREWRITEAOF")).Text);
+            Assert.Equal("1", Info(await c.SendAsync("INFO", "persistence"))["aof_rewrite_in_progress"]);
+            Assert.Equal("+OK", (await c.SendAsync("SET", "key1", "changed")).ToString());
+            Assert.Equal(":1", (await c.SendAsync("DEL", "key2000")).ToString());
+            Assert.Equal("+OK", (await c.SendAsync("SET", "during", "yes")).ToString());
+            Assert.Equal("$changed", (await c.SendAsync("GET", "key1")).ToString());
+            Assert.Equal(
+                "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+                (await c.SendAsync("BGSAVE")).ToString());
+            Assert.Equal("1", Info(await c.SendAsync("INFO", "persistence"))["aof_rewrite_in_progress"]);
+            await WaitRewriteDoneAsync(c);
+        }
+
+        Assert.EndsWith(".2.base.rdb", AofFiles.Base(_dir.FullName));
+        Assert.Equal(["SELECT 0", "SET key1 changed", "DEL key2000", "SET during yes"], AofFiles.Commands(AofFiles.LastIncr(_dir.FullName)));
+        await using (var server = await StartAsync())
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            Assert.Equal(":2000", (await c.SendAsync("DBSIZE")).ToString());
+            Assert.Equal("*[$changed, $2, (nil), $yes]", (await c.SendAsync("MGET", "key1", "key2", "key2000", "during")).ToString());
+        }
+    }
+
+    // Redis runs one child at a time: BGREWRITEAOF during a BGSAVE is scheduled, and runs after it.
+    [Fact]
+    public async Task RewriteAskedDuringABgsaveIsScheduled()
+    {
+        await using var server = await StartAsync(null, "--rdb-key-save-delay", "1000");
+        await using var c = await RespTestClient.ConnectAsync(server.Port);
+        await c.SendAsync("EVAL", "for i = 1, 1000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+        Assert.Equal("+Background saving started", (await c.SendAsync("BGSAVE")).ToString());
+        Assert.Equal("+Background append only file rewriting scheduled", (await c.SendAsync("BGREWRITEAOF")).ToString());
+        var info = Info(await c.SendAsync("INFO", "persistence"));
+        Assert.Equal("1", info["rdb_bgsave_in_progress"]);
+        Assert.Equal("1", info["aof_rewrite_scheduled"]);
+        Assert.Equal("0", info["aof_rewrite_in_progress"]);
+        await WaitRewriteDoneAsync(c);
+        info = Info(await c.SendAsync("INFO", "persistence"));
+        Assert.Equal("0", info["rdb_bgsave_in_progress"]);
+        Assert.Equal("ok", info["rdb_last_bgsave_status"]);
+        Assert.Equal("1", info["aof_rewrites"]);
+        Assert.Equal("ok", info["aof_last_bgrewrite_status"]);
+    }
+
     [Theory]
     [InlineData("yes")]
     [InlineData("no")]

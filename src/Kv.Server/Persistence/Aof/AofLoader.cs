@@ -113,7 +113,7 @@ internal static class AofLoader
         long validBeforeMulti = -1;
         bool eof = false;
         var keyspaceLock = server.Keyspace.Lock;
-        var delay = new KeyLoadDelay(server.Config.KeyLoadDelay);
+        var delay = new DebugDelay(server.Config.KeyLoadDelay);
         int inBatch = 0;
         try
         {

@@ -15,9 +15,11 @@ namespace Kv.Server.Persistence.Aof;
 /// <para>
 /// Redis forks and writes the child's frozen view. With aof-use-rdb-preamble yes (the default) the
 /// base is an RDB file (<c>appendonly.aof.N.base.rdb</c>) written from the copy-on-access
-/// <see cref="TableSnapshot"/> view BGSAVE uses: at one instant under the keyspace lock the tables get
-/// their snapshots and appends move to a new incr file, so the base plus that incr file is exactly the
-/// data, and clients keep working while the RDB is written (see <see cref="WriteRdbBase"/>).
+/// <see cref="TableSnapshot"/> view BGSAVE uses: at one instant under the keyspace lock — in
+/// <see cref="Start"/>, as Redis forks before BGREWRITEAOF replies — the tables get their snapshots and
+/// appends move to a new incr file, so the base plus that incr file is exactly the data, and clients
+/// keep working while the RDB is written on a background thread. A BGSAVE and a rewrite never run
+/// together (each table has one snapshot hook; Redis has one child): the later one is scheduled.
 /// </para>
 /// <para>
 /// With aof-use-rdb-preamble no the base is RESP commands. The keyspace is walked in small batches,
@@ -96,7 +98,53 @@ internal sealed class AofRewrite
         _startedTicks = Stopwatch.GetTimestamp();
         _cancel = new CancellationTokenSource();
         var token = _cancel.Token;
-        Completion = Task.Run(() => Run(mode, token));
+
+        // Redis reads aof-use-rdb-preamble when the rewrite starts.
+        string folder = _aof.Folder;
+        long baseSeq = _aof.Manifest.CurrentBaseSeq + 1;
+        var job = new Job(
+            mode,
+            _server.Config.AofUsePreamble,
+            Path.Combine(folder, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof"),
+            new AofFileInfo(AofManifest.BaseName(_aof.FileName, baseSeq, rdb: _server.Config.AofUsePreamble), baseSeq, AofFileType.Base));
+        if (job.Preamble)
+        {
+            // As Redis's rewriteAppendOnlyFileBackground opens the new incr file and forks before it
+            // replies: the instant is now, so every command after this one lands in the new incr file.
+            try
+            {
+                Directory.CreateDirectory(folder);
+                job.Writer = TakeRdbInstant(job);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                job.Failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+            }
+        }
+
+        Completion = Task.Run(() => Run(job, token));
+    }
+
+    /// <summary>One rewrite: what it writes and where; with the preamble, the RDB writer its instant opened.</summary>
+    private sealed class Job(AofRewriteMode mode, bool preamble, string temp, AofFileInfo baseInfo)
+    {
+        public AofRewriteMode Mode { get; } = mode;
+
+        public bool Preamble { get; } = preamble;
+
+        public string Temp { get; } = temp;
+
+        public AofFileInfo BaseInfo { get; } = baseInfo;
+
+        public NextIncr Next { get; } = new();
+
+        public RdbFileWriter? Writer { get; set; }
+
+        public List<byte[]> Functions { get; } = [];
+
+        public long InstantMilliseconds { get; set; }
+
+        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; set; }
     }
 
     public void Cancel()
@@ -145,22 +193,22 @@ internal sealed class AofRewrite
 
     #endregion
 
-    private void Run(AofRewriteMode mode, CancellationToken token)
+    private void Run(Job job, CancellationToken token)
     {
-        // Redis reads aof-use-rdb-preamble when the rewrite starts.
-        bool preamble = _server.Config.AofUsePreamble;
+        var mode = job.Mode;
+        var next = job.Next;
+        var baseInfo = job.BaseInfo;
+        long baseSeq = baseInfo.Seq;
         string folder = _aof.Folder;
-        string temp = Path.Combine(folder, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
-        var next = new NextIncr();
+        string temp = job.Temp;
         bool ok = false;
         try
         {
+            job.Failure?.Throw();
             Directory.CreateDirectory(folder);
-            long baseSeq = _aof.Manifest.CurrentBaseSeq + 1;
-            var baseInfo = new AofFileInfo(AofManifest.BaseName(_aof.FileName, baseSeq, rdb: preamble), baseSeq, AofFileType.Base);
             string basePath = Path.Combine(folder, baseInfo.Name);
-            long size = preamble
-                ? WriteRdbBase(mode, temp, basePath, next, token)
+            long size = job.Preamble
+                ? WriteRdbBase(job, token)
                 : WriteRespBase(mode, temp, basePath, next, token);
 
             // The manifest names the new base: base + the new incr only.
@@ -216,13 +264,15 @@ internal sealed class AofRewrite
         finally
         {
             next.Handle?.Dispose();
+            job.Writer?.Dispose();
             lock (_server.Keyspace.Lock)
             {
                 StopTracking();
                 DetachSnapshots();
-                if (!ok && mode == AofRewriteMode.Enabling && _aof.State == AofState.WaitRewrite)
+                if (!ok && mode == AofRewriteMode.Enabling && _aof.State != AofState.Off)
                 {
-                    // Redis retries a failed rewrite for appendonly yes from serverCron; so do we, below.
+                    // Redis retries a failed rewrite for appendonly yes from serverCron (ServerCron does).
+                    // Appends may have started already: the retry's base then holds everything.
                     Scheduled = true;
                 }
 
@@ -267,8 +317,10 @@ internal sealed class AofRewrite
         next.Handle = _aof.OpenIncr(next.Info.Name);
         if (mode == AofRewriteMode.Enabling)
         {
-            // Not listed until the base exists: without a manifest naming it, the file is ignored.
+            // Not listed until the base exists: without a manifest naming it, the file is ignored. Its
+            // number is taken, though: a retry after a failure must not open the same file again.
             RandomAccess.SetLength(next.Handle, 0);
+            _aof.Manifest.CurrentIncrSeq = manifest.CurrentIncrSeq;
             return;
         }
 
@@ -300,52 +352,58 @@ internal sealed class AofRewrite
     }
 
     // aof-use-rdb-preamble yes, as Redis's rewriteAppendOnlyFile with rdbSaveRio: the base is an RDB file
-    // of the data at one instant. At that instant (under the lock) each table gets a copy-on-access
-    // TableSnapshot, as BGSAVE does, and appends move to the next incr file, so base + new incr is the
-    // data exactly; the RDB is then written in batches while clients keep working. Returns its size.
-    private long WriteRdbBase(AofRewriteMode mode, string temp, string basePath, NextIncr next, CancellationToken token)
+    // of the data at one instant. At that instant (in Start, under the keyspace lock, as Redis forks in
+    // the command) the next incr file is announced, each table gets a copy-on-access TableSnapshot as
+    // BGSAVE does, and appends move to the next incr file, so base + new incr is the data exactly.
+    private RdbFileWriter TakeRdbInstant(Job job)
     {
         var keyspace = _server.Keyspace;
-        AnnounceNextIncr(mode, next);
-        using var writer = new RdbFileWriter(_server, temp, basePath, aofBase: true);
-        List<byte[]> functions = [];
-        long nowMs;
-        lock (keyspace.Lock)
+        var writer = new RdbFileWriter(_server, job.Temp, Path.Combine(_aof.Folder, job.BaseInfo.Name), aofBase: true);
+        try
         {
-            token.ThrowIfCancellationRequested();
-            if (_server.Rdb.InProgress)
+            lock (keyspace.Lock)
             {
-                // A BGSAVE started meanwhile owns the tables' snapshot hooks (Redis runs one child at a time).
-                throw new IOException("a background save started; the rewrite is retried after it");
-            }
-
-            var databases = keyspace.Databases;
-            var snapshots = new List<TableSnapshot>();
-            for (int i = 0; i < databases.Length; i++)
-            {
-                var table = databases[i].Table;
-                if (table.Count > 0)
+                AnnounceNextIncr(job.Mode, job.Next);
+                var databases = keyspace.Databases;
+                var snapshots = new List<TableSnapshot>();
+                for (int i = 0; i < databases.Length; i++)
                 {
-                    var snapshot = new TableSnapshot(table, i, writer.Values, writer.Compress);
-                    table.Snapshot = snapshot;
-                    snapshots.Add(snapshot);
+                    var table = databases[i].Table;
+                    if (table.Count > 0)
+                    {
+                        var snapshot = new TableSnapshot(table, i, writer.Values, writer.Compress);
+                        table.Snapshot = snapshot;
+                        snapshots.Add(snapshot);
+                    }
                 }
+
+                _snapshots = [.. snapshots];
+                foreach (var library in _server.Scripting.Functions.Libraries)
+                {
+                    job.Functions.Add(library.Code);
+                }
+
+                job.InstantMilliseconds = keyspace.NowMilliseconds;
+                SwitchAppends(job.Mode, job.Next);
             }
 
-            _snapshots = [.. snapshots];
-            foreach (var library in _server.Scripting.Functions.Libraries)
-            {
-                functions.Add(library.Code);
-            }
-
-            nowMs = keyspace.NowMilliseconds;
-            SwitchAppends(mode, next);
+            return writer;
         }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
 
-        writer.WriteHeader(functions, nowMs);
+    // The RDB of the instant, written in batches while clients keep working. Returns its size.
+    private long WriteRdbBase(Job job, CancellationToken token)
+    {
+        var writer = job.Writer!;
+        writer.WriteHeader(job.Functions, job.InstantMilliseconds);
         foreach (var snapshot in _snapshots)
         {
-            writer.WriteSnapshot(snapshot, keyspace.Lock, () => token.IsCancellationRequested);
+            writer.WriteSnapshot(snapshot, _server.Keyspace.Lock, () => token.IsCancellationRequested);
         }
 
         writer.Commit();

@@ -25,6 +25,7 @@ internal sealed class RdbFileWriter : IDisposable
     private readonly RdbValueWriter _values;
     private readonly bool _checksum;
     private readonly bool _aofBase;
+    private readonly int _saveDelay;
     private ulong _crc;
 
     /// <summary>A snapshot for <c>dir/dbfilename</c>, written first to <c>dir/tempName</c>.</summary>
@@ -45,6 +46,7 @@ internal sealed class RdbFileWriter : IDisposable
         _finalPath = finalPath;
         _aofBase = aofBase;
         _checksum = config.RdbChecksum;
+        _saveDelay = config.RdbKeySaveDelay;
         _buffer = new RdbBuffer(BatchBytes + 4096) { Compress = config.RdbCompression };
         string policy = config.MaxMemoryPolicy;
         _values = new RdbValueWriter(config.ListMaxListpackSize)
@@ -130,6 +132,8 @@ internal sealed class RdbFileWriter : IDisposable
     public void WriteSnapshot(TableSnapshot snapshot, Lock keyspaceLock, Func<bool> cancelled)
     {
         WriteDbHeader(snapshot.DbId, snapshot.KeyCount, snapshot.VolatileCount);
+        var delay = new DebugDelay(_saveDelay);
+        long written = 0;
         bool complete = false;
         while (!complete)
         {
@@ -140,7 +144,9 @@ internal sealed class RdbFileWriter : IDisposable
 
             lock (keyspaceLock)
             {
-                complete = snapshot.WriteBatch(_buffer, BatchTicks, BatchBytes);
+                // rdb-key-save-delay: batches small enough that the pause after them stays near a millisecond.
+                int maxKeys = _saveDelay > 0 ? Math.Max(1, 1000 / _saveDelay) : int.MaxValue;
+                complete = snapshot.WriteBatch(_buffer, BatchTicks, BatchBytes, maxKeys);
                 if (complete)
                 {
                     // From here on nothing needs capturing: the walk has passed every key.
@@ -155,6 +161,18 @@ internal sealed class RdbFileWriter : IDisposable
             }
 
             Flush();
+            if (_saveDelay != 0)
+            {
+                for (int k = 0; k < snapshot.WrittenInLastBatch; k++)
+                {
+                    delay.Count(++written);
+                }
+
+                if (delay.Due)
+                {
+                    delay.Sleep();
+                }
+            }
 
             // Let clients waiting for the lock in before the next batch.
             Thread.Yield();

@@ -104,7 +104,7 @@ internal static class RdbLoader
         int freq = -1;
         int inBatch = 0;
         bool locked = false;
-        var delay = new KeyLoadDelay(server.Config.KeyLoadDelay);
+        var delay = new DebugDelay(server.Config.KeyLoadDelay);
         byte[] keyScratch = new byte[256];
         byte[] valueScratch = new byte[1024];
         var progress = server.Rdb.Progress;
