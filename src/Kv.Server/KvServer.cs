@@ -99,6 +99,10 @@ public sealed class KvServer : IAsyncDisposable
 
         State.BoundPort = _listeners.Count > 0 && _listeners[0].EndPoint is IPEndPoint bound ? bound.Port : config.Port;
         State.RequestShutdown = () => _ = StopAsync();
+
+        // Loading from the first accepted client on: a PING must not get PONG before the loader thread
+        // has even started (Redis answers nothing until loadDataFromDisk, which sets server.loading).
+        State.Rdb.Loading = true;
         var handler = new RespConnectionHandler(State);
         foreach (var listener in _listeners)
         {

@@ -148,13 +148,15 @@ internal sealed class ServerCron : IAsyncDisposable
         }
 
         var config = _server.Config;
-        bool start = rewrite.Scheduled;
+
+        // Not while a BGSAVE runs (Redis: one child at a time); a scheduled rewrite starts after it.
+        bool start = rewrite.Scheduled && !_server.Rdb.InProgress;
         if (!start && aof.State == Persistence.Aof.AofState.On && config.AutoAofRewritePercentage > 0)
         {
             long current = aof.CurrentSize;
             long baseSize = Math.Max(aof.BaseSize, 1);
             long growth = (current * 100 / baseSize) - 100;
-            start = current > config.AutoAofRewriteMinSize && growth >= config.AutoAofRewritePercentage && rewrite.LastOk;
+            start = current > config.AutoAofRewriteMinSize && growth >= config.AutoAofRewritePercentage && rewrite.LastOk && !_server.Rdb.InProgress;
         }
 
         if (start)

@@ -17,7 +17,7 @@ internal static class AppendOnlyCommands
             return;
         }
 
-        if (c.InTransaction)
+        if (c.InTransaction || c.Server.Rdb.InProgress)
         {
             // Redis schedules it when asked inside MULTI (server.in_exec) or while a child runs.
             rewrite.Scheduled = true;

@@ -211,6 +211,11 @@ internal static class InfoCommand
                     line.Add("aof_delayed_fsync", aof.DelayedFsync);
                 }
 
+                if (server.Rdb.Loading)
+                {
+                    server.Rdb.Progress.Describe(server.Time.GetUtcNow().ToUnixTimeSeconds(), (name, value) => line.Add(name, value), (name, value) => line.Add(name, value));
+                }
+
                 break;
 
             case "stats":

@@ -59,6 +59,7 @@ internal sealed class ServerConfig
         Long("slowlog-log-slower-than", () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = (int)Math.Min(v, int.MaxValue), -1, long.MaxValue);
         Long("slowlog-max-len", () => SlowlogMaxLen, v => SlowlogMaxLen = (int)Math.Min(v, int.MaxValue), 0, long.MaxValue);
         Int("key-load-delay", () => KeyLoadDelay, v => KeyLoadDelay = v, int.MinValue, int.MaxValue);
+        Int("rdb-key-save-delay", () => RdbKeySaveDelay, v => RdbKeySaveDelay = v, int.MinValue, int.MaxValue);
         Int("active-expire-effort", () => ActiveExpireEffort, v => ActiveExpireEffort = v, 1, 10);
         Bool("dynamic-hz", () => DynamicHz, v => DynamicHz = v);
         Bool("protected-mode", () => ProtectedMode, v => ProtectedMode = v);
@@ -260,6 +261,13 @@ internal sealed class ServerConfig
     /// negative n pauses 1 µs every n keys); test suites use it to observe -LOADING.
     /// </summary>
     public int KeyLoadDelay { get; set; }
+
+    /// <summary>
+    /// Redis's hidden debugging knob: microseconds to pause after each key a background save or AOF
+    /// rewrite writes (negative n: 1 µs every n keys); tests use it to keep a save running. The pause
+    /// is taken outside the keyspace lock, as Redis takes it in the child.
+    /// </summary>
+    public int RdbKeySaveDelay { get; set; }
 
     public bool DynamicHz { get; set; } = true;
 

@@ -13,6 +13,7 @@ internal static class StartupLoader
     public static void Load(ServerState server)
     {
         var config = server.Config;
+        server.Rdb.Progress.Start(server.Time.GetUtcNow().ToUnixTimeSeconds(), 0);
         server.Rdb.Loading = true;
         try
         {

@@ -527,9 +527,19 @@ internal sealed class KeyTable
         _volatile[lastSlot] = default;
     }
 
-    private void Grow()
+    /// <summary>Makes room for <paramref name="count"/> keys at once (RDB loading's RESIZEDB, as Redis's dictExpand).</summary>
+    public void EnsureCapacity(int count)
     {
-        int size = _entries.Length * 2;
+        if (count > _entries.Length)
+        {
+            Grow((int)BitOperations.RoundUpToPowerOf2((uint)count));
+        }
+    }
+
+    private void Grow() => Grow(_entries.Length * 2);
+
+    private void Grow(int size)
+    {
         // Entries keep their indices when the array grows: that is what SCAN's guarantee rests on.
         Array.Resize(ref _entries, size);
         Array.Resize(ref _sizes, size);

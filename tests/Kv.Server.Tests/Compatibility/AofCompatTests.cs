@@ -5,9 +5,11 @@ using Kv.Server.Tests.Persistence;
 namespace Kv.Server.Tests.Compatibility;
 
 /// <summary>
-/// The append-only file both ways with Debian's redis-server 7.0: kv-server's appendonlydir (base
-/// from a rewrite plus incr files) passes redis-check-aof and loads into redis-server with the same
-/// data, and redis-server's appendonlydir (appendonly yes, aof-use-rdb-preamble no) loads into kv-server.
+/// The append-only file both ways with Debian's redis-server 7.0, with aof-use-rdb-preamble yes (the
+/// base is an RDB file) and no (RESP commands): kv-server's appendonlydir (base from a rewrite plus
+/// incr files) passes redis-check-aof and loads into redis-server with the same data, and
+/// redis-server's appendonlydir loads into kv-server; a base holding an RDB followed by commands (an
+/// old single-file AOF with a preamble) loads into both alike.
 /// </summary>
 public sealed class AofCompatTests : IDisposable
 {
@@ -24,12 +26,14 @@ public sealed class AofCompatTests : IDisposable
         }
     }
 
-    [RedisFact("redis-server", "redis-check-aof")]
-    public async Task KvServerAppendOnlyDirLoadsIntoRedisServer()
+    [RedisTheory("redis-server", "redis-check-aof")]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task KvServerAppendOnlyDirLoadsIntoRedisServer(string preamble)
     {
         string kvDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "kv")).FullName;
         List<string> expected;
-        await using (var kv = await KvServerFixture.StartAsync(["--appendonly", "yes", "--dir", kvDir]))
+        await using (var kv = await KvServerFixture.StartAsync(["--appendonly", "yes", "--aof-use-rdb-preamble", preamble, "--dir", kvDir]))
         {
             await using var c = await RespTestClient.ConnectAsync(kv.Port);
             await WriteDataAsync(c, 0);
@@ -39,21 +43,28 @@ public sealed class AofCompatTests : IDisposable
             expected = await SnapshotAsync(c);
         }
 
+        Assert.EndsWith(preamble == "yes" ? ".base.rdb" : ".base.aof", AofFiles.Base(kvDir));
         var check = await ExternalProcess.RunAsync(RedisBinaries.Find("redis-check-aof")!, [Path.Combine(kvDir, "appendonlydir", "appendonly.aof.manifest")], TimeSpan.FromSeconds(60));
         Assert.True(check.ExitCode == 0, check.ToString());
         Assert.Contains("All AOF files and manifest are valid", check.StandardOutput);
+        if (preamble == "yes")
+        {
+            Assert.Contains("RDB preamble is OK", check.StandardOutput);
+        }
 
         await using var redis = await ServerProcess.StartRedisAsync("--appendonly", "yes", "--dir", kvDir);
         await using var r = await RespTestClient.ConnectAsync(redis.Port);
         AssertSame(expected, await SnapshotAsync(r));
     }
 
-    [RedisFact]
-    public async Task RedisServerAppendOnlyDirLoadsIntoKvServer()
+    [RedisTheory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task RedisServerAppendOnlyDirLoadsIntoKvServer(string preamble)
     {
         string redisDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "redis")).FullName;
         List<string> expected;
-        await using (var redis = await ServerProcess.StartRedisAsync("--appendonly", "yes", "--aof-use-rdb-preamble", "no", "--dir", redisDir))
+        await using (var redis = await ServerProcess.StartRedisAsync("--appendonly", "yes", "--aof-use-rdb-preamble", preamble, "--dir", redisDir))
         {
             await using var r = await RespTestClient.ConnectAsync(redis.Port);
             await WriteDataAsync(r, 0);
@@ -72,9 +83,47 @@ public sealed class AofCompatTests : IDisposable
             expected = await SnapshotAsync(r);
         }
 
+        Assert.EndsWith(preamble == "yes" ? ".base.rdb" : ".base.aof", AofFiles.Base(redisDir));
         await using var kv = await KvServerFixture.StartAsync(["--appendonly", "yes", "--dir", redisDir]);
         await using var c = await RespTestClient.ConnectAsync(kv.Port);
         AssertSame(expected, await SnapshotAsync(c));
+    }
+
+    // Redis's loadSingleAppendOnlyFile reads an RDB at the start of any AOF file, then the commands after it.
+    [RedisFact]
+    public async Task BaseWithRdbPreambleAndCommandsLoadsIntoBoth()
+    {
+        string source = Directory.CreateDirectory(Path.Combine(_dir.FullName, "source")).FullName;
+        await using (var kv = await KvServerFixture.StartAsync(["--dir", source]))
+        {
+            await using var c = await RespTestClient.ConnectAsync(kv.Port);
+            await RdbData.WriteAsync(c);
+            Assert.Equal("+OK", (await c.SendAsync("SAVE")).ToString());
+        }
+
+        var tail = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$5\r\nafter\r\n*2\r\n$3\r\nDEL\r\n$9\r\nstr:small\r\n"u8.ToArray();
+        var folder = Directory.CreateDirectory(Path.Combine(_dir.FullName, "mixed", "appendonlydir")).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "appendonly.aof.1.base.aof"), [.. File.ReadAllBytes(Path.Combine(source, "dump.rdb")), .. tail]);
+        File.WriteAllText(Path.Combine(folder, "appendonly.aof.1.incr.aof"), "*3\r\n$4\r\nSADD\r\n$9\r\nset:small\r\n$3\r\nnew\r\n");
+        File.WriteAllText(Path.Combine(folder, "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+        string dir = Path.GetDirectoryName(folder)!;
+
+        List<string> expected;
+        await using (var redis = await ServerProcess.StartRedisAsync("--appendonly", "yes", "--dir", dir))
+        {
+            await using var r = await RespTestClient.ConnectAsync(redis.Port);
+            Assert.Equal("$after", (await r.SendAsync("GET", "tail")).ToString());
+            expected = await RdbData.SnapshotAsync(r);
+            await r.WriteCommandAsync("SHUTDOWN", "NOSAVE");
+            await redis.WaitForExitAsync();
+        }
+
+        await using var kvLoaded = await KvServerFixture.StartAsync(["--appendonly", "yes", "--dir", dir]);
+        await using var k = await RespTestClient.ConnectAsync(kvLoaded.Port);
+        Assert.Equal("$after", (await k.SendAsync("GET", "tail")).ToString());
+        Assert.Equal(":0", (await k.SendAsync("EXISTS", "str:small")).ToString());
+        Assert.Equal(":1", (await k.SendAsync("SISMEMBER", "set:small", "new")).ToString());
+        RdbData.AssertSame(expected, await RdbData.SnapshotAsync(k));
     }
 
     private static void AssertSame(List<string> expected, List<string> actual)

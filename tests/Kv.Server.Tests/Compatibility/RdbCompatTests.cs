@@ -119,6 +119,66 @@ public sealed class RdbCompatTests : IDisposable
         }
     }
 
+    // rdbSaveKeyValuePair writes each key's idle time under an LRU maxmemory-policy and its LFU counter
+    // under an LFU one; rdbLoad gives them back (objectSetLRUOrLFU). Both ways with redis-server, and
+    // through a BGSAVE's snapshot. lfu-decay-time 0: no minute boundary may lower a counter mid-test.
+    [RedisTheory("redis-server", "redis-check-rdb")]
+    [InlineData("allkeys-lru")]
+    [InlineData("volatile-lfu")]
+    public async Task IdleTimeAndLfuCounterTravelInTheRdb(string policy)
+    {
+        bool lfu = policy.EndsWith("-lfu", StringComparison.Ordinal);
+        string[] settings = ["--dir", _dir.FullName, "--maxmemory-policy", policy, "--lfu-decay-time", "0"];
+        string option = lfu ? "FREQ" : "IDLETIME";
+        string probe = lfu ? "FREQ" : "IDLETIME";
+        void AssertAccess(long expected, RespReply reply)
+        {
+            if (lfu)
+            {
+                Assert.Equal(expected, reply.Integer);
+            }
+            else
+            {
+                Assert.InRange(reply.Integer, expected, expected + 60);
+            }
+        }
+
+        await using (var redis = await ServerProcess.StartRedisAsync(settings))
+        {
+            await using var r = await RespTestClient.ConnectAsync(redis.Port);
+            await r.SendAsync("SET", "source", "v");
+            var payload = (await r.SendAsync("DUMP", "source")).Bytes!;
+            Assert.Equal("+OK", (await r.SendAsync("RESTORE", "from-redis", "0", payload, option, lfu ? "77" : "1000")).ToString());
+            Assert.Equal("+OK", (await r.SendAsync("SAVE")).ToString());
+        }
+
+        await using (var kv = await KvServerFixture.StartAsync(settings))
+        {
+            await using var c = await RespTestClient.ConnectAsync(kv.Port);
+            AssertAccess(lfu ? 77 : 1000, await c.SendAsync("OBJECT", probe, "from-redis"));
+            var payload = (await c.SendAsync("DUMP", "source")).Bytes!; // not from-redis: DUMP is an access
+            Assert.Equal("+OK", (await c.SendAsync("RESTORE", "from-kv", "0", payload, option, lfu ? "99" : "2000")).ToString());
+            Assert.Equal("+Background saving started", (await c.SendAsync("BGSAVE")).ToString());
+            await WaitForSaveAsync(c);
+        }
+
+        var check = await ExternalProcess.RunAsync(RedisBinaries.Find("redis-check-rdb")!, [Path.Combine(_dir.FullName, "dump.rdb")], TimeSpan.FromSeconds(60));
+        Assert.True(check.ExitCode == 0, check.ToString());
+        await using (var redis = await ServerProcess.StartRedisAsync(settings))
+        {
+            await using var r = await RespTestClient.ConnectAsync(redis.Port);
+            AssertAccess(lfu ? 77 : 1000, await r.SendAsync("OBJECT", probe, "from-redis"));
+            AssertAccess(lfu ? 99 : 2000, await r.SendAsync("OBJECT", probe, "from-kv"));
+        }
+
+        // kv-server's own restart reads them back too.
+        await using (var kv = await KvServerFixture.StartAsync(settings))
+        {
+            await using var c = await RespTestClient.ConnectAsync(kv.Port);
+            AssertAccess(lfu ? 99 : 2000, await c.SendAsync("OBJECT", probe, "from-kv"));
+        }
+    }
+
     private static async Task WaitForSaveAsync(RespTestClient c)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -11,6 +11,21 @@ internal static class AofFiles
     public static string[] Manifest(string dir) =>
         File.ReadAllLines(Path.Combine(Folder(dir), "appendonly.aof.manifest"));
 
+    /// <summary>The path of the base file the manifest names.</summary>
+    public static string Base(string dir)
+    {
+        foreach (var line in Manifest(dir))
+        {
+            var parts = line.Split(' ');
+            if (parts[^1] == "b")
+            {
+                return Path.Combine(Folder(dir), parts[1]);
+            }
+        }
+
+        throw new InvalidOperationException("No base file in the manifest.");
+    }
+
     /// <summary>The path of the last incr file the manifest names.</summary>
     public static string LastIncr(string dir)
     {

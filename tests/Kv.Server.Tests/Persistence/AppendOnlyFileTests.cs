@@ -83,11 +83,13 @@ public sealed class AppendOnlyFileTests : IDisposable
         ], commands);
     }
 
-    [Fact]
-    public async Task RestartLoadsEveryTypeWithTtls()
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task RestartLoadsEveryTypeWithTtls(string preamble)
     {
         var clock = new ManualClock();
-        await using (var server = await StartAsync(clock))
+        await using (var server = await StartAsync(clock, "--aof-use-rdb-preamble", preamble))
         {
             await using var c = await RespTestClient.ConnectAsync(server.Port);
             await c.SendAsync("SET", "str", "v", "PX", "100000");
@@ -105,6 +107,12 @@ public sealed class AppendOnlyFileTests : IDisposable
             await c.SendAsync("INCRBY", "counter", "7");
         }
 
+        // aof-use-rdb-preamble yes: the base is an RDB file (Redis 7.0's <name>.<seq>.base.rdb), else RESP commands.
+        string baseFile = AofFiles.Base(_dir.FullName);
+        Assert.EndsWith(preamble == "yes" ? ".2.base.rdb" : ".2.base.aof", baseFile);
+        Assert.Equal(preamble == "yes" ? (byte)'R' : (byte)'*', File.ReadAllBytes(baseFile)[0]);
+        Assert.Equal(["SELECT 5", "INCRBY counter 7"], AofFiles.Commands(AofFiles.LastIncr(_dir.FullName)));
+
         clock.Advance(TimeSpan.FromSeconds(10));
         await using (var server = await StartAsync(clock))
         {
@@ -120,15 +128,20 @@ public sealed class AppendOnlyFileTests : IDisposable
             Assert.Equal(":1", (await c.SendAsync("FCALL", "f1", "0")).ToString());
             await c.SendAsync("SELECT", "5");
             Assert.Equal("$7", (await c.SendAsync("GET", "counter")).ToString());
+
+            // Redis runs loaded commands outside call(): they count in no statistics.
+            Assert.DoesNotContain("cmdstat_incrby", Info(await c.SendAsync("INFO", "commandstats")).Keys);
         }
     }
 
-    [Fact]
-    public async Task RewriteUnderConcurrentWritesKeepsEveryWrite()
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task RewriteUnderConcurrentWritesKeepsEveryWrite(string preamble)
     {
         const int Writers = 4;
         var acked = new long[Writers];
-        await using (var server = await StartAsync(null, "--appendfsync", "everysec"))
+        await using (var server = await StartAsync(null, "--appendfsync", "everysec", "--aof-use-rdb-preamble", preamble))
         {
             await using var admin = await RespTestClient.ConnectAsync(server.Port);
             for (int i = 0; i < 3000; i++)
@@ -181,10 +194,67 @@ public sealed class AppendOnlyFileTests : IDisposable
         }
     }
 
+    // aof-use-rdb-preamble yes: the RDB base is the data at the rewrite's start instant; clients keep
+    // working while it is written (rdb-key-save-delay keeps it running), their writes land in the new
+    // incr file, and base + incr give back exactly the data. A BGSAVE meanwhile is refused as Redis
+    // refuses it while a child runs.
     [Fact]
-    public async Task ConfigSetAppendOnlyStartsWithARewrite()
+    public async Task WritesDuringAnRdbRewriteLandInTheNewIncrFile()
     {
-        await using (var server = await KvServerFixture.StartAsync(["--dir", _dir.FullName]))
+        await using (var server = await StartAsync(null, "--rdb-key-save-delay", "1000"))
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            await c.SendAsync("EVAL", "for i = 1, 2000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+            Assert.Equal("Background append only file rewriting started", (await c.SendAsync("BGREWRITEAOF")).Text);
+            Assert.Equal("1", Info(await c.SendAsync("INFO", "persistence"))["aof_rewrite_in_progress"]);
+            Assert.Equal("+OK", (await c.SendAsync("SET", "key1", "changed")).ToString());
+            Assert.Equal(":1", (await c.SendAsync("DEL", "key2000")).ToString());
+            Assert.Equal("+OK", (await c.SendAsync("SET", "during", "yes")).ToString());
+            Assert.Equal("$changed", (await c.SendAsync("GET", "key1")).ToString());
+            Assert.Equal(
+                "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+                (await c.SendAsync("BGSAVE")).ToString());
+            Assert.Equal("1", Info(await c.SendAsync("INFO", "persistence"))["aof_rewrite_in_progress"]);
+            await WaitRewriteDoneAsync(c);
+        }
+
+        Assert.EndsWith(".2.base.rdb", AofFiles.Base(_dir.FullName));
+        Assert.Equal(["SELECT 0", "SET key1 changed", "DEL key2000", "SET during yes"], AofFiles.Commands(AofFiles.LastIncr(_dir.FullName)));
+        await using (var server = await StartAsync())
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            Assert.Equal(":2000", (await c.SendAsync("DBSIZE")).ToString());
+            Assert.Equal("*[$changed, $2, (nil), $yes]", (await c.SendAsync("MGET", "key1", "key2", "key2000", "during")).ToString());
+        }
+    }
+
+    // Redis runs one child at a time: BGREWRITEAOF during a BGSAVE is scheduled, and runs after it.
+    [Fact]
+    public async Task RewriteAskedDuringABgsaveIsScheduled()
+    {
+        await using var server = await StartAsync(null, "--rdb-key-save-delay", "1000");
+        await using var c = await RespTestClient.ConnectAsync(server.Port);
+        await c.SendAsync("EVAL", "for i = 1, 1000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+        Assert.Equal("+Background saving started", (await c.SendAsync("BGSAVE")).ToString());
+        Assert.Equal("+Background append only file rewriting scheduled", (await c.SendAsync("BGREWRITEAOF")).ToString());
+        var info = Info(await c.SendAsync("INFO", "persistence"));
+        Assert.Equal("1", info["rdb_bgsave_in_progress"]);
+        Assert.Equal("1", info["aof_rewrite_scheduled"]);
+        Assert.Equal("0", info["aof_rewrite_in_progress"]);
+        await WaitRewriteDoneAsync(c);
+        info = Info(await c.SendAsync("INFO", "persistence"));
+        Assert.Equal("0", info["rdb_bgsave_in_progress"]);
+        Assert.Equal("ok", info["rdb_last_bgsave_status"]);
+        Assert.Equal("1", info["aof_rewrites"]);
+        Assert.Equal("ok", info["aof_last_bgrewrite_status"]);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task ConfigSetAppendOnlyStartsWithARewrite(string preamble)
+    {
+        await using (var server = await KvServerFixture.StartAsync(["--dir", _dir.FullName, "--aof-use-rdb-preamble", preamble]))
         {
             await using var c = await RespTestClient.ConnectAsync(server.Port);
             await c.SendAsync("SET", "before", "1");
@@ -193,7 +263,10 @@ public sealed class AppendOnlyFileTests : IDisposable
             Assert.Equal("1", Info(await c.SendAsync("INFO", "persistence"))["aof_enabled"]);
             await c.SendAsync("SET", "after", "2");
             Assert.Equal("*[$appendonly, $yes]", (await c.SendAsync("CONFIG", "GET", "appendonly")).ToString());
+            Assert.Equal($"*[$aof-use-rdb-preamble, ${preamble}]", (await c.SendAsync("CONFIG", "GET", "aof-use-rdb-preamble")).ToString());
         }
+
+        Assert.EndsWith(preamble == "yes" ? ".1.base.rdb" : ".1.base.aof", AofFiles.Base(_dir.FullName));
 
         await using (var server = await StartAsync())
         {
@@ -237,6 +310,37 @@ public sealed class AppendOnlyFileTests : IDisposable
         var corrupt = await Assert.ThrowsAsync<InvalidDataException>(() => StartAsync());
         Assert.Contains("Bad file format reading the append only file appendonly.aof.1.incr.aof at byte offset", corrupt.Message);
         Assert.Contains("redis-check-aof --fix", corrupt.Message);
+    }
+
+    // key-load-delay applies to each command of the AOF too (Redis 7.0's loadSingleAppendOnlyFile), and
+    // INFO reports the progress over all the files the manifest lists.
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task InfoReportsLoadingProgressOfTheAof(string preamble)
+    {
+        await using (var server = await StartAsync(null, "--aof-use-rdb-preamble", preamble))
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            await c.SendAsync("EVAL", "for i = 1, 1000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+            Assert.StartsWith("Background append only file rewriting", (await c.SendAsync("BGREWRITEAOF")).Text);
+            await WaitRewriteDoneAsync(c);
+            for (int i = 0; i < 1000; i++)
+            {
+                await c.WriteCommandAsync("SET", "tail" + i.ToString(CultureInfo.InvariantCulture), "v");
+            }
+
+            for (int i = 0; i < 1000; i++)
+            {
+                await c.ReadReplyAsync();
+            }
+        }
+
+        long total = new FileInfo(AofFiles.Base(_dir.FullName)).Length + new FileInfo(AofFiles.LastIncr(_dir.FullName)).Length;
+        var (during, after) = await RdbTests.LoadingInfoAsync(["--appendonly", "yes", "--dir", _dir.FullName, "--aof-use-rdb-preamble", preamble, "--key-load-delay", "1000"]);
+        RdbTests.AssertLoadingFields(during, total);
+        Assert.Equal("0", after["loading"]);
+        Assert.DoesNotContain("loading_total_bytes", after.Keys);
     }
 
     [Fact]

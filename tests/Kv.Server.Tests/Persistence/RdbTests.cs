@@ -179,6 +179,67 @@ public sealed class RdbTests : IDisposable
     }
 
     [Fact]
+    public async Task InfoReportsLoadingProgressAsRedis()
+    {
+        await using (var server = await StartAsync())
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            await c.SendAsync("EVAL", "for i = 1, 2000 do redis.call('set', 'key' .. i, i) end return 1", "0");
+            await c.SendAsync("SAVE");
+        }
+
+        var (during, after) = await LoadingInfoAsync(["--dir", _dir.FullName, "--key-load-delay", "1000"]);
+        AssertLoadingFields(during, new FileInfo(DumpPath).Length);
+        Assert.True(long.Parse(during["loading_rdb_used_mem"], CultureInfo.InvariantCulture) > 0, "the dump's used-mem AUX field");
+        Assert.Equal("0", after["loading"]);
+        Assert.DoesNotContain("loading_start_time", after.Keys);
+        Assert.Equal("2000", after["rdb_last_load_keys_loaded"]);
+    }
+
+    /// <summary>Starts a server that loads for a while (key-load-delay) and reads INFO persistence during and after the load.</summary>
+    internal static async Task<(Dictionary<string, string> During, Dictionary<string, string> After)> LoadingInfoAsync(string[] arguments)
+    {
+        await using var loading = new KvServer(new KvServerOptions { Port = 0, Arguments = arguments });
+        var start = loading.StartAsync();
+        while (loading.Port == 0 && !start.IsCompleted)
+        {
+            await Task.Delay(1);
+        }
+
+        // Until the loader has made progress (connected before it even opened the file, INFO says 0 bytes of 0).
+        await using var client = await RespTestClient.ConnectAsync(loading.Port);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Dictionary<string, string> during;
+        do
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no loading progress within 30 s");
+            during = AppendOnlyFileTests.Info(await client.SendAsync("INFO", "persistence"));
+        }
+        while (during["loading"] == "1" && during["loading_loaded_bytes"] == "0");
+
+        await start;
+        var after = AppendOnlyFileTests.Info(await client.SendAsync("INFO", "persistence"));
+        return (during, after);
+    }
+
+    // Redis 7.0's genRedisInfoString adds these, in this order, while server.loading.
+    internal static void AssertLoadingFields(Dictionary<string, string> info, long totalBytes)
+    {
+        Assert.Equal("1", info["loading"]);
+        Assert.Equal("0", info["async_loading"]);
+        Assert.Equal(
+            ["loading_start_time", "loading_total_bytes", "loading_rdb_used_mem", "loading_loaded_bytes", "loading_loaded_perc", "loading_eta_seconds"],
+            info.Keys.SkipWhile(k => k != "loading_start_time").ToArray());
+        long startTime = long.Parse(info["loading_start_time"], CultureInfo.InvariantCulture);
+        Assert.InRange(startTime, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.Equal(totalBytes.ToString(CultureInfo.InvariantCulture), info["loading_total_bytes"]);
+        long loaded = long.Parse(info["loading_loaded_bytes"], CultureInfo.InvariantCulture);
+        Assert.InRange(loaded, 0, totalBytes - 1);
+        Assert.Equal(((double)loaded / totalBytes * 100).ToString("F2", CultureInfo.InvariantCulture), info["loading_loaded_perc"]);
+        Assert.True(long.Parse(info["loading_eta_seconds"], CultureInfo.InvariantCulture) >= 0);
+    }
+
+    [Fact]
     public async Task BgsaveRepliesAsRedis()
     {
         await using var server = await StartAsync();

@@ -31,6 +31,32 @@ public sealed class KeyTableTests
     }
 
     [Fact]
+    public void EnsureCapacityKeepsIndicesAndKeys()
+    {
+        var table = new KeyTable();
+        var indices = new int[100];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            var key = B("key" + i);
+            indices[i] = table.AddString(key, KeyTable.Hash(key), B("v" + i));
+        }
+
+        table.EnsureCapacity(5000);
+        table.EnsureCapacity(10); // never shrinks
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Assert.Equal(indices[i], table.Find(B("key" + i)));
+            Assert.True(table.TryGetString(indices[i], out var value));
+            Assert.Equal("v" + i, Encoding.ASCII.GetString(value));
+        }
+
+        var added = B("after");
+        int index = table.AddString(added, KeyTable.Hash(added), B("x"));
+        Assert.Equal(index, table.Find(added));
+        Assert.Equal(101, table.Count);
+    }
+
+    [Fact]
     public void SmallStringLivesInTheKeysArray()
     {
         var table = new KeyTable();

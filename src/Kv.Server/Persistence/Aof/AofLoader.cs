@@ -45,11 +45,21 @@ internal static class AofLoader
         }
 
         files.AddRange(manifest.Incrs);
+        // startLoading with the size of every file (Redis's getBaseAndIncrAppendOnlyFilesSize).
+        long totalBytes = 0;
+        foreach (var file in files)
+        {
+            var info = new FileInfo(Path.Combine(folder, file.Name));
+            totalBytes += info.Exists ? info.Length : 0;
+        }
+
+        server.Rdb.Progress.Start(server.Time.GetUtcNow().ToUnixTimeSeconds(), totalBytes);
         var session = new ClientSession(ClientId, "", "", server.Keyspace.NowMilliseconds) { Authenticated = true };
         var discard = new ArrayBufferWriter<byte>(1024);
         var context = new CommandContext(server, session, new RespWriter(discard));
         long started = Environment.TickCount64;
         long commands = 0;
+        long progressBase = 0;
         for (int i = 0; i < files.Count; i++)
         {
             string path = Path.Combine(folder, files[i].Name);
@@ -59,14 +69,20 @@ internal static class AofLoader
                 throw new InvalidDataException($"The AOF file {files[i].Name} doesn't exist (listed in {manifestPath}).");
             }
 
-            commands += LoadFile(server, context, discard, path, files[i].Name, isLast: i == files.Count - 1, manifestPath);
+            commands += LoadFile(server, context, discard, path, files[i].Name, isLast: i == files.Count - 1, manifestPath, progressBase);
+            progressBase += new FileInfo(path).Length;
+            server.Rdb.Progress.Loaded(progressBase);
         }
 
         server.Logger.LogInformation("DB loaded from append only file: {Seconds:0.000} seconds ({Commands} commands)", (Environment.TickCount64 - started) / 1000.0, commands);
         return manifest;
     }
 
-    private static long LoadFile(ServerState server, CommandContext context, ArrayBufferWriter<byte> discard, string path, string name, bool isLast, string manifestPath)
+    // Commands run per acquisition of the keyspace lock: clients connected meanwhile get -LOADING in
+    // between (Redis's processEventsWhileBlocked every 1024 commands).
+    private const int CommandsPerLock = 1024;
+
+    private static long LoadFile(ServerState server, CommandContext context, ArrayBufferWriter<byte> discard, string path, string name, bool isLast, string manifestPath, long progressBase)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
         if (stream.Length == 0)
@@ -74,83 +90,131 @@ internal static class AofLoader
             return 0;
         }
 
-        var buffer = new byte[Math.Min(Math.Max(stream.Length, 4096), 4 * 1024 * 1024)];
+        // A file that starts with "REDIS" begins with an RDB (aof-use-rdb-preamble): Redis's
+        // loadSingleAppendOnlyFile loads it with rdbLoadRio, then reads any commands after it.
+        long preamble = 0;
+        long commands = 0;
+        Span<byte> signature = stackalloc byte[5];
+        if (stream.ReadAtLeast(signature, 5, throwOnEndOfStream: false) == 5 && signature.SequenceEqual("REDIS"u8))
+        {
+            stream.Position = 0;
+            server.Logger.LogInformation("Reading RDB base file on AOF loading...");
+            (commands, preamble) = Rdb.RdbLoader.LoadAofPreamble(server, stream, name, progressBase);
+            server.Logger.LogInformation("Reading the remaining AOF tail...");
+        }
+
+        stream.Position = preamble;
+        var buffer = new byte[Math.Min(Math.Max(stream.Length - preamble, 4096), 4 * 1024 * 1024)];
         var ranges = new ArgRangeList();
         int start = 0;
         int end = 0;
-        long bufferOffset = 0;
-        long valid = 0;
+        long bufferOffset = preamble;
+        long valid = preamble;
         long validBeforeMulti = -1;
-        long commands = 0;
         bool eof = false;
-        while (true)
+        var keyspaceLock = server.Keyspace.Lock;
+        var delay = new DebugDelay(server.Config.KeyLoadDelay);
+        int inBatch = 0;
+        try
         {
-            var status = Parse(buffer.AsSpan(start, end - start), ranges, out int consumed, out int errorAt);
-            if (status == ParseStatus.Complete)
+            while (true)
             {
-                context.SetArguments(buffer.AsMemory(start, consumed), ranges, 0, ranges.Count);
-                var command = server.Commands.Find(context.Arg(0));
-                if (command is null)
+                var status = Parse(buffer.AsSpan(start, end - start), ranges, out int consumed, out int errorAt);
+                if (status == ParseStatus.Complete)
                 {
-                    throw new InvalidDataException($"Unknown command '{Encoding.UTF8.GetString(context.Arg(0))}' reading the append only file {name} at byte offset {bufferOffset + start}.");
+                    context.SetArguments(buffer.AsMemory(start, consumed), ranges, 0, ranges.Count);
+                    var command = server.Commands.Find(context.Arg(0));
+                    if (command is null)
+                    {
+                        throw new InvalidDataException($"Unknown command '{Encoding.UTF8.GetString(context.Arg(0))}' reading the append only file {name} at byte offset {bufferOffset + start}.");
+                    }
+
+                    bool isMulti = context.ArgIs(0, "multi"u8);
+                    if (isMulti)
+                    {
+                        validBeforeMulti = bufferOffset + start;
+                    }
+
+                    if (inBatch == 0)
+                    {
+                        keyspaceLock.Enter();
+                        context.Now = server.Keyspace.NowMilliseconds;
+                    }
+
+                    Run(context, command);
+                    discard.ResetWrittenCount();
+                    if (context.ArgIs(0, "exec"u8))
+                    {
+                        validBeforeMulti = -1;
+                    }
+
+                    start += consumed;
+                    valid = bufferOffset + start;
+                    commands++;
+                    delay.Count(commands);
+                    if (++inBatch == CommandsPerLock || delay.Due)
+                    {
+                        inBatch = 0;
+                        keyspaceLock.Exit();
+                        server.Rdb.Progress.Loaded(progressBase + valid);
+                        if (delay.Due)
+                        {
+                            delay.Sleep();
+                        }
+                    }
+
+                    continue;
                 }
 
-                bool isMulti = context.ArgIs(0, "multi"u8);
-                if (isMulti)
+                if (status == ParseStatus.Malformed)
                 {
-                    validBeforeMulti = bufferOffset + start;
+                    throw new InvalidDataException(
+                        $"Bad file format reading the append only file {name} at byte offset {bufferOffset + start + errorAt}: " +
+                        $"make a backup of your AOF file, then use ./redis-check-aof --fix {Path.GetFileName(manifestPath)}");
                 }
 
-                lock (server.Keyspace.Lock)
+                if (eof)
                 {
-                    CommandDispatcher.Execute(context);
+                    break;
                 }
 
-                discard.ResetWrittenCount();
-                if (context.ArgIs(0, "exec"u8))
+                // Need more: keep the partial command at the front and read on.
+                if (start > 0)
                 {
-                    validBeforeMulti = -1;
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    bufferOffset += start;
+                    end -= start;
+                    start = 0;
                 }
 
-                start += consumed;
-                valid = bufferOffset + start;
-                commands++;
-                continue;
-            }
+                if (end == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
 
-            if (status == ParseStatus.Malformed)
+                if (inBatch > 0)
+                {
+                    // Not under the lock while the disk is read.
+                    inBatch = 0;
+                    keyspaceLock.Exit();
+                    server.Rdb.Progress.Loaded(progressBase + valid);
+                }
+
+                int read = stream.Read(buffer, end, buffer.Length - end);
+                if (read == 0)
+                {
+                    eof = true;
+                }
+
+                end += read;
+            }
+        }
+        finally
+        {
+            if (inBatch > 0)
             {
-                throw new InvalidDataException(
-                    $"Bad file format reading the append only file {name} at byte offset {bufferOffset + start + errorAt}: " +
-                    $"make a backup of your AOF file, then use ./redis-check-aof --fix {Path.GetFileName(manifestPath)}");
+                keyspaceLock.Exit();
             }
-
-            if (eof)
-            {
-                break;
-            }
-
-            // Need more: keep the partial command at the front and read on.
-            if (start > 0)
-            {
-                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                bufferOffset += start;
-                end -= start;
-                start = 0;
-            }
-
-            if (end == buffer.Length)
-            {
-                Array.Resize(ref buffer, buffer.Length * 2);
-            }
-
-            int read = stream.Read(buffer, end, buffer.Length - end);
-            if (read == 0)
-            {
-                eof = true;
-            }
-
-            end += read;
         }
 
         bool truncated = end > start;
@@ -184,6 +248,50 @@ internal static class AofLoader
         stream.Flush(flushToDisk: true);
         server.Logger.LogWarning("AOF {File} loaded anyway because aof-load-truncated is enabled", name);
         return commands;
+    }
+
+    // Redis's loadSingleAppendOnlyFile runs the command's proc on the fake client rather than call():
+    // nothing counts in commandstats, total_commands_processed or the slowlog, and inside MULTI the
+    // commands are queued for EXEC. (Under the keyspace lock; context.Now is set per batch.)
+    private static void Run(CommandContext context, CommandDefinition command)
+    {
+        if (command.Subcommands.Count > 0 && context.ArgCount > 1)
+        {
+            var sub = command.Subcommands.GetValueOrDefault(context.ArgString(1));
+            if (sub is null)
+            {
+                return;
+            }
+
+            command = sub;
+        }
+
+        if (!command.ArityMatches(context.ArgCount))
+        {
+            // A handler indexes its arguments by the arity it declares; a line no server would have written is skipped.
+            return;
+        }
+
+        context.Command = command;
+        var client = context.Client;
+        client.LastCommand = command;
+        if (client.Transaction is { Active: true } transaction && !TransactionCommands.RunsInsideMulti(command))
+        {
+            transaction.Queue(context, command);
+            return;
+        }
+
+        var keyspace = context.Server.Keyspace;
+        long dirty = keyspace.Dirty;
+        keyspace.Propagation.Enter(command);
+        try
+        {
+            command.Handler!(context);
+        }
+        finally
+        {
+            keyspace.Propagation.Exit(context, command, dirty);
+        }
     }
 
     private enum ParseStatus

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Kv.Protocol;
+using Kv.Server.Persistence.Rdb;
 using Kv.Server.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
@@ -11,7 +12,17 @@ namespace Kv.Server.Persistence.Aof;
 /// BGREWRITEAOF without fork: a new base file written while clients keep working.
 /// </summary>
 /// <remarks>
-/// Redis forks and writes the child's frozen view. Here the keyspace is walked in small batches,
+/// <para>
+/// Redis forks and writes the child's frozen view. With aof-use-rdb-preamble yes (the default) the
+/// base is an RDB file (<c>appendonly.aof.N.base.rdb</c>) written from the copy-on-access
+/// <see cref="TableSnapshot"/> view BGSAVE uses: at one instant under the keyspace lock — in
+/// <see cref="Start"/>, as Redis forks before BGREWRITEAOF replies — the tables get their snapshots and
+/// appends move to a new incr file, so the base plus that incr file is exactly the data, and clients
+/// keep working while the RDB is written on a background thread. A BGSAVE and a rewrite never run
+/// together (each table has one snapshot hook; Redis has one child): the later one is scheduled.
+/// </para>
+/// <para>
+/// With aof-use-rdb-preamble no the base is RESP commands. The keyspace is walked in small batches,
 /// each under the keyspace lock (a few hundred keys or half a megabyte of commands), and written to
 /// a temp file between batches, so clients wait at most one batch. Such a walk is not a snapshot: a
 /// key changed after it was written would be stale. So while the rewrite runs every changed key is
@@ -22,6 +33,7 @@ namespace Kv.Server.Persistence.Aof;
 /// incr file (announced beforehand in the manifest, so a crash at any point leaves a complete set of
 /// files: old base + old incr + new incr until the new manifest, new base + new incr after it).
 /// Writes before the switch stay in the old incr file, which the new manifest then drops.
+/// </para>
 /// </remarks>
 internal sealed class AofRewrite
 {
@@ -73,7 +85,9 @@ internal sealed class AofRewrite
     /// <summary>Starts a rewrite in the background (call under the keyspace lock or at start-up).</summary>
     public void Start(AofRewriteMode mode = AofRewriteMode.Normal)
     {
-        if (InProgress)
+        // Redis runs one child at a time: while a BGSAVE runs (it owns the tables' snapshot hooks) the
+        // rewrite waits, scheduled, and the cron starts it afterwards.
+        if (InProgress || _server.Rdb.InProgress)
         {
             Scheduled = true;
             return;
@@ -84,7 +98,53 @@ internal sealed class AofRewrite
         _startedTicks = Stopwatch.GetTimestamp();
         _cancel = new CancellationTokenSource();
         var token = _cancel.Token;
-        Completion = Task.Run(() => Run(mode, token));
+
+        // Redis reads aof-use-rdb-preamble when the rewrite starts.
+        string folder = _aof.Folder;
+        long baseSeq = _aof.Manifest.CurrentBaseSeq + 1;
+        var job = new Job(
+            mode,
+            _server.Config.AofUsePreamble,
+            Path.Combine(folder, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof"),
+            new AofFileInfo(AofManifest.BaseName(_aof.FileName, baseSeq, rdb: _server.Config.AofUsePreamble), baseSeq, AofFileType.Base));
+        if (job.Preamble)
+        {
+            // As Redis's rewriteAppendOnlyFileBackground opens the new incr file and forks before it
+            // replies: the instant is now, so every command after this one lands in the new incr file.
+            try
+            {
+                Directory.CreateDirectory(folder);
+                job.Writer = TakeRdbInstant(job);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                job.Failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+            }
+        }
+
+        Completion = Task.Run(() => Run(job, token));
+    }
+
+    /// <summary>One rewrite: what it writes and where; with the preamble, the RDB writer its instant opened.</summary>
+    private sealed class Job(AofRewriteMode mode, bool preamble, string temp, AofFileInfo baseInfo)
+    {
+        public AofRewriteMode Mode { get; } = mode;
+
+        public bool Preamble { get; } = preamble;
+
+        public string Temp { get; } = temp;
+
+        public AofFileInfo BaseInfo { get; } = baseInfo;
+
+        public NextIncr Next { get; } = new();
+
+        public RdbFileWriter? Writer { get; set; }
+
+        public List<byte[]> Functions { get; } = [];
+
+        public long InstantMilliseconds { get; set; }
+
+        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; set; }
     }
 
     public void Cancel()
@@ -133,150 +193,27 @@ internal sealed class AofRewrite
 
     #endregion
 
-    private void Run(AofRewriteMode mode, CancellationToken token)
+    private void Run(Job job, CancellationToken token)
     {
-        bool enabling = mode == AofRewriteMode.Enabling;
-        bool offline = mode == AofRewriteMode.Offline;
+        var mode = job.Mode;
+        var next = job.Next;
+        var baseInfo = job.BaseInfo;
+        long baseSeq = baseInfo.Seq;
         string folder = _aof.Folder;
-        string temp = Path.Combine(folder, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
-        SafeFileHandle? nextIncr = null;
-        AofFileInfo? nextIncrInfo = null;
+        string temp = job.Temp;
         bool ok = false;
         try
         {
+            job.Failure?.Throw();
             Directory.CreateDirectory(folder);
-            using var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write);
-            long offset = 0;
-            var keyspace = _server.Keyspace;
+            string basePath = Path.Combine(folder, baseInfo.Name);
+            long size = job.Preamble
+                ? WriteRdbBase(job, token)
+                : WriteRespBase(mode, temp, basePath, next, token);
 
-        restart:
-            offset = 0;
-            RandomAccess.SetLength(handle, 0);
-            lock (keyspace.Lock)
-            {
-                _touched = new HashSet<byte[]>[keyspace.Databases.Length];
-                for (int i = 0; i < _touched.Length; i++)
-                {
-                    _touched[i] = new HashSet<byte[]>(ByteKeyComparer.Instance);
-                }
-
-                _restart = false;
-                _emittedDb = -1;
-                _out.ResetWrittenCount();
-                Tracking = true;
-                keyspace.Propagation.Tracker = this;
-            }
-
-            // The walk, a batch at a time.
-            for (int db = 0; db < keyspace.Databases.Length; db++)
-            {
-                int position = 0;
-                bool more = true;
-                while (more)
-                {
-                    token.ThrowIfCancellationRequested();
-                    lock (keyspace.Lock)
-                    {
-                        if (_restart)
-                        {
-                            StopTracking();
-                            goto restart;
-                        }
-
-                        more = WalkBatch(keyspace.Databases[db], ref position);
-                    }
-
-                    offset = Flush(handle, offset);
-                }
-            }
-
-            // Catch-up passes over the keys changed meanwhile, until few are left.
-            for (int pass = 0; pass < MaxCatchUpPasses; pass++)
-            {
-                token.ThrowIfCancellationRequested();
-                lock (keyspace.Lock)
-                {
-                    if (_restart)
-                    {
-                        StopTracking();
-                        goto restart;
-                    }
-
-                    if (TouchedCount() <= FinalPassKeys)
-                    {
-                        break;
-                    }
-
-                    CatchUp(keyspace);
-                }
-
-                offset = Flush(handle, offset);
-            }
-
-            // Announce the next incr file before anything is appended to it.
+            // The manifest names the new base: base + the new incr only.
             var manifest = _aof.Manifest.Clone();
-            if (offline)
-            {
-                // appendonly no: Redis 7.0 still writes a base and a manifest naming it (no incr file).
-            }
-            else if (!enabling)
-            {
-                manifest.CurrentIncrSeq++;
-                nextIncrInfo = new AofFileInfo(AofManifest.IncrName(_aof.FileName, manifest.CurrentIncrSeq), manifest.CurrentIncrSeq, AofFileType.Incr);
-                nextIncr = _aof.OpenIncr(nextIncrInfo.Name);
-                manifest.Incrs.Add(nextIncrInfo);
-                _aof.PersistManifest(manifest);
-                _aof.Manifest = manifest.Clone();
-            }
-            else
-            {
-                manifest = new AofManifest { CurrentBaseSeq = _aof.Manifest.CurrentBaseSeq, CurrentIncrSeq = _aof.Manifest.CurrentIncrSeq + 1 };
-                nextIncrInfo = new AofFileInfo(AofManifest.IncrName(_aof.FileName, manifest.CurrentIncrSeq), manifest.CurrentIncrSeq, AofFileType.Incr);
-                nextIncr = _aof.OpenIncr(nextIncrInfo.Name);
-                RandomAccess.SetLength(nextIncr, 0);
-            }
-
-            // The switch: the last catch-up, the functions, and appends move to the next incr file.
-            _switched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (keyspace.Lock)
-            {
-                token.ThrowIfCancellationRequested();
-                if (_restart)
-                {
-                    // Rare (SWAPDB in the last moment): give up this attempt; the next one starts clean.
-                    throw new IOException("SWAPDB during the rewrite's switch; retrying");
-                }
-
-                CatchUp(keyspace);
-                WriteFunctions();
-                StopTracking();
-                keyspace.Propagation.SelectedDb = -1;
-                if (offline)
-                {
-                    _switched.TrySetResult();
-                }
-                else if (enabling)
-                {
-                    _aof.EnableAt(nextIncr!);
-                    _switched.TrySetResult();
-                    nextIncr = null;
-                }
-                else
-                {
-                    _aof.SwitchIncr(nextIncr!);
-                    nextIncr = null;
-                }
-            }
-
-            offset = Flush(handle, offset);
-            DiskSync.File(handle);
-            handle.Dispose();
-
-            // The new base gets its name, then the manifest names it: base + the new incr only.
-            manifest = _aof.Manifest.Clone();
-            manifest.CurrentBaseSeq++;
-            var baseInfo = new AofFileInfo(AofManifest.BaseName(_aof.FileName, manifest.CurrentBaseSeq), manifest.CurrentBaseSeq, AofFileType.Base);
-            File.Move(temp, Path.Combine(folder, baseInfo.Name), overwrite: true);
+            manifest.CurrentBaseSeq = baseSeq;
             var old = new List<AofFileInfo>(manifest.Incrs.Count + 1);
             if (manifest.Base is not null)
             {
@@ -285,7 +222,7 @@ internal sealed class AofRewrite
 
             foreach (var incr in manifest.Incrs)
             {
-                if (incr != nextIncrInfo)
+                if (incr != next.Info)
                 {
                     old.Add(incr);
                 }
@@ -293,14 +230,16 @@ internal sealed class AofRewrite
 
             manifest.Base = baseInfo;
             manifest.Incrs.Clear();
-            if (nextIncrInfo is not null)
+            if (next.Info is not null)
             {
-                manifest.Incrs.Add(nextIncrInfo);
+                manifest.Incrs.Add(next.Info);
+                manifest.CurrentIncrSeq = Math.Max(manifest.CurrentIncrSeq, next.Info.Seq);
             }
+
             if (mode == AofRewriteMode.Normal)
             {
                 // The writer must have left the old incr file before it is deleted (its bytes before the switch are in it).
-                _switched.Task.Wait(TimeSpan.FromSeconds(30));
+                _switched!.Task.Wait(TimeSpan.FromSeconds(30));
             }
 
             _aof.PersistManifest(manifest);
@@ -310,9 +249,9 @@ internal sealed class AofRewrite
                 File.Delete(Path.Combine(folder, file.Name));
             }
 
-            _aof.ResetSizes(offset);
+            _aof.ResetSizes(size);
             ok = true;
-            _server.Logger.LogInformation("Background AOF rewrite finished successfully ({Bytes} bytes in {Base}).", offset, baseInfo.Name);
+            _server.Logger.LogInformation("Background AOF rewrite finished successfully ({Bytes} bytes in {Base}).", size, baseInfo.Name);
         }
         catch (OperationCanceledException)
         {
@@ -324,13 +263,16 @@ internal sealed class AofRewrite
         }
         finally
         {
-            nextIncr?.Dispose();
+            next.Handle?.Dispose();
+            job.Writer?.Dispose();
             lock (_server.Keyspace.Lock)
             {
                 StopTracking();
-                if (!ok && enabling && _aof.State == AofState.WaitRewrite)
+                DetachSnapshots();
+                if (!ok && mode == AofRewriteMode.Enabling && _aof.State != AofState.Off)
                 {
-                    // Redis retries a failed rewrite for appendonly yes from serverCron; so do we, below.
+                    // Redis retries a failed rewrite for appendonly yes from serverCron (ServerCron does).
+                    // Appends may have started already: the retry's base then holds everything.
                     Scheduled = true;
                 }
 
@@ -348,6 +290,292 @@ internal sealed class AofRewrite
             catch (IOException)
             {
             }
+        }
+    }
+
+    /// <summary>The incr file appends move to at the switch (none for <see cref="AofRewriteMode.Offline"/>).</summary>
+    private sealed class NextIncr
+    {
+        public SafeFileHandle? Handle { get; set; }
+
+        public AofFileInfo? Info { get; set; }
+    }
+
+    // Opens the next incr file before anything is appended to it; a normal rewrite announces it in the
+    // manifest first, so a crash from here on leaves old base + old incr + new incr, all listed.
+    private void AnnounceNextIncr(AofRewriteMode mode, NextIncr next)
+    {
+        if (mode == AofRewriteMode.Offline)
+        {
+            // appendonly no: Redis 7.0 still writes a base and a manifest naming it (no incr file).
+            return;
+        }
+
+        var manifest = _aof.Manifest.Clone();
+        manifest.CurrentIncrSeq++;
+        next.Info = new AofFileInfo(AofManifest.IncrName(_aof.FileName, manifest.CurrentIncrSeq), manifest.CurrentIncrSeq, AofFileType.Incr);
+        next.Handle = _aof.OpenIncr(next.Info.Name);
+        if (mode == AofRewriteMode.Enabling)
+        {
+            // Not listed until the base exists: without a manifest naming it, the file is ignored. Its
+            // number is taken, though: a retry after a failure must not open the same file again.
+            RandomAccess.SetLength(next.Handle, 0);
+            _aof.Manifest.CurrentIncrSeq = manifest.CurrentIncrSeq;
+            return;
+        }
+
+        manifest.Incrs.Add(next.Info);
+        _aof.PersistManifest(manifest);
+        _aof.Manifest = manifest.Clone();
+    }
+
+    // The switch instant (under the keyspace lock): appends move to the next incr file.
+    private void SwitchAppends(AofRewriteMode mode, NextIncr next)
+    {
+        _switched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.Keyspace.Propagation.SelectedDb = -1;
+        if (mode == AofRewriteMode.Offline)
+        {
+            _switched.TrySetResult();
+        }
+        else if (mode == AofRewriteMode.Enabling)
+        {
+            _aof.EnableAt(next.Handle!);
+            _switched.TrySetResult();
+            next.Handle = null;
+        }
+        else
+        {
+            _aof.SwitchIncr(next.Handle!);
+            next.Handle = null;
+        }
+    }
+
+    // aof-use-rdb-preamble yes, as Redis's rewriteAppendOnlyFile with rdbSaveRio: the base is an RDB file
+    // of the data at one instant. At that instant (in Start, under the keyspace lock, as Redis forks in
+    // the command) the next incr file is announced, each table gets a copy-on-access TableSnapshot as
+    // BGSAVE does, and appends move to the next incr file, so base + new incr is the data exactly.
+    private RdbFileWriter TakeRdbInstant(Job job)
+    {
+        var keyspace = _server.Keyspace;
+        var writer = new RdbFileWriter(_server, job.Temp, Path.Combine(_aof.Folder, job.BaseInfo.Name), aofBase: true);
+        try
+        {
+            lock (keyspace.Lock)
+            {
+                AnnounceNextIncr(job.Mode, job.Next);
+                var databases = keyspace.Databases;
+                var snapshots = new List<TableSnapshot>();
+                for (int i = 0; i < databases.Length; i++)
+                {
+                    var table = databases[i].Table;
+                    if (table.Count > 0)
+                    {
+                        var snapshot = new TableSnapshot(table, i, writer.Values, writer.Compress);
+                        table.Snapshot = snapshot;
+                        snapshots.Add(snapshot);
+                    }
+                }
+
+                _snapshots = [.. snapshots];
+                foreach (var library in _server.Scripting.Functions.Libraries)
+                {
+                    job.Functions.Add(library.Code);
+                }
+
+                job.InstantMilliseconds = keyspace.NowMilliseconds;
+                SwitchAppends(job.Mode, job.Next);
+            }
+
+            return writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    // The RDB of the instant, written in batches while clients keep working. Returns its size.
+    private long WriteRdbBase(Job job, CancellationToken token)
+    {
+        var writer = job.Writer!;
+        writer.WriteHeader(job.Functions, job.InstantMilliseconds);
+        foreach (var snapshot in _snapshots)
+        {
+            writer.WriteSnapshot(snapshot, _server.Keyspace.Lock, () => token.IsCancellationRequested);
+        }
+
+        writer.Commit();
+        return writer.Length;
+    }
+
+    private TableSnapshot[] _snapshots = [];
+
+    // A rewrite that ends early leaves no hook behind (under the keyspace lock).
+    private void DetachSnapshots()
+    {
+        foreach (var snapshot in _snapshots)
+        {
+            if (ReferenceEquals(snapshot.Table.Snapshot, snapshot))
+            {
+                snapshot.Table.Snapshot = null;
+            }
+        }
+
+        _snapshots = [];
+    }
+
+    // aof-use-rdb-preamble no: the base is RESP commands, written by the walk and catch-up passes the
+    // class remarks describe. Returns its size.
+    private long WriteRespBase(AofRewriteMode mode, string temp, string basePath, NextIncr next, CancellationToken token)
+    {
+        using var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write);
+        long offset = 0;
+        var keyspace = _server.Keyspace;
+
+    restart:
+        offset = 0;
+        RandomAccess.SetLength(handle, 0);
+        lock (keyspace.Lock)
+        {
+            _touched = new HashSet<byte[]>[keyspace.Databases.Length];
+            for (int i = 0; i < _touched.Length; i++)
+            {
+                _touched[i] = new HashSet<byte[]>(ByteKeyComparer.Instance);
+            }
+
+            _restart = false;
+            _emittedDb = -1;
+            _out.ResetWrittenCount();
+            Tracking = true;
+            keyspace.Propagation.Tracker = this;
+        }
+
+        // The walk, a batch at a time.
+        for (int db = 0; db < keyspace.Databases.Length; db++)
+        {
+            int position = 0;
+            bool more = true;
+            while (more)
+            {
+                token.ThrowIfCancellationRequested();
+                lock (keyspace.Lock)
+                {
+                    if (_restart)
+                    {
+                        StopTracking();
+                        goto restart;
+                    }
+
+                    more = WalkBatch(keyspace.Databases[db], ref position);
+                }
+
+                offset = Flush(handle, offset);
+            }
+        }
+
+        // Catch-up passes over the keys changed meanwhile, until few are left.
+        for (int pass = 0; pass < MaxCatchUpPasses; pass++)
+        {
+            token.ThrowIfCancellationRequested();
+            lock (keyspace.Lock)
+            {
+                if (_restart)
+                {
+                    StopTracking();
+                    goto restart;
+                }
+
+                if (TouchedCount() <= FinalPassKeys)
+                {
+                    break;
+                }
+
+                CatchUp(keyspace);
+            }
+
+            offset = Flush(handle, offset);
+        }
+
+        AnnounceNextIncr(mode, next);
+
+        // The switch: the last catch-up, the functions, and appends move to the next incr file.
+        lock (keyspace.Lock)
+        {
+            token.ThrowIfCancellationRequested();
+            if (_restart)
+            {
+                // Rare (SWAPDB in the last moment): give up this attempt; the next one starts clean.
+                throw new IOException("SWAPDB during the rewrite's switch; retrying");
+            }
+
+            CatchUp(keyspace);
+            WriteFunctions();
+            StopTracking();
+            SwitchAppends(mode, next);
+        }
+
+        offset = Flush(handle, offset);
+        DiskSync.File(handle);
+        handle.Dispose();
+        File.Move(temp, basePath, overwrite: true);
+        return offset;
+    }
+
+    /// <summary>
+    /// Writes a base file of the data now, in the foreground (Redis's rewriteAppendOnlyFile as
+    /// aofOpenIfNeededOnServerStart calls it when it starts with no AOF at all): an RDB with
+    /// aof-use-rdb-preamble yes, else RESP commands. Returns its size.
+    /// </summary>
+    internal long WriteBaseNow(string path)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(path)!, $"temp-rewriteaof-{Environment.ProcessId}.aof");
+        var keyspace = _server.Keyspace;
+        lock (keyspace.Lock)
+        {
+            var databases = keyspace.Databases;
+            if (_server.Config.AofUsePreamble)
+            {
+                using var writer = new RdbFileWriter(_server, temp, path, aofBase: true);
+                var functions = new List<byte[]>();
+                foreach (var library in _server.Scripting.Functions.Libraries)
+                {
+                    functions.Add(library.Code);
+                }
+
+                writer.WriteHeader(functions, keyspace.NowMilliseconds);
+                for (int i = 0; i < databases.Length; i++)
+                {
+                    writer.WriteTable(databases[i].Table, i);
+                }
+
+                writer.Commit();
+                return writer.Length;
+            }
+
+            long offset = 0;
+            using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write))
+            {
+                _emittedDb = -1;
+                _out.ResetWrittenCount();
+                WriteFunctions();
+                foreach (var db in databases)
+                {
+                    int position = 0;
+                    while (WalkBatch(db, ref position))
+                    {
+                        offset = Flush(handle, offset);
+                    }
+                }
+
+                offset = Flush(handle, offset);
+                DiskSync.File(handle);
+            }
+
+            File.Move(temp, path, overwrite: true);
+            DiskSync.Directory(Path.GetDirectoryName(path)!);
+            return offset;
         }
     }
 

@@ -107,6 +107,16 @@ internal sealed class AppendOnlyFile
     public void OpenOnStartup()
     {
         Directory.CreateDirectory(Folder);
+        if (Manifest.Base is null && Manifest.Incrs.Count == 0)
+        {
+            // Redis 7.0 starts a new AOF with a base file (an RDB with aof-use-rdb-preamble yes), so
+            // redis-server and redis-check-aof find the same layout as after a rewrite.
+            Manifest.CurrentBaseSeq++;
+            var first = new AofFileInfo(AofManifest.BaseName(FileName, Manifest.CurrentBaseSeq, rdb: _server.Config.AofUsePreamble), Manifest.CurrentBaseSeq, AofFileType.Base);
+            Rewrite.WriteBaseNow(Path.Combine(Folder, first.Name));
+            Manifest.Base = first;
+        }
+
         if (Manifest.Incrs.Count == 0)
         {
             Manifest.CurrentIncrSeq++;

@@ -24,18 +24,39 @@ internal sealed class RdbFileWriter : IDisposable
     private readonly RdbBuffer _buffer;
     private readonly RdbValueWriter _values;
     private readonly bool _checksum;
+    private readonly bool _aofBase;
+    private readonly int _saveDelay;
     private ulong _crc;
 
+    /// <summary>A snapshot for <c>dir/dbfilename</c>, written first to <c>dir/tempName</c>.</summary>
     public RdbFileWriter(ServerState server, string tempName)
+        : this(server, Path.Combine(Path.GetFullPath(server.Config.Dir), tempName), Path.Combine(Path.GetFullPath(server.Config.Dir), server.Config.DbFilename), aofBase: false)
+    {
+    }
+
+    /// <summary>
+    /// A snapshot for <paramref name="finalPath"/>, written first to <paramref name="tempPath"/>; with
+    /// <paramref name="aofBase"/> it is the RDB base of an AOF (aof-use-rdb-preamble: AUX aof-base 1).
+    /// </summary>
+    public RdbFileWriter(ServerState server, string tempPath, string finalPath, bool aofBase)
     {
         _server = server;
         var config = server.Config;
-        string dir = Path.GetFullPath(config.Dir);
-        _tempPath = Path.Combine(dir, tempName);
-        _finalPath = Path.Combine(dir, config.DbFilename);
+        _tempPath = tempPath;
+        _finalPath = finalPath;
+        _aofBase = aofBase;
         _checksum = config.RdbChecksum;
+        _saveDelay = config.RdbKeySaveDelay;
         _buffer = new RdbBuffer(BatchBytes + 4096) { Compress = config.RdbCompression };
-        _values = new RdbValueWriter(config.ListMaxListpackSize);
+        string policy = config.MaxMemoryPolicy;
+        _values = new RdbValueWriter(config.ListMaxListpackSize)
+        {
+            AccessInfo = policy.EndsWith("-lru", StringComparison.Ordinal) ? RdbAccessInfo.Idle
+                : policy.EndsWith("-lfu", StringComparison.Ordinal) ? RdbAccessInfo.Freq
+                : RdbAccessInfo.None,
+            NowMilliseconds = server.Keyspace.NowMilliseconds,
+            LfuDecayTime = config.LfuDecayTime,
+        };
         _file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
     }
 
@@ -54,7 +75,7 @@ internal sealed class RdbFileWriter : IDisposable
         Aux("redis-bits", "64");
         Aux("ctime", (nowMs / 1000).ToString(CultureInfo.InvariantCulture));
         Aux("used-mem", GC.GetTotalMemory(false).ToString(CultureInfo.InvariantCulture));
-        Aux("aof-base", "0");
+        Aux("aof-base", _aofBase ? "1" : "0");
         foreach (var code in functionCodes)
         {
             _buffer.WriteByte(RdbFormat.OpcodeFunction2);
@@ -111,6 +132,8 @@ internal sealed class RdbFileWriter : IDisposable
     public void WriteSnapshot(TableSnapshot snapshot, Lock keyspaceLock, Func<bool> cancelled)
     {
         WriteDbHeader(snapshot.DbId, snapshot.KeyCount, snapshot.VolatileCount);
+        var delay = new DebugDelay(_saveDelay);
+        long written = 0;
         bool complete = false;
         while (!complete)
         {
@@ -121,7 +144,9 @@ internal sealed class RdbFileWriter : IDisposable
 
             lock (keyspaceLock)
             {
-                complete = snapshot.WriteBatch(_buffer, BatchTicks, BatchBytes);
+                // rdb-key-save-delay: batches small enough that the pause after them stays near a millisecond.
+                int maxKeys = _saveDelay > 0 ? Math.Max(1, 1000 / _saveDelay) : int.MaxValue;
+                complete = snapshot.WriteBatch(_buffer, BatchTicks, BatchBytes, maxKeys);
                 if (complete)
                 {
                     // From here on nothing needs capturing: the walk has passed every key.
@@ -136,6 +161,18 @@ internal sealed class RdbFileWriter : IDisposable
             }
 
             Flush();
+            if (_saveDelay != 0)
+            {
+                for (int k = 0; k < snapshot.WrittenInLastBatch; k++)
+                {
+                    delay.Count(++written);
+                }
+
+                if (delay.Due)
+                {
+                    delay.Sleep();
+                }
+            }
 
             // Let clients waiting for the lock in before the next batch.
             Thread.Yield();
@@ -144,7 +181,10 @@ internal sealed class RdbFileWriter : IDisposable
         Keys += snapshot.KeyCount;
     }
 
-    /// <summary>EOF, the checksum, fsync, rename over dbfilename and fsync of the folder.</summary>
+    /// <summary>Bytes written to the file so far (after <see cref="Commit"/>: its size).</summary>
+    public long Length { get; private set; }
+
+    /// <summary>EOF, the checksum, fsync, rename over the final name and fsync of the folder.</summary>
     public void Commit()
     {
         _buffer.WriteByte(RdbFormat.OpcodeEof);
@@ -153,6 +193,7 @@ internal sealed class RdbFileWriter : IDisposable
         Span<byte> footer = stackalloc byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(footer, crc);
         _file.Write(footer);
+        Length += footer.Length;
         _file.Flush(flushToDisk: true);
         _file.Dispose();
         File.Move(_tempPath, _finalPath, overwrite: true);
@@ -184,6 +225,7 @@ internal sealed class RdbFileWriter : IDisposable
         }
 
         _file.Write(bytes);
+        Length += bytes.Length;
         _buffer.Clear();
     }
 }

@@ -31,6 +31,7 @@ internal static class RdbLoader
         try
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
+            rdb.Progress.Start(server.Time.GetUtcNow().ToUnixTimeSeconds(), new FileInfo(path).Length);
             var (loaded, expired) = LoadFile(server, path);
             server.Logger.LogInformation("DB loaded from disk: {Seconds:F3} seconds ({Keys} keys, {Expired} expired keys skipped)", started.Elapsed.TotalSeconds, loaded, expired);
             rdb.LastLoadKeysLoaded = loaded;
@@ -50,7 +51,7 @@ internal static class RdbLoader
         var reader = new RdbReader(file) { Source = $"RDB file '{path}'" };
         try
         {
-            return Load(server, reader);
+            return Load(server, reader, progressBase: 0);
         }
         catch (InvalidDataException ex)
         {
@@ -58,7 +59,28 @@ internal static class RdbLoader
         }
     }
 
-    private static (long Loaded, long Expired) Load(ServerState server, RdbReader r)
+    /// <summary>
+    /// Reads the RDB at the start of an AOF file (aof-use-rdb-preamble: a base file, or an old single-file
+    /// AOF whose RESP commands follow it); returns the keys loaded and the bytes the RDB took.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The RDB part is corrupt.</exception>
+    public static (long Loaded, long Length) LoadAofPreamble(ServerState server, Stream file, string name, long progressBase)
+    {
+        var reader = new RdbReader(file) { Source = $"RDB preamble of the AOF file {name}" };
+        try
+        {
+            var (loaded, _) = Load(server, reader, progressBase);
+            return (loaded, reader.Offset);
+        }
+        catch (InvalidDataException ex)
+        {
+            // Redis: "Error reading the RDB preamble of the AOF file %s, AOF loading aborted".
+            throw new InvalidDataException($"Error reading the RDB preamble of the AOF file {name}, AOF loading aborted: {ex.Message}", ex);
+        }
+    }
+
+    // progressBase: bytes of the files before this one (an AOF base after others), for loading_loaded_bytes.
+    private static (long Loaded, long Expired) Load(ServerState server, RdbReader r, long progressBase)
     {
         Span<byte> magic = stackalloc byte[9];
         r.ReadExact(magic);
@@ -79,10 +101,13 @@ internal static class RdbLoader
         long expiresAt = -1;
         long loaded = 0, expired = 0;
         long idleSeconds = -1;
+        int freq = -1;
         int inBatch = 0;
         bool locked = false;
-        int keyLoadDelay = server.Config.KeyLoadDelay;
-        long delayMicroseconds = 0;
+        var delay = new DebugDelay(server.Config.KeyLoadDelay);
+        byte[] keyScratch = new byte[256];
+        byte[] valueScratch = new byte[1024];
+        var progress = server.Rdb.Progress;
         try
         {
             while (true)
@@ -97,7 +122,7 @@ internal static class RdbLoader
                         expiresAt = r.ReadMilliseconds();
                         continue;
                     case RdbFormat.OpcodeFreq:
-                        r.ReadByte();
+                        freq = r.ReadByte();
                         continue;
                     case RdbFormat.OpcodeIdle:
                         idleSeconds = (long)r.ReadLength();
@@ -117,9 +142,20 @@ internal static class RdbLoader
                     }
 
                     case RdbFormat.OpcodeResizeDb:
+                    {
+                        // rdbLoad's dictExpand: room for every key at once, not a rehash at each doubling
+                        // (bounded by the bytes left, a key taking at least a few of them).
+                        ulong keys = r.ReadLength();
                         r.ReadLength();
-                        r.ReadLength();
+                        long room = (long)Math.Min(keys, (ulong)Math.Min(r.Remaining / 4, 1 << 28));
+                        lock (keyspace.Lock)
+                        {
+                            keyspace.Databases[dbId].Table.EnsureCapacity((int)room);
+                        }
+
                         continue;
+                    }
+
                     case RdbFormat.OpcodeAux:
                     {
                         var key = r.ReadString();
@@ -127,6 +163,10 @@ internal static class RdbLoader
                         if (key.AsSpan().SequenceEqual("redis-ver"u8))
                         {
                             server.Logger.LogInformation("Loading RDB produced by version {Version}", Encoding.ASCII.GetString(value));
+                        }
+                        else if (key.AsSpan().SequenceEqual("used-mem"u8) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long usedMemory))
+                        {
+                            progress.RdbUsedMemory(usedMemory);
                         }
 
                         continue;
@@ -157,9 +197,13 @@ internal static class RdbLoader
                             throw r.Corrupt($"unknown RDB type or opcode {type}");
                         }
 
-                        var key = r.ReadString();
-                        var value = values.Read(r, type, now);
-                        if (value is null || (expiresAt != -1 && expiresAt < now))
+                        // Strings, most keys, go from the read buffer to the table with one array (key and
+                        // value together); other types are built by the value reader.
+                        var key = r.ReadString(ref keyScratch);
+                        bool isString = type == RdbFormat.TypeString;
+                        var text = isString ? r.ReadString(ref valueScratch) : default;
+                        var value = isString ? null : values.Read(r, type, now);
+                        if ((!isString && value is null) || (expiresAt != -1 && expiresAt < now))
                         {
                             expired++;
                         }
@@ -177,35 +221,45 @@ internal static class RdbLoader
                                 throw new InvalidDataException($"{r.Source}: duplicated key '{Encoding.UTF8.GetString(key)}' in DB {dbId}.");
                             }
 
-                            int index = db.Add(key, value);
+                            int index = isString ? db.AddString(key, text) : db.Add(key, value!);
                             if (expiresAt != -1)
                             {
                                 db.Table.SetExpiry(index, expiresAt);
                             }
 
-                            if (idleSeconds > 0 && !keyspace.Lfu)
+                            // objectSetLRUOrLFU: the counter under an LFU policy, else the idle time.
+                            if (keyspace.Lfu)
+                            {
+                                if (freq >= 0)
+                                {
+                                    db.Table.At(index).LastAccess = (LfuCounter.Minutes(now) << 8) | (uint)freq;
+                                }
+                            }
+                            else if (idleSeconds > 0)
                             {
                                 db.Table.At(index).LastAccess = Database.Clock(now - (idleSeconds * 1000));
                             }
 
                             loaded++;
-                            delayMicroseconds += keyLoadDelay > 0 ? keyLoadDelay : keyLoadDelay < 0 && loaded % -(long)keyLoadDelay == 0 ? 1 : 0;
-                            if (++inBatch == KeysPerLock || delayMicroseconds >= 1000)
+                            delay.Count(loaded);
+                            if (++inBatch == KeysPerLock || delay.Due)
                             {
                                 inBatch = 0;
                                 keyspace.Lock.Exit();
                                 locked = false;
+                                progress.Loaded(progressBase + r.Offset);
+                                server.Rdb.LastLoadKeysLoaded = loaded;
                             }
 
-                            if (delayMicroseconds >= 1000)
+                            if (delay.Due)
                             {
-                                Thread.Sleep((int)Math.Min(delayMicroseconds / 1000, int.MaxValue));
-                                delayMicroseconds %= 1000;
+                                delay.Sleep();
                             }
                         }
 
                         expiresAt = -1;
                         idleSeconds = -1;
+                        freq = -1;
                         continue;
                     }
                 }

@@ -61,6 +61,9 @@ internal sealed class RdbPersistence
 
     public long LastLoadKeysLoaded { get; set; }
 
+    /// <summary>Start-up loading's progress (INFO persistence's loading_* fields while <see cref="Loading"/>).</summary>
+    public LoadingProgress Progress { get; } = new();
+
     public long LastLoadKeysExpired { get; set; }
 
     /// <summary>Keys a running BGSAVE serialized ahead of its walk because commands reached them first.</summary>

@@ -173,6 +173,73 @@ internal sealed class RdbReader
         return result;
     }
 
+    /// <summary>
+    /// Reads a string into <paramref name="scratch"/> (grown when too small) and returns its bytes
+    /// there, valid until the next call with the same buffer: the loader's keys and string values
+    /// cost no array of their own before the keyspace stores them.
+    /// </summary>
+    public ReadOnlySpan<byte> ReadString(ref byte[] scratch)
+    {
+        ulong length = ReadLength(out bool encoded);
+        if (encoded)
+        {
+            if ((int)length == RdbFormat.EncLzf)
+            {
+                return ReadCompressed();
+            }
+
+            long value;
+            Span<byte> bytes = stackalloc byte[4];
+            switch ((int)length)
+            {
+                case RdbFormat.EncInt8:
+                    value = (sbyte)ReadByte();
+                    break;
+                case RdbFormat.EncInt16:
+                    ReadExact(bytes[..2]);
+                    value = BinaryPrimitives.ReadInt16LittleEndian(bytes);
+                    break;
+                case RdbFormat.EncInt32:
+                    ReadExact(bytes);
+                    value = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+                    break;
+                default:
+                    throw Corrupt($"unknown string encoding {length}");
+            }
+
+            if (scratch.Length < 20)
+            {
+                scratch = new byte[64];
+            }
+
+            return scratch.AsSpan(0, RespNumber.FormatInt64(value, scratch));
+        }
+
+        if ((long)length > Remaining || length > (ulong)Array.MaxLength)
+        {
+            throw Truncated();
+        }
+
+        if ((ulong)scratch.Length < length)
+        {
+            scratch = GC.AllocateUninitializedArray<byte>((int)Math.Max(length, (ulong)scratch.Length * 2));
+        }
+
+        var result = scratch.AsSpan(0, (int)length);
+        if (_end - _position >= result.Length)
+        {
+            // The common case, a string inside the buffer: one copy.
+            _buffer.AsSpan(_position, result.Length).CopyTo(result);
+            _position += result.Length;
+        }
+        else
+        {
+            ReadExact(result);
+        }
+
+        return result;
+    }
+
     private byte[] ReadCompressed()
     {
         ulong compressed = ReadLength();
@@ -243,7 +310,8 @@ internal sealed class RdbReader
         return BinaryPrimitives.ReadInt32LittleEndian(bytes);
     }
 
-    private long Remaining => _streamLength == long.MaxValue ? long.MaxValue : _streamLength - Offset;
+    /// <summary>Bytes left in the input (long.MaxValue when its length is unknown).</summary>
+    public long Remaining => _streamLength == long.MaxValue ? long.MaxValue : _streamLength - Offset;
 
     private InvalidDataException Truncated() => new($"{Source} is truncated: unexpected end of data at byte {Offset} (Redis: \"Short read or OOM loading DB\"). The file was cut short; restore it from a backup.");
 

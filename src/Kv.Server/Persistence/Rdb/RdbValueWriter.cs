@@ -25,7 +25,19 @@ internal sealed class RdbValueWriter
 
     public RdbValueWriter(int listMaxListpackSize) => _listFill = listMaxListpackSize;
 
-    /// <summary>Writes the entry at <paramref name="index"/>: its expiry, type, key and value.</summary>
+    /// <summary>
+    /// Whether each key carries its access information, as rdbSaveKeyValuePair writes it: the idle time
+    /// under an LRU maxmemory-policy, the LFU counter under an LFU one, nothing otherwise.
+    /// </summary>
+    public RdbAccessInfo AccessInfo { get; init; }
+
+    /// <summary>The time idle times and LFU decay are computed at (the snapshot instant).</summary>
+    public long NowMilliseconds { get; init; }
+
+    /// <summary>lfu-decay-time, for the counter written (LFUDecrAndReturn).</summary>
+    public int LfuDecayTime { get; init; } = 1;
+
+    /// <summary>Writes the entry at <paramref name="index"/>: its expiry, idle time or LFU counter, type, key and value.</summary>
     public void WriteEntry(RdbBuffer output, KeyTable table, int index)
     {
         long expiresAt = table.ExpiresAt(index);
@@ -36,6 +48,17 @@ internal sealed class RdbValueWriter
         }
 
         ref var entry = ref table.At(index);
+        if (AccessInfo == RdbAccessInfo.Idle)
+        {
+            output.WriteByte(RdbFormat.OpcodeIdle);
+            output.WriteLength(Database.IdleSeconds(entry.LastAccess, Database.Clock(NowMilliseconds)));
+        }
+        else if (AccessInfo == RdbAccessInfo.Freq)
+        {
+            output.WriteByte(RdbFormat.OpcodeFreq);
+            output.WriteByte((byte)Persistence.LfuCounter.Decayed(entry.LastAccess, NowMilliseconds, LfuDecayTime));
+        }
+
         if (table.TryGetString(index, out var text))
         {
             output.WriteByte(RdbFormat.TypeString);
@@ -395,4 +418,16 @@ internal sealed class RdbValueWriter
 
         return lp.Finish();
     }
+}
+
+/// <summary>The per-key access information an RDB file carries (maxmemory-policy decides, as in Redis).</summary>
+internal enum RdbAccessInfo
+{
+    None,
+
+    /// <summary>allkeys-lru, volatile-lru: RDB_OPCODE_IDLE with the seconds since the last access.</summary>
+    Idle,
+
+    /// <summary>allkeys-lfu, volatile-lfu: RDB_OPCODE_FREQ with the LFU counter.</summary>
+    Freq,
 }

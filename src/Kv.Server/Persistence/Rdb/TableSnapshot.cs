@@ -67,6 +67,9 @@ internal sealed class TableSnapshot
 
     public long CapturedKeys { get; private set; }
 
+    /// <summary>Keys the last <see cref="WriteBatch"/> wrote.</summary>
+    public int WrittenInLastBatch { get; private set; }
+
     /// <summary>A command is about to read, change or remove the entry at <paramref name="index"/>: write its snapshot-time state first.</summary>
     public void BeforeAccess(int index)
     {
@@ -89,17 +92,22 @@ internal sealed class TableSnapshot
         }
     }
 
-    /// <summary>Writes keys from the walk's position until <paramref name="budgetTicks"/> pass or the output holds <paramref name="maxBytes"/>; true when the walk is complete.</summary>
-    public bool WriteBatch(RdbBuffer output, long budgetTicks, int maxBytes)
+    /// <summary>
+    /// Writes keys from the walk's position until <paramref name="budgetTicks"/> pass, the output holds
+    /// <paramref name="maxBytes"/> or <paramref name="maxKeys"/> are written; true when the walk is complete.
+    /// </summary>
+    public bool WriteBatch(RdbBuffer output, long budgetTicks, int maxBytes, int maxKeys = int.MaxValue)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         int i = Next;
         int checkEvery = 0;
-        while (i < Limit)
+        int keys = 0;
+        while (i < Limit && keys < maxKeys)
         {
             if (!Table.At(i).IsFree && !IsDone(i))
             {
                 _writer.WriteEntry(output, Table, i);
+                keys++;
             }
 
             i++;
@@ -114,6 +122,7 @@ internal sealed class TableSnapshot
         }
 
         Next = i;
+        WrittenInLastBatch = keys;
         return i >= Limit;
     }
 
