@@ -182,47 +182,5 @@ public sealed class AofCompatTests : IDisposable
     }
 
     // Every key of every database with its type, contents and absolute expiry.
-    private static async Task<List<string>> SnapshotAsync(RespTestClient c)
-    {
-        var lines = new List<string>();
-        for (int db = 0; db < 16; db++)
-        {
-            await c.SendAsync("SELECT", db.ToString(CultureInfo.InvariantCulture));
-            var keys = (await c.SendAsync("KEYS", "*")).Items!.Select(k => k.Text!).Order(StringComparer.Ordinal).ToList();
-            foreach (var key in keys)
-            {
-                string type = (await c.SendAsync("TYPE", key)).Text!;
-                string value = type switch
-                {
-                    "string" => (await c.SendAsync("GET", key)).ToString(),
-                    "list" => (await c.SendAsync("LRANGE", key, "0", "-1")).ToString(),
-                    "hash" => Sorted(await c.SendAsync("HGETALL", key), pairs: true),
-                    "set" => Sorted(await c.SendAsync("SMEMBERS", key), pairs: false),
-                    "zset" => (await c.SendAsync("ZRANGE", key, "0", "-1", "WITHSCORES")).ToString(),
-                    "stream" => (await c.SendAsync("XRANGE", key, "-", "+")).ToString()
-                        + " groups=" + (await c.SendAsync("XINFO", "GROUPS", key)).ToString()
-                        + " pending=" + (await c.SendAsync("XPENDING", key, "grp")).ToString(),
-                    _ => "?",
-                };
-                string expiry = (await c.SendAsync("PEXPIRETIME", key)).ToString();
-                lines.Add($"{db} {key} {type} {value} expiry={expiry}");
-            }
-        }
-
-        await c.SendAsync("SELECT", "0");
-        return lines;
-    }
-
-    private static string Sorted(RespReply reply, bool pairs)
-    {
-        var items = reply.Items!.Select(i => i.Text!).ToList();
-        var entries = new List<string>();
-        for (int i = 0; i < items.Count; i += pairs ? 2 : 1)
-        {
-            entries.Add(pairs ? items[i] + "=" + items[i + 1] : items[i]);
-        }
-
-        entries.Sort(StringComparer.Ordinal);
-        return string.Join(",", entries);
-    }
+    private static Task<List<string>> SnapshotAsync(RespTestClient c) => RdbData.SnapshotAsync(c, withEncoding: false, streamFull: false);
 }

@@ -70,8 +70,12 @@ internal static class RdbData
         await Ok("SELECT", "0");
     }
 
-    /// <summary>Every key of every database: type, contents (sets and hashes sorted), encoding and absolute expiry.</summary>
-    public static async Task<List<string>> SnapshotAsync(RespTestClient c, bool withEncoding = true, bool fieldTtls = false)
+    /// <summary>
+    /// Every key of every database: type, contents (sets and hashes sorted), encoding and absolute expiry.
+    /// A stream is its XINFO STREAM FULL, or with <paramref name="streamFull"/> false its entries, groups and
+    /// the pending summary of group "grp" (for comparisons across a reload, where consumers' seen-time moves).
+    /// </summary>
+    public static async Task<List<string>> SnapshotAsync(RespTestClient c, bool withEncoding = true, bool fieldTtls = false, bool streamFull = true)
     {
         var lines = new List<string>();
         for (int db = 0; db < 16; db++)
@@ -88,7 +92,10 @@ internal static class RdbData
                     "hash" => Sorted(await c.SendAsync("HGETALL", key), pairs: true),
                     "set" => Sorted(await c.SendAsync("SMEMBERS", key), pairs: false),
                     "zset" => (await c.SendAsync("ZRANGE", key, "0", "-1", "WITHSCORES")).ToString(),
-                    "stream" => (await c.SendAsync("XINFO", "STREAM", key, "FULL")).ToString(),
+                    "stream" when streamFull => (await c.SendAsync("XINFO", "STREAM", key, "FULL")).ToString(),
+                    "stream" => (await c.SendAsync("XRANGE", key, "-", "+")).ToString()
+                        + " groups=" + (await c.SendAsync("XINFO", "GROUPS", key)).ToString()
+                        + " pending=" + (await c.SendAsync("XPENDING", key, "grp")).ToString(),
                     _ => "?",
                 };
                 if (fieldTtls && type == "hash")
