@@ -68,12 +68,16 @@ internal sealed class ClientConnection : IBlockingHost
     // Pub/sub messages other clients publish for this one wait here until this loop sends them.
     private readonly Subscriber _subscriber;
 
+    // Everything this connection sends goes through here (replies, pushes, served waiters' replies).
+    private readonly ReplyBuffer _out;
+
     public ClientConnection(ServerState server, ConnectionContext connection, ClientSession session)
     {
         _server = server;
         _connection = connection;
         _session = session;
-        _reply = new RespWriter(connection.Transport.Output);
+        _out = new ReplyBuffer(connection.Transport.Output);
+        _reply = new RespWriter(_out);
         _context = new CommandContext(server, session, _reply) { BlockingHost = this };
         _subscriber = new Subscriber(session, connection.Transport.Input.CancelPendingRead);
         session.Subscriber = _subscriber;
@@ -83,8 +87,27 @@ internal sealed class ClientConnection : IBlockingHost
 
     public async Task RunAsync()
     {
+        try
+        {
+            await ServeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever a path that ended without flushing wrote still goes out when the transport completes.
+            try
+            {
+                _out.Commit();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    private async Task ServeAsync()
+    {
         var input = _connection.Transport.Input;
-        var output = _connection.Transport.Output;
+        var output = _out;
         while (true)
         {
             // No ConnectionClosed token here: Kestrel fires it on the peer's FIN too, and commands
@@ -339,7 +362,7 @@ internal sealed class ClientConnection : IBlockingHost
     {
         var context = _context;
         var session = _session;
-        var output = _connection.Transport.Output;
+        var output = _out;
         bool wasAuthenticated = session.Authenticated;
         long replyLimit = _reply.BytesWritten + FlushAfterReplyBytes;
         _batchStartBytes = _reply.BytesWritten;
@@ -513,7 +536,7 @@ internal sealed class ClientConnection : IBlockingHost
     /// the client sends meanwhile into the query buffer. A client that goes away is forgotten.
     /// Returns whether to go on, and whether the peer closed its side meanwhile.
     /// </summary>
-    private async Task<(bool Alive, bool InputCompleted)> WaitWhileBlockedAsync(Waiter waiter, PipeReader input, PipeWriter output)
+    private async Task<(bool Alive, bool InputCompleted)> WaitWhileBlockedAsync(Waiter waiter, PipeReader input, ReplyBuffer output)
     {
         bool inputCompleted = false;
         try
@@ -635,7 +658,7 @@ internal sealed class ClientConnection : IBlockingHost
     }
 
     /// <summary>Sends the pub/sub messages queued for this client; false once the transport is gone.</summary>
-    private async ValueTask<bool> FlushPushesAsync(PipeWriter output)
+    private async ValueTask<bool> FlushPushesAsync(ReplyBuffer output)
     {
         _subscriber.DrainTo(output);
         var flush = await output.FlushAsync().ConfigureAwait(false);
@@ -643,7 +666,7 @@ internal sealed class ClientConnection : IBlockingHost
         return !flush.IsCompleted && !_session.CloseRequested;
     }
 
-    private async Task ReplyProtocolErrorAsync(string error, PipeWriter output)
+    private async Task ReplyProtocolErrorAsync(string error, ReplyBuffer output)
     {
         _server.Logger.LogDebug("Protocol error from client id={Id} addr={Address}: {Error}", _session.Id, _session.Address, error);
 
