@@ -146,11 +146,8 @@ public sealed class ConnectionTests(ServersFixture servers) : IClassFixture<Serv
     {
         await using var fake = new FakeServer(async (stream, ct) =>
         {
-            // The handshake: HELLO alone, then the two CLIENT SETINFO together; after that, garbage.
-            await FakeServer.ReadRequestAsync(stream, ct);
-            await stream.WriteAsync("%1\r\n+server\r\n+fake\r\n"u8.ToArray(), ct);
-            await FakeServer.ReadRequestAsync(stream, ct);
-            await stream.WriteAsync("+OK\r\n+OK\r\n"u8.ToArray(), ct);
+            // The handshake, then garbage.
+            await FakeServer.AnswerHandshakeAsync(stream, ct);
             await FakeServer.ReadRequestAsync(stream, ct);
             await stream.WriteAsync("HTTP/1.1 400 Bad Request\r\n\r\n"u8.ToArray(), ct);
             await Task.Delay(Timeout.Infinite, ct);

@@ -183,10 +183,7 @@ public sealed class LeaseTests(ServersFixture servers) : IClassFixture<ServersFi
     {
         await using var fake = new FakeServer(async (stream, ct) =>
         {
-            await FakeServer.ReadRequestAsync(stream, ct);
-            await stream.WriteAsync("%1\r\n+server\r\n+fake\r\n"u8.ToArray(), ct);
-            await FakeServer.ReadRequestAsync(stream, ct);
-            await stream.WriteAsync("+OK\r\n+OK\r\n"u8.ToArray(), ct);
+            await FakeServer.AnswerHandshakeAsync(stream, ct);
 
             // The header and the body arrive in pieces.
             await FakeServer.ReadRequestAsync(stream, ct);

@@ -138,7 +138,8 @@ internal static class InfoCommand
                 long used = server.Memory.Used;
                 long rss = Environment.WorkingSet;
                 samples.PeakMemory = Math.Max(samples.PeakMemory, used);
-                long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+                var gc = GC.GetGCMemoryInfo();
+                long total = gc.TotalAvailableMemoryBytes;
                 text.Append("# Memory\r\n");
                 line.Add("used_memory", used);
                 line.Add("used_memory_human", Human(used));
@@ -149,7 +150,6 @@ internal static class InfoCommand
                 line.Add("used_memory_peak_perc", Percent(used, samples.PeakMemory));
                 // The allocator here is the GC: its heap (live objects and garbage not yet collected),
                 // the memory it has committed, and the process's resident size.
-                var gc = GC.GetGCMemoryInfo();
                 line.Add("allocator_allocated", gc.HeapSizeBytes);
                 line.Add("allocator_active", gc.TotalCommittedBytes);
                 line.Add("allocator_resident", rss);

@@ -110,26 +110,16 @@ internal static class MemoryCommands
         long rss = Environment.WorkingSet;
         var reply = c.Reply;
         reply.MapHeader(18 + databases);
-        reply.Bulk("peak.allocated"u8);
-        reply.Integer(total);
-        reply.Bulk("total.allocated"u8);
-        reply.Integer(total);
-        reply.Bulk("startup.allocated"u8);
-        reply.Integer(0);
-        reply.Bulk("replication.backlog"u8);
-        reply.Integer(0);
-        reply.Bulk("clients.slaves"u8);
-        reply.Integer(0);
-        reply.Bulk("clients.normal"u8);
-        reply.Integer(0);
-        reply.Bulk("cluster.links"u8);
-        reply.Integer(0);
-        reply.Bulk("aof.buffer"u8);
-        reply.Integer(0);
-        reply.Bulk("lua.caches"u8);
-        reply.Integer(lua);
-        reply.Bulk("functions.caches"u8);
-        reply.Integer(functions);
+        Field(reply, "peak.allocated"u8, total);
+        Field(reply, "total.allocated"u8, total);
+        Field(reply, "startup.allocated"u8, 0);
+        Field(reply, "replication.backlog"u8, 0);
+        Field(reply, "clients.slaves"u8, 0);
+        Field(reply, "clients.normal"u8, 0);
+        Field(reply, "cluster.links"u8, 0);
+        Field(reply, "aof.buffer"u8, 0);
+        Field(reply, "lua.caches"u8, lua);
+        Field(reply, "functions.caches"u8, functions);
         var all = server.Keyspace.Databases;
         for (int i = 0; i < all.Length; i++)
         {
@@ -140,30 +130,28 @@ internal static class MemoryCommands
 
             reply.Bulk($"db.{i}");
             reply.MapHeader(3);
-            reply.Bulk("overhead.hashtable.main"u8);
-            reply.Integer(all[i].Table.OverheadBytes);
-            reply.Bulk("overhead.hashtable.expires"u8);
-            reply.Integer(0);
-            reply.Bulk("overhead.hashtable.slot-to-keys"u8);
-            reply.Integer(0);
+            Field(reply, "overhead.hashtable.main"u8, all[i].Table.OverheadBytes);
+            Field(reply, "overhead.hashtable.expires"u8, 0);
+            Field(reply, "overhead.hashtable.slot-to-keys"u8, 0);
         }
 
-        reply.Bulk("overhead.total"u8);
-        reply.Integer(overhead + lua + functions);
-        reply.Bulk("keys.count"u8);
-        reply.Integer(keys);
-        reply.Bulk("keys.bytes-per-key"u8);
-        reply.Integer(keys == 0 ? 0 : total / keys);
-        reply.Bulk("dataset.bytes"u8);
-        reply.Integer(used);
+        Field(reply, "overhead.total"u8, overhead + lua + functions);
+        Field(reply, "keys.count"u8, keys);
+        Field(reply, "keys.bytes-per-key"u8, keys == 0 ? 0 : total / keys);
+        Field(reply, "dataset.bytes"u8, used);
         reply.Bulk("dataset.percentage"u8);
         reply.Double(total == 0 ? 0 : used * 100.0 / total);
         reply.Bulk("peak.percentage"u8);
         reply.Double(100);
         reply.Bulk("fragmentation"u8);
         reply.Double(total == 0 ? 0 : (double)rss / total);
-        reply.Bulk("fragmentation.bytes"u8);
-        reply.Integer(rss - total);
+        Field(reply, "fragmentation.bytes"u8, rss - total);
+    }
+
+    private static void Field(Kv.Protocol.RespWriter reply, ReadOnlySpan<byte> name, long value)
+    {
+        reply.Bulk(name);
+        reply.Integer(value);
     }
 
     // Redis 7.0's getMemoryDoctorReport, for the conditions kv-server can observe.

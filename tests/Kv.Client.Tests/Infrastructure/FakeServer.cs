@@ -18,6 +18,15 @@ public sealed class FakeServer : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>Answers the client's connect handshake: HELLO alone, then the two CLIENT SETINFO together.</summary>
+    public static async Task AnswerHandshakeAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await ReadRequestAsync(stream, cancellationToken);
+        await stream.WriteAsync("%1\r\n+server\r\n+fake\r\n"u8.ToArray(), cancellationToken);
+        await ReadRequestAsync(stream, cancellationToken);
+        await stream.WriteAsync("+OK\r\n+OK\r\n"u8.ToArray(), cancellationToken);
+    }
+
     /// <summary>Reads one request (enough bytes to hold a command) and returns what was read.</summary>
     public static async Task<string> ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken)
     {

@@ -138,29 +138,13 @@ internal sealed class RdbReader
         ulong length = ReadLength(out bool encoded);
         if (encoded)
         {
-            Span<byte> bytes = stackalloc byte[4];
-            long value;
-            switch ((int)length)
+            if ((int)length == RdbFormat.EncLzf)
             {
-                case RdbFormat.EncInt8:
-                    value = (sbyte)ReadByte();
-                    break;
-                case RdbFormat.EncInt16:
-                    ReadExact(bytes[..2]);
-                    value = BinaryPrimitives.ReadInt16LittleEndian(bytes);
-                    break;
-                case RdbFormat.EncInt32:
-                    ReadExact(bytes);
-                    value = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-                    break;
-                case RdbFormat.EncLzf:
-                    return ReadCompressed();
-                default:
-                    throw Corrupt($"unknown string encoding {length}");
+                return ReadCompressed();
             }
 
             Span<byte> text = stackalloc byte[20];
-            return text[..RespNumber.FormatInt64(value, text)].ToArray();
+            return text[..RespNumber.FormatInt64(ReadEncodedInteger((int)length), text)].ToArray();
         }
 
         if ((long)length > Remaining || length > (ulong)Array.MaxLength)
@@ -171,6 +155,25 @@ internal sealed class RdbReader
         var result = GC.AllocateUninitializedArray<byte>((int)length);
         ReadExact(result);
         return result;
+    }
+
+    // A string stored as an integer (RDB_ENC_INT8/16/32), little-endian.
+    private long ReadEncodedInteger(int encoding)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        switch (encoding)
+        {
+            case RdbFormat.EncInt8:
+                return (sbyte)ReadByte();
+            case RdbFormat.EncInt16:
+                ReadExact(bytes[..2]);
+                return BinaryPrimitives.ReadInt16LittleEndian(bytes);
+            case RdbFormat.EncInt32:
+                ReadExact(bytes);
+                return BinaryPrimitives.ReadInt32LittleEndian(bytes);
+            default:
+                throw Corrupt($"unknown string encoding {encoding}");
+        }
     }
 
     /// <summary>
@@ -188,25 +191,7 @@ internal sealed class RdbReader
                 return ReadCompressed();
             }
 
-            long value;
-            Span<byte> bytes = stackalloc byte[4];
-            switch ((int)length)
-            {
-                case RdbFormat.EncInt8:
-                    value = (sbyte)ReadByte();
-                    break;
-                case RdbFormat.EncInt16:
-                    ReadExact(bytes[..2]);
-                    value = BinaryPrimitives.ReadInt16LittleEndian(bytes);
-                    break;
-                case RdbFormat.EncInt32:
-                    ReadExact(bytes);
-                    value = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-                    break;
-                default:
-                    throw Corrupt($"unknown string encoding {length}");
-            }
-
+            long value = ReadEncodedInteger((int)length);
             if (scratch.Length < 20)
             {
                 scratch = new byte[64];
