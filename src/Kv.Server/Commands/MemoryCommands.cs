@@ -90,7 +90,7 @@ internal static class MemoryCommands
     private static void Stats(CommandContext c)
     {
         var server = c.Server;
-        long used = server.Memory.Used;
+        long dataset = server.Memory.Dataset; // Memory.Used also counts the tables' arrays, added below as overhead
         long keys = 0;
         long overhead = 0;
         int databases = 0;
@@ -106,7 +106,7 @@ internal static class MemoryCommands
 
         long lua = server.Scripting.EvalMemory + server.Scripting.Scripts.BodyBytes;
         long functions = server.Scripting.FunctionMemory;
-        long total = used + overhead + lua + functions;
+        long total = dataset + overhead + lua + functions;
         long rss = Environment.WorkingSet;
         var reply = c.Reply;
         reply.MapHeader(18 + databases);
@@ -138,9 +138,9 @@ internal static class MemoryCommands
         Field(reply, "overhead.total"u8, overhead + lua + functions);
         Field(reply, "keys.count"u8, keys);
         Field(reply, "keys.bytes-per-key"u8, keys == 0 ? 0 : total / keys);
-        Field(reply, "dataset.bytes"u8, used);
+        Field(reply, "dataset.bytes"u8, dataset);
         reply.Bulk("dataset.percentage"u8);
-        reply.Double(total == 0 ? 0 : used * 100.0 / total);
+        reply.Double(total == 0 ? 0 : dataset * 100.0 / total);
         reply.Bulk("peak.percentage"u8);
         reply.Double(100);
         reply.Bulk("fragmentation"u8);
