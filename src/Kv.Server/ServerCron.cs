@@ -52,6 +52,21 @@ internal sealed class ServerCron : IAsyncDisposable
             CloseIdleClients();
             AppendOnlyFileCron();
             SnapshotCron();
+            FreeReleasedKeys();
+        }
+    }
+
+    // Key blocks dropped outside a client's batch and the expiry slices (a blocked client's timeout, a
+    // connection closing) are freed at the latest here.
+    private void FreeReleasedKeys()
+    {
+        var keyspace = _server.Keyspace;
+        if (keyspace.Releases.Pending)
+        {
+            lock (keyspace.Lock)
+            {
+                keyspace.FreeReleased();
+            }
         }
     }
 
@@ -123,6 +138,8 @@ internal sealed class ServerCron : IAsyncDisposable
                     {
                         _server.Tracking.EndBatch();
                     }
+
+                    keyspace.FreeReleased();
                 }
 
                 if (Stopwatch.GetTimestamp() - start > budgetTicks)

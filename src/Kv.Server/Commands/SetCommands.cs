@@ -371,7 +371,7 @@ internal static class SetCommands
             WriteAll(c.Keyspace.Propagation.Replacement, set);
         }
 
-        c.Db.Table.At(index).Value = survivors!;
+        c.Db.Table.Replace(index, survivors!);
     }
 
     // Redis's spop propagates SREM with the members it popped (the pop is random, a replay must not

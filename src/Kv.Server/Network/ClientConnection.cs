@@ -437,6 +437,7 @@ internal sealed class ClientConnection : IBlockingHost
             tracking.Current = null;
             _subscriber.EndDirect();
             _server.PubSub.EndBatch();
+            _server.Keyspace.FreeReleased();
             if (propagation.UnitsWritten != units)
             {
                 _aofOffset = _server.Aof.Appended;

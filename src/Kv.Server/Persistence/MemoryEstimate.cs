@@ -18,15 +18,15 @@ internal static class MemoryEstimate
     private const int ObjectHeader = 16;
     private const int Samples = 4;
 
-    public static int Of(in KeyEntry entry)
+    public static unsafe int Of(in KeyEntry entry)
     {
-        var value = entry.RawValue;
+        long size = KeyBlock.AllocatedBytes(entry.Block);
         if (entry.IsInlineString)
         {
-            return Array(entry.KeyBytes!.Length);
+            return (int)Math.Min(int.MaxValue, size);
         }
 
-        int size = Array(entry.KeyBytes!.Length);
+        var value = entry.RawValue;
         long valueSize = value switch
         {
             byte[] bytes => Array(bytes.Length),

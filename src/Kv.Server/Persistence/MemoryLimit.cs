@@ -32,7 +32,7 @@ internal sealed class MemoryLimit
     private const int PoolSize = 16;
 
     private readonly ServerState _server;
-    private readonly PoolEntry[] _pool = new PoolEntry[PoolSize];
+    private readonly PoolEntry[] _pool = NewPool();
     private readonly Random _random = new();
     private int _nextDb;
 
@@ -128,7 +128,10 @@ internal sealed class MemoryLimit
         keyspace.Lfu = IsLfu;
         keyspace.LfuLogFactor = config.LfuLogFactor;
         keyspace.LfuDecayTime = config.LfuDecayTime;
-        Array.Clear(_pool);
+        for (int k = 0; k < PoolSize; k++)
+        {
+            _pool[k].Used = false;
+        }
     }
 
     /// <summary>
@@ -241,13 +244,15 @@ internal sealed class MemoryLimit
         var keyspace = _server.Keyspace;
         while (used > limit)
         {
-            var (db, key) = policy.EndsWith("-random", StringComparison.Ordinal) ? RandomVictim(policy.StartsWith("volatile", StringComparison.Ordinal)) : PoolVictim(policy, now);
+            var (db, index) = policy.EndsWith("-random", StringComparison.Ordinal) ? RandomVictim(policy.StartsWith("volatile", StringComparison.Ordinal)) : PoolVictim(policy, now);
             if (db is null)
             {
                 return EvictionResult.Fail;
             }
 
-            // Redis's performEvictions: propagate DEL, notify "evicted", count it.
+            // Redis's performEvictions: propagate DEL, notify "evicted", count it. The key's bytes stay
+            // readable after the delete until the batch ends (BlockReleases).
+            var key = db.Table.At(index).Key;
             db.Delete(key, now);
             keyspace.Stats.EvictedKeys++;
             keyspace.Propagation.Evicted(db.Id, key);
@@ -302,6 +307,7 @@ internal sealed class MemoryLimit
                 lock (keyspace.Lock)
                 {
                     again = !_stopped && Enabled && Evict(keyspace.NowMilliseconds) == EvictionResult.Running;
+                    keyspace.FreeReleased();
                     if (!again)
                     {
                         _procRunning = false;
@@ -338,7 +344,7 @@ internal sealed class MemoryLimit
         Fail,
     }
 
-    private (Database? Db, byte[] Key) RandomVictim(bool volatileOnly)
+    private (Database? Db, int Index) RandomVictim(bool volatileOnly)
     {
         var databases = _server.Keyspace.Databases;
         for (int i = 0; i < databases.Length; i++)
@@ -351,14 +357,14 @@ internal sealed class MemoryLimit
             }
 
             int index = volatileOnly ? table.VolatileAt(_random.Next(table.VolatileCount)).Index : table.RandomIndex(_random);
-            return (db, table.At(index).Key.ToArray());
+            return (db, index);
         }
 
-        return (null, []);
+        return (null, -1);
     }
 
     // evictionPoolPopulate over every database, then the best candidate that still exists.
-    private (Database? Db, byte[] Key) PoolVictim(string policy, long now)
+    private (Database? Db, int Index) PoolVictim(string policy, long now)
     {
         var databases = _server.Keyspace.Databases;
         bool volatileOnly = policy.StartsWith("volatile", StringComparison.Ordinal);
@@ -377,23 +383,24 @@ internal sealed class MemoryLimit
 
             if (keys == 0)
             {
-                return (null, []);
+                return (null, -1);
             }
 
             // The best candidate is at the end (the largest score).
             for (int k = PoolSize - 1; k >= 0; k--)
             {
-                if (_pool[k].Key is not { } key)
+                ref var candidate = ref _pool[k];
+                if (!candidate.Used)
                 {
                     continue;
                 }
 
-                var db = databases[_pool[k].Db];
-                _pool[k] = default;
-                int index = db.Table.Find(key);
+                var db = databases[candidate.Db];
+                candidate.Used = false;
+                int index = db.Table.Find(candidate.Buffer.AsSpan(0, candidate.Length));
                 if (index >= 0 && (!volatileOnly || db.Table.ExpiresAt(index) > 0))
                 {
-                    return (db, key);
+                    return (db, index);
                 }
             }
 
@@ -426,44 +433,78 @@ internal sealed class MemoryLimit
         }
     }
 
-    // Redis's pool insertion: ascending by score; a full pool drops its worst (first) entry.
+    // Redis's pool insertion: ascending by score; a full pool drops its worst (first) entry. Each slot
+    // keeps a buffer for its key, handed on as entries shift (Redis's EVPOOL_CACHED_SDS_SIZE), so
+    // sampling allocates nothing.
     private void Insert(ulong score, ReadOnlySpan<byte> key, int db)
     {
         int k = 0;
-        while (k < PoolSize && _pool[k].Key is not null && _pool[k].Score < score)
+        while (k < PoolSize && _pool[k].Used && _pool[k].Score < score)
         {
             k++;
         }
 
         for (int i = 0; i < PoolSize; i++)
         {
-            if (_pool[i].Key is { } existing && _pool[i].Db == db && key.SequenceEqual(existing))
+            if (_pool[i].Used && _pool[i].Db == db && key.SequenceEqual(_pool[i].Buffer.AsSpan(0, _pool[i].Length)))
             {
                 return; // already a candidate
             }
         }
 
-        if (k == 0 && _pool[PoolSize - 1].Key is not null)
+        if (k == 0 && _pool[PoolSize - 1].Used)
         {
             return; // worse than every candidate of a full pool
         }
 
-        if (k < PoolSize && _pool[k].Key is null)
+        if (k < PoolSize && !_pool[k].Used)
         {
             // An empty slot right here.
         }
-        else if (_pool[PoolSize - 1].Key is null)
+        else if (!_pool[PoolSize - 1].Used)
         {
-            System.Array.Copy(_pool, k, _pool, k + 1, PoolSize - k - 1);
+            var spare = _pool[PoolSize - 1].Buffer;
+            Array.Copy(_pool, k, _pool, k + 1, PoolSize - k - 1);
+            _pool[k].Buffer = spare;
         }
         else
         {
             k--;
-            System.Array.Copy(_pool, 1, _pool, 0, k);
+            var spare = _pool[0].Buffer;
+            Array.Copy(_pool, 1, _pool, 0, k);
+            _pool[k].Buffer = spare;
         }
 
-        _pool[k] = new PoolEntry(score, key.ToArray(), db);
+        ref var slot = ref _pool[k];
+        if (slot.Buffer.Length < key.Length)
+        {
+            slot.Buffer = new byte[key.Length];
+        }
+
+        key.CopyTo(slot.Buffer);
+        slot.Length = key.Length;
+        slot.Score = score;
+        slot.Db = db;
+        slot.Used = true;
     }
 
-    private record struct PoolEntry(ulong Score, byte[]? Key, int Db);
+    private static PoolEntry[] NewPool()
+    {
+        var pool = new PoolEntry[PoolSize];
+        for (int k = 0; k < PoolSize; k++)
+        {
+            pool[k].Buffer = new byte[255];
+        }
+
+        return pool;
+    }
+
+    private struct PoolEntry
+    {
+        public ulong Score;
+        public byte[] Buffer;
+        public int Length;
+        public int Db;
+        public bool Used;
+    }
 }

@@ -15,7 +15,7 @@ internal sealed class Database
     {
         Id = id;
         Keyspace = keyspace;
-        Table = new KeyTable();
+        Table = new KeyTable(keyspace.Releases);
     }
 
     public int Id { get; }
@@ -181,7 +181,7 @@ internal sealed class Database
     {
         SignalIfStream(index);
 
-        // The span keeps the removed entry's key array alive; the table does not reuse it.
+        // The span stays valid after the removal: the key's block is freed when the command (or cron slice) ends.
         var key = Table.At(index).Key;
         Table.RemoveAt(index);
         Keyspace.Stats.ExpiredKeys++;
@@ -205,7 +205,8 @@ internal sealed class Database
     /// <summary>Empties the database.</summary>
     public void Clear()
     {
-        Table = new KeyTable();
+        Table.Retire();
+        Table = new KeyTable(Keyspace.Releases);
         VolatileHashes = new VolatileHashIndex();
     }
 

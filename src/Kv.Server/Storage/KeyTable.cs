@@ -5,18 +5,20 @@ using System.Runtime.InteropServices;
 namespace Kv.Server.Storage;
 
 /// <summary>
-/// One key of a database: its bytes, its value, its slot in the TTL index and its access clock, in
-/// 32 bytes. A small string value lives in the key's own array, after the key bytes (one array per
-/// key instead of two: a 1M-key data set of short strings saves an array header and padding per key);
-/// <see cref="KeyTable.TryGetString"/> and <see cref="KeyTable.SetString"/> read and write it without copying.
+/// One key of a database: its block, its value, its slot in the TTL index and its access clock, in
+/// 32 bytes. The key's bytes — and a string value's bytes after them — live in one block of native
+/// memory (<see cref="KeyBlock"/>), outside the GC heap: a deleted, overwritten or evicted key's
+/// memory is freed at once, as Redis's allocator frees it, instead of waiting as garbage for the GC's
+/// next full collection (under eviction churn that garbage kept the process at 2.5–3.5x maxmemory).
+/// Read strings with <see cref="KeyTable.TryGetString"/> and change entries through <see cref="KeyTable"/> only.
 /// </summary>
-internal struct KeyEntry
+internal unsafe struct KeyEntry
 {
-    /// <summary>The key; for an inline string, the key followed by the value bytes.</summary>
-    internal byte[]? KeyBytes;
+    /// <summary>The key's block (<see cref="KeyBlock"/>); null for a free slot.</summary>
+    internal byte* Block;
 
-    /// <summary>The value; for an inline string, <see cref="KeyBytes"/> itself.</summary>
-    internal object RawValue;
+    /// <summary>The value; null for a string held in <see cref="Block"/> (the cheapest test on the read path).</summary>
+    internal object? RawValue;
 
     public int HashCode;
 
@@ -26,66 +28,36 @@ internal struct KeyEntry
     /// <summary>Slot in the volatile index while the key has a TTL; -1 otherwise.</summary>
     public int VolatileSlot;
 
-    // Bits 8..31: the access clock (Redis's LRU clock is 24 bits of seconds too); bits 0..7: the key's
-    // length within KeyBytes for an inline string.
+    // Bits 8..31: the access clock (Redis's LRU clock is 24 bits of seconds too).
     private uint _meta;
 
     /// <summary>True for a free slot (no key).</summary>
-    public readonly bool IsFree => KeyBytes is null;
+    public readonly bool IsFree => Block == null;
 
-    /// <summary>True when the value is a string held in <see cref="KeyBytes"/> after the key.</summary>
-    public readonly bool IsInlineString => KeyBytes is not null && ReferenceEquals(RawValue, KeyBytes);
+    /// <summary>True when the value is a string held in the key's block after the key.</summary>
+    public readonly bool IsInlineString => RawValue is null && Block != null;
 
-    internal readonly int InlineKeyLength => (int)(_meta & 0xFF);
-
-    /// <summary>The key's bytes (empty for a free slot).</summary>
+    /// <summary>The key's bytes (empty for a free slot). Valid until the entry changes and the command ends (<see cref="BlockReleases"/>).</summary>
     public readonly ReadOnlySpan<byte> Key
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => ReferenceEquals(RawValue, KeyBytes) ? new ReadOnlySpan<byte>(KeyBytes, 0, KeyBytes is null ? 0 : InlineKeyLength) : KeyBytes;
+        get => Block == null ? default : KeyBlock.KeyOf(Block);
     }
 
     /// <summary>
-    /// The value as an object. An inline string is copied out into a byte[] of its own (use
-    /// <see cref="KeyTable.TryGetString"/> on hot paths); setting a value moves an inline string's key into an array of its own.
+    /// The value as an object. A string held in the block is copied out into a byte[] of its own (use
+    /// <see cref="KeyTable.TryGetString"/> on hot paths); change values through <see cref="KeyTable.Replace"/>.
     /// </summary>
-    public object Value
-    {
-        readonly get => IsInlineString ? KeyBytes.AsSpan(InlineKeyLength).ToArray() : RawValue;
-        set
-        {
-            if (IsInlineString)
-            {
-                KeyBytes = KeyBytes.AsSpan(0, InlineKeyLength).ToArray();
-                _meta &= ~0xFFu;
-            }
+    public readonly object Value => RawValue ?? KeyBlock.ValueOf(Block).ToArray();
 
-            RawValue = value;
-        }
-    }
-
-    /// <summary>The value's TYPE name (<see cref="ValueTypes.NameOf"/>) without copying an inline string out.</summary>
-    public readonly ReadOnlySpan<byte> TypeName => ValueTypes.NameOf(RawValue);
+    /// <summary>The value's TYPE name (<see cref="ValueTypes.NameOf"/>) without copying a string out.</summary>
+    public readonly ReadOnlySpan<byte> TypeName => RawValue is null ? "string"u8 : ValueTypes.NameOf(RawValue);
 
     /// <summary>Seconds clock (24 bits, as Redis's LRU clock) of the last access, for OBJECT IDLETIME.</summary>
     public uint LastAccess
     {
         readonly get => _meta >> 8;
-        set => _meta = (value << 8) | (_meta & 0xFF);
-    }
-
-    internal void SetInline(byte[] combined, int keyLength)
-    {
-        KeyBytes = combined;
-        RawValue = combined;
-        _meta = (_meta & ~0xFFu) | (uint)keyLength;
-    }
-
-    internal void SetSeparate(byte[] key, object value)
-    {
-        KeyBytes = key;
-        RawValue = value;
-        _meta &= ~0xFFu;
+        set => _meta = value << 8;
     }
 }
 
@@ -103,15 +75,12 @@ internal struct VolatileKey
 /// access for RANDOMKEY and sampling, and a dense index of the keys with a TTL for active expiry
 /// (which also holds their expiry times, so keys without a TTL pay nothing for one).
 /// </summary>
-internal sealed class KeyTable
+internal sealed unsafe class KeyTable
 {
-    /// <summary>Longest key whose string value may live in the key's array (its length fits the entry's 8 bits).</summary>
-    public const int InlineKeyLimit = 255;
-
-    /// <summary>Longest string value kept inline; longer ones get an array of their own, so rewriting one never copies the key.</summary>
-    public const int InlineValueLimit = 256;
-
     private static readonly int Seed = Random.Shared.Next();
+
+    // Entries from which a growth's old arrays (36 bytes an entry) are worth a background collection.
+    private const int LargeGrowth = 1 << 17;
 
     private int[] _buckets;
     private KeyEntry[] _entries;
@@ -121,17 +90,35 @@ internal sealed class KeyTable
     private VolatileKey[] _volatile;
     private int _volatileCount;
 
+    // Where dropped blocks wait for the end of the command (null: freed at once, for a table of its own).
+    private readonly BlockReleases? _releases;
+    private Persistence.Rdb.TableSnapshot? _snapshot;
+    private bool _retired;
+
     /// <summary>
     /// Set while a background save writes this table: <see cref="Find(ReadOnlySpan{byte}, int)"/> and
     /// <see cref="RemoveAt"/> let it serialize a key before it changes (<see cref="Persistence.Rdb.TableSnapshot"/> explains the design).
+    /// A table dropped during the save (<see cref="Retire"/>) frees its blocks when the save lets go of it.
     /// </summary>
-    internal Persistence.Rdb.TableSnapshot? Snapshot { get; set; }
+    internal Persistence.Rdb.TableSnapshot? Snapshot
+    {
+        get => _snapshot;
+        set
+        {
+            _snapshot = value;
+            if (value is null && _retired)
+            {
+                FreeBlocks();
+            }
+        }
+    }
 
     // maxmemory accounting: each entry's estimated bytes when last measured, and their sum.
     private int[] _sizes;
 
-    public KeyTable(int capacity = 16)
+    public KeyTable(BlockReleases? releases = null, int capacity = 16)
     {
+        _releases = releases;
         capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
         _buckets = new int[capacity];
         _entries = new KeyEntry[capacity];
@@ -188,13 +175,15 @@ internal sealed class KeyTable
     {
         int index = NewEntry(hash);
         ref var entry = ref _entries[index];
-        if (value is byte[] bytes && CanInline(key.Length, bytes.Length))
+        if (value is byte[] bytes)
         {
-            entry.SetInline(Combine(key, bytes), key.Length);
+            entry.Block = KeyBlock.Allocate(key, bytes);
+            entry.RawValue = null;
         }
         else
         {
-            entry.SetSeparate(key.ToArray(), value);
+            entry.Block = KeyBlock.Allocate(key, default);
+            entry.RawValue = value;
         }
 
         Account(index);
@@ -206,15 +195,8 @@ internal sealed class KeyTable
     {
         int index = NewEntry(hash);
         ref var entry = ref _entries[index];
-        if (CanInline(key.Length, value.Length))
-        {
-            entry.SetInline(Combine(key, value), key.Length);
-        }
-        else
-        {
-            entry.SetSeparate(key.ToArray(), value.ToArray());
-        }
-
+        entry.Block = KeyBlock.Allocate(key, value);
+        entry.RawValue = null;
         Account(index);
         return index;
     }
@@ -224,10 +206,10 @@ internal sealed class KeyTable
     public bool TryGetString(int index, out ReadOnlySpan<byte> bytes)
     {
         ref var entry = ref _entries[index];
-        object value = entry.RawValue;
-        if (value is byte[] array)
+        object? value = entry.RawValue;
+        if (value is null)
         {
-            bytes = ReferenceEquals(array, entry.KeyBytes) ? array.AsSpan(entry.InlineKeyLength) : array;
+            bytes = KeyBlock.ValueOf(entry.Block);
             return true;
         }
 
@@ -243,13 +225,24 @@ internal sealed class KeyTable
         }
         else
         {
-            _entries[index].Value = value;
+            ref var entry = ref _entries[index];
+            if (KeyBlock.ValueLength(entry.Block) != 0)
+            {
+                // The block held a string: the key moves to a block of its own.
+                Rewrite(ref entry, default);
+            }
+
+            entry.RawValue = value;
             Account(index);
         }
     }
 
     /// <summary>True when the entry at <paramref name="index"/> holds a string.</summary>
-    public bool IsString(int index) => StringValue.IsString(_entries[index].RawValue);
+    public bool IsString(int index)
+    {
+        object? value = _entries[index].RawValue;
+        return value is null || StringValue.IsString(value);
+    }
 
     /// <summary>
     /// Makes the value at <paramref name="index"/> the string <paramref name="value"/> (any type before),
@@ -258,41 +251,37 @@ internal sealed class KeyTable
     public void SetString(int index, ReadOnlySpan<byte> value)
     {
         ref var entry = ref _entries[index];
-        var keyBytes = entry.KeyBytes!;
-        if (ReferenceEquals(entry.RawValue, keyBytes))
+        if (entry.RawValue is null && KeyBlock.ValueLength(entry.Block) == value.Length)
         {
-            int keyLength = entry.InlineKeyLength;
-            if (keyBytes.Length - keyLength == value.Length)
-            {
-                value.CopyTo(keyBytes.AsSpan(keyLength));
-            }
-            else if (CanInline(keyLength, value.Length))
-            {
-                entry.SetInline(Combine(keyBytes.AsSpan(0, keyLength), value), keyLength);
-            }
-            else
-            {
-                entry.SetSeparate(keyBytes.AsSpan(0, keyLength).ToArray(), value.ToArray());
-            }
-
-            Account(index);
-            return;
-        }
-
-        if (entry.RawValue is byte[] array && array.Length == value.Length)
-        {
-            value.CopyTo(array);
-        }
-        else if (CanInline(keyBytes.Length, value.Length))
-        {
-            entry.SetInline(Combine(keyBytes, value), keyBytes.Length);
+            value.CopyTo(KeyBlock.ValueOf(entry.Block));
         }
         else
         {
-            entry.RawValue = value.ToArray();
+            Rewrite(ref entry, value);
+            entry.RawValue = null;
         }
 
         Account(index);
+    }
+
+    // The entry's key moves to a new block with the string value (empty for other types); the old block is released.
+    private void Rewrite(ref KeyEntry entry, ReadOnlySpan<byte> value)
+    {
+        byte* old = entry.Block;
+        entry.Block = KeyBlock.Allocate(KeyBlock.KeyOf(old), value);
+        Release(old);
+    }
+
+    private void Release(byte* block)
+    {
+        if (_releases is null)
+        {
+            KeyBlock.Free(block);
+        }
+        else
+        {
+            _releases.Add(block);
+        }
     }
 
     /// <summary>
@@ -311,8 +300,7 @@ internal sealed class KeyTable
 
         TryGetString(index, out var bytes);
         var grown = new MutableString(bytes, MutableString.GrownCapacity(Math.Max(length, bytes.Length)));
-        entry.Value = grown;
-        Account(index);
+        Replace(index, grown);
         return grown;
     }
 
@@ -345,6 +333,7 @@ internal sealed class KeyTable
 
         EstimatedBytes -= _sizes[index];
         _sizes[index] = 0;
+        Release(entry.Block);
         entry = default;
         entry.VolatileSlot = -1;
         // Encode the free list so a free entry's Next is never a valid chain index (as Dictionary does).
@@ -434,16 +423,45 @@ internal sealed class KeyTable
     /// <summary>Bytes this table holds for its own arrays (not keys and values).</summary>
     public long OverheadBytes => (_buckets.Length * 4L) + (_entries.Length * (long)Unsafe.SizeOf<KeyEntry>()) + (_volatile.Length * (long)Unsafe.SizeOf<VolatileKey>());
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CanInline(int keyLength, int valueLength) => keyLength <= InlineKeyLimit && valueLength <= InlineValueLimit;
-
-    private static byte[] Combine(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    /// <summary>
+    /// The table is dropped (FLUSHDB, FLUSHALL, a reload, the server stopping): its blocks are freed when
+    /// the command ends, or when a background save still writing it lets go (<see cref="Snapshot"/>).
+    /// </summary>
+    public void Retire()
     {
-        var combined = GC.AllocateUninitializedArray<byte>(key.Length + value.Length);
-        key.CopyTo(combined);
-        value.CopyTo(combined.AsSpan(key.Length));
-        return combined;
+        _retired = true;
+        if (_snapshot is null)
+        {
+            if (_releases is null)
+            {
+                FreeBlocks();
+            }
+            else
+            {
+                _releases.Add(this);
+            }
+        }
     }
+
+    /// <summary>Frees every key's block; the table is not used after this.</summary>
+    internal void FreeBlocks()
+    {
+        var entries = _entries;
+        for (int i = 0; i < _used; i++)
+        {
+            ref var entry = ref entries[i];
+            if (entry.Block != null)
+            {
+                KeyBlock.Free(entry.Block);
+                entry.Block = null;
+            }
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    // A table nobody retired (an embedded server never disposed, a test's own table) gives its blocks back.
+    ~KeyTable() => FreeBlocks();
 
     #region maxmemory accounting
 
@@ -544,6 +562,14 @@ internal sealed class KeyTable
         Array.Resize(ref _entries, size);
         Array.Resize(ref _sizes, size);
         _buckets = new int[size];
+        if (size >= LargeGrowth)
+        {
+            // The old arrays are large-object-heap garbage that would otherwise sit in the process until the
+            // GC's next full collection, which a steady writer (new keys live in native blocks) can put off
+            // for long: a background collection returns them now without pausing the server.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
+        }
+
         var entries = _entries;
         for (int i = 0; i < _used; i++)
         {

@@ -20,6 +20,18 @@ internal sealed class Keyspace
 
     public Lock Lock { get; } = new();
 
+    /// <summary>Key blocks dropped by the running command, freed when it ends (<see cref="FreeReleased"/>).</summary>
+    public BlockReleases Releases { get; } = new();
+
+    /// <summary>Frees the key blocks dropped so far: at the end of each batch of commands and each cron slice, under <see cref="Lock"/>.</summary>
+    public void FreeReleased()
+    {
+        if (Releases.Pending)
+        {
+            Releases.FreeAll();
+        }
+    }
+
     public Database[] Databases { get; }
 
     public TimeProvider Time { get; }

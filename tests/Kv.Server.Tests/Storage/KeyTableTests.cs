@@ -5,7 +5,7 @@ using Kv.Server.Storage;
 namespace Kv.Server.Tests.Storage;
 
 /// <summary>
-/// The key table's compact layout: 32-byte entries, small strings inline in the key's array, expiry
+/// The key table's compact layout: 32-byte entries, key and string value in one native block, expiry
 /// times kept only for keys with a TTL. Each representation change must keep the key findable and
 /// the value and TTL intact.
 /// </summary>
@@ -57,7 +57,7 @@ public sealed class KeyTableTests
     }
 
     [Fact]
-    public void SmallStringLivesInTheKeysArray()
+    public void AStringLivesInTheKeysBlock()
     {
         var table = new KeyTable();
         int index = AddString(table, "key:1", "val:1");
@@ -72,48 +72,49 @@ public sealed class KeyTableTests
     }
 
     [Fact]
-    public void SetStringRewritesInPlaceOrReallocates()
+    public unsafe void SetStringRewritesInPlaceOrMovesToANewBlock()
     {
         var table = new KeyTable();
         int index = AddString(table, "k", "abc");
-        var array = table.At(index).KeyBytes;
+        nint block = (nint)table.At(index).Block;
         table.SetString(index, B("xyz"));
-        Assert.Same(array, table.At(index).KeyBytes);
+        Assert.Equal(block, (nint)table.At(index).Block);
         Assert.Equal("xyz", StringAt(table, index));
 
         table.SetString(index, B("longer value"));
         Assert.True(table.At(index).IsInlineString);
         Assert.Equal("longer value", StringAt(table, index));
 
-        table.SetString(index, new byte[KeyTable.InlineValueLimit + 1]);
-        Assert.False(table.At(index).IsInlineString);
+        var large = new byte[100_000];
+        large[^1] = 7;
+        table.SetString(index, large);
+        Assert.True(table.At(index).IsInlineString);
         Assert.Equal("k", S(table.At(index).Key));
-        Assert.Equal(KeyTable.InlineValueLimit + 1, ((byte[])table.At(index).Value).Length);
+        Assert.Equal(large, (byte[])table.At(index).Value);
 
         table.SetString(index, B(""));
-        Assert.True(table.At(index).IsInlineString);
         Assert.Equal("", StringAt(table, index));
         Assert.Equal(index, table.Find(B("k")));
     }
 
     [Fact]
-    public void LongKeysKeepTheValueApart()
+    public void LongKeysWork()
     {
         var table = new KeyTable();
-        string key = new('k', KeyTable.InlineKeyLimit + 1);
+        string key = new('k', 100_000);
         int index = AddString(table, key, "v");
-        Assert.False(table.At(index).IsInlineString);
         Assert.Equal(index, table.Find(B(key)));
+        Assert.Equal(key, S(table.At(index).Key));
         Assert.Equal("v", StringAt(table, index));
     }
 
     [Fact]
-    public void AnotherTypeMovesTheKeyIntoItsOwnArray()
+    public void AnotherTypeKeepsOnlyTheKeyInTheBlock()
     {
         var table = new KeyTable();
         int index = AddString(table, "key:2", "val:2");
         var hash = new object();
-        table.At(index).Value = hash;
+        table.Replace(index, hash);
         Assert.False(table.At(index).IsInlineString);
         Assert.Same(hash, table.At(index).Value);
         Assert.Equal("key:2", S(table.At(index).Key));
@@ -124,6 +125,40 @@ public sealed class KeyTableTests
         Assert.True(table.At(index).IsInlineString);
         Assert.Equal("back", StringAt(table, index));
         Assert.Equal(index, table.Find(B("key:2")));
+    }
+
+    [Fact]
+    public void DroppedBlocksStayReadableUntilReleased()
+    {
+        var releases = new BlockReleases();
+        var table = new KeyTable(releases);
+        int index = AddString(table, "key:4", "first value");
+        Assert.True(table.TryGetString(index, out var old));
+        var key = table.At(index).Key;
+
+        // What GETSET, GETDEL or an expiry notification may still read after the change.
+        table.SetString(index, B("second, longer value"));
+        Assert.Equal("first value", S(old));
+        table.RemoveAt(index);
+        Assert.Equal("key:4", S(key));
+        Assert.True(releases.Pending);
+
+        releases.FreeAll();
+        Assert.False(releases.Pending);
+        Assert.Equal(-1, table.Find(B("key:4")));
+    }
+
+    [Fact]
+    public void ARetiredTableIsFreedWithTheCommandsReleases()
+    {
+        var releases = new BlockReleases();
+        var table = new KeyTable(releases);
+        int index = AddString(table, "key:5", "v");
+        table.Retire();
+        Assert.True(releases.Pending);
+        Assert.False(table.At(index).IsFree); // still readable until the command ends
+        releases.FreeAll();
+        Assert.True(table.At(index).IsFree);
     }
 
     [Fact]

@@ -155,6 +155,7 @@ internal static class AofLoader
                     if (++inBatch == CommandsPerLock || delay.Due)
                     {
                         inBatch = 0;
+                        server.Keyspace.FreeReleased();
                         keyspaceLock.Exit();
                         server.Rdb.Progress.Loaded(progressBase + valid);
                         if (delay.Due)
@@ -196,6 +197,7 @@ internal static class AofLoader
                 {
                     // Not under the lock while the disk is read.
                     inBatch = 0;
+                    server.Keyspace.FreeReleased();
                     keyspaceLock.Exit();
                     server.Rdb.Progress.Loaded(progressBase + valid);
                 }
@@ -213,6 +215,7 @@ internal static class AofLoader
         {
             if (inBatch > 0)
             {
+                server.Keyspace.FreeReleased();
                 keyspaceLock.Exit();
             }
         }

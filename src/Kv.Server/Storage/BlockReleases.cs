@@ -1,0 +1,65 @@
+using System.Runtime.InteropServices;
+
+namespace Kv.Server.Storage;
+
+/// <summary>
+/// Key blocks (<see cref="KeyBlock"/>) dropped while a command runs, freed when it ends. A command may
+/// hold a span over a key or a value it then deletes or overwrites (GETDEL's value, an expired key's
+/// name for its notification): freeing at the end of the batch of commands — or of the cron's slice,
+/// under the same keyspace lock — keeps every such span valid without each command having to care.
+/// Tables dropped whole (FLUSHDB, FLUSHALL) are freed at the same point.
+/// </summary>
+internal sealed unsafe class BlockReleases
+{
+    private nint[] _blocks = new nint[64];
+    private int _count;
+    private readonly List<KeyTable> _tables = [];
+
+    /// <summary>True when something waits to be freed.</summary>
+    public bool Pending => _count != 0 || _tables.Count != 0;
+
+    public void Add(byte* block)
+    {
+        if (_count == _blocks.Length)
+        {
+            Array.Resize(ref _blocks, _count * 2);
+        }
+
+        _blocks[_count++] = (nint)block;
+    }
+
+    public void Add(KeyTable table) => _tables.Add(table);
+
+    /// <summary>Frees everything dropped so far (under the keyspace lock, with no command running).</summary>
+    public void FreeAll()
+    {
+        var blocks = _blocks;
+        for (int i = 0; i < _count; i++)
+        {
+            NativeMemory.Free((void*)blocks[i]);
+        }
+
+        _count = 0;
+        if (blocks.Length > 4096)
+        {
+            _blocks = new nint[64];
+        }
+
+        foreach (var table in _tables)
+        {
+            table.FreeBlocks();
+        }
+
+        _tables.Clear();
+    }
+
+    // A keyspace dropped without a last FreeAll (an embedded server never disposed) gives its blocks back.
+    ~BlockReleases()
+    {
+        var blocks = _blocks;
+        for (int i = 0; i < _count; i++)
+        {
+            NativeMemory.Free((void*)blocks[i]);
+        }
+    }
+}
