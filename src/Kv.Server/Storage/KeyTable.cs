@@ -79,15 +79,13 @@ internal sealed unsafe class KeyTable
 {
     private static readonly int Seed = Random.Shared.Next();
 
-    // Entries from which a growth's old arrays (36 bytes an entry) are worth a background collection.
-    private const int LargeGrowth = 1 << 17;
 
     private int[] _buckets;
-    private KeyEntry[] _entries;
+    private PagedArray<KeyEntry> _entries;
     private int _used;          // entries handed out so far (high-water mark)
     private int _freeList = -1;
     private int _freeCount;
-    private VolatileKey[] _volatile;
+    private PagedArray<VolatileKey> _volatile;
     private int _volatileCount;
 
     // Where dropped blocks wait for the end of the command (null: freed at once, for a table of its own).
@@ -114,16 +112,16 @@ internal sealed unsafe class KeyTable
     }
 
     // maxmemory accounting: each entry's estimated bytes when last measured, and their sum.
-    private int[] _sizes;
+    private PagedArray<int> _sizes;
 
     public KeyTable(BlockReleases? releases = null, int capacity = 16)
     {
         _releases = releases;
         capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
         _buckets = new int[capacity];
-        _entries = new KeyEntry[capacity];
-        _sizes = new int[capacity];
-        _volatile = new VolatileKey[4];
+        _entries = new PagedArray<KeyEntry>(capacity);
+        _sizes = new PagedArray<int>(capacity);
+        _volatile = new PagedArray<VolatileKey>(4);
     }
 
     /// <summary>Live keys.</summary>
@@ -152,11 +150,10 @@ internal sealed unsafe class KeyTable
 
     public int Find(ReadOnlySpan<byte> key, int hash)
     {
-        var entries = _entries;
         int i = _buckets[hash & (_buckets.Length - 1)] - 1;
-        while ((uint)i < (uint)entries.Length)
+        while (i >= 0)
         {
-            ref var entry = ref entries[i];
+            ref var entry = ref _entries[i];
             if (entry.HashCode == hash && key.SequenceEqual(entry.Key))
             {
                 // A background save writes the key's snapshot-time state before anyone may change it.
@@ -376,9 +373,9 @@ internal sealed unsafe class KeyTable
         }
         else if (expiresAt != 0)
         {
-            if (_volatileCount == _volatile.Length)
+            if (_volatileCount == _volatile.Capacity)
             {
-                Array.Resize(ref _volatile, _volatile.Length * 2);
+                _volatile.Grow(_volatileCount + 1);
             }
 
             entry.VolatileSlot = _volatileCount;
@@ -421,7 +418,7 @@ internal sealed unsafe class KeyTable
     }
 
     /// <summary>Bytes this table holds for its own arrays (not keys and values).</summary>
-    public long OverheadBytes => (_buckets.Length * 4L) + (_entries.Length * (long)Unsafe.SizeOf<KeyEntry>()) + (_volatile.Length * (long)Unsafe.SizeOf<VolatileKey>());
+    public long OverheadBytes => (_buckets.Length * 4L) + (_entries.Capacity * (long)Unsafe.SizeOf<KeyEntry>()) + (_volatile.Capacity * (long)Unsafe.SizeOf<VolatileKey>());
 
     /// <summary>
     /// The table is dropped (FLUSHDB, FLUSHALL, a reload, the server stopping): its blocks are freed when
@@ -446,10 +443,9 @@ internal sealed unsafe class KeyTable
     /// <summary>Frees every key's block; the table is not used after this.</summary>
     internal void FreeBlocks()
     {
-        var entries = _entries;
         for (int i = 0; i < _used; i++)
         {
-            ref var entry = ref entries[i];
+            ref var entry = ref _entries[i];
             if (entry.Block != null)
             {
                 KeyBlock.Free(entry.Block);
@@ -515,12 +511,18 @@ internal sealed unsafe class KeyTable
         }
         else
         {
-            if (_used == _entries.Length)
+            if (_used == _entries.Capacity)
             {
-                Grow();
+                _entries.Grow(_used + 1);
+                _sizes.Grow(_used + 1);
             }
 
             index = _used++;
+        }
+
+        if (_used - _freeCount > _buckets.Length)
+        {
+            Rehash(_buckets.Length * 2);
         }
 
         ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
@@ -548,32 +550,22 @@ internal sealed unsafe class KeyTable
     /// <summary>Makes room for <paramref name="count"/> keys at once (RDB loading's RESIZEDB, as Redis's dictExpand).</summary>
     public void EnsureCapacity(int count)
     {
-        if (count > _entries.Length)
+        _entries.Grow(count);
+        _sizes.Grow(count);
+        if (count > _buckets.Length)
         {
-            Grow((int)BitOperations.RoundUpToPowerOf2((uint)count));
+            Rehash((int)BitOperations.RoundUpToPowerOf2((uint)count));
         }
     }
 
-    private void Grow() => Grow(_entries.Length * 2);
-
-    private void Grow(int size)
+    // More keys than buckets: twice the buckets, every chain rebuilt. Entries never move (pages), so
+    // indices — SCAN's cursor — stay valid.
+    private void Rehash(int size)
     {
-        // Entries keep their indices when the array grows: that is what SCAN's guarantee rests on.
-        Array.Resize(ref _entries, size);
-        Array.Resize(ref _sizes, size);
         _buckets = new int[size];
-        if (size >= LargeGrowth)
-        {
-            // The old arrays are large-object-heap garbage that would otherwise sit in the process until the
-            // GC's next full collection, which a steady writer (new keys live in native blocks) can put off
-            // for long: a background collection returns them now without pausing the server.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
-        }
-
-        var entries = _entries;
         for (int i = 0; i < _used; i++)
         {
-            ref var entry = ref entries[i];
+            ref var entry = ref _entries[i];
             if (!entry.IsFree)
             {
                 ref int bucket = ref _buckets[entry.HashCode & (size - 1)];
