@@ -82,6 +82,25 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The process's resident memory now (VmRSS), in bytes.</summary>
+    public long ResidentBytes() => ProcStatus("VmRSS:");
+
+    /// <summary>The process's peak resident memory so far (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes() => ProcStatus("VmHWM:");
+
+    private long ProcStatus(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith(field, StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"No {field} in /proc/{_process.Id}/status.");
+    }
+
     /// <summary>SIGKILL: no flush, no shutdown code runs.</summary>
     public async Task KillAsync()
     {
