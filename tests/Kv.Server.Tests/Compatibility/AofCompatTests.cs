@@ -126,6 +126,53 @@ public sealed class AofCompatTests : IDisposable
         RdbData.AssertSame(expected, await RdbData.SnapshotAsync(k));
     }
 
+    /// <summary>
+    /// Redis 7.0's upgrade of a single-file AOF (the Redis 6 layout, <c>dir/appendonly.aof</c>): both
+    /// servers move it into appendonlydir as the base, write the same manifest with a first incr file,
+    /// and load the same data; the next start loads the upgraded layout.
+    /// </summary>
+    [RedisFact("redis-server")]
+    public async Task SingleFileAofIsUpgradedAsRedisUpgradesIt()
+    {
+        string legacy = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
+            + "*3\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\nx\r\n*3\r\n$9\r\nPEXPIREAT\r\n$1\r\na\r\n$13\r\n4102444800000\r\n";
+        string redisDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "legacy-redis")).FullName;
+        string kvDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "legacy-kv")).FullName;
+        File.WriteAllText(Path.Combine(redisDir, "appendonly.aof"), legacy);
+        File.WriteAllText(Path.Combine(kvDir, "appendonly.aof"), legacy);
+
+        List<string> expected;
+        await using (var redis = await ServerProcess.StartRedisAsync("--appendonly", "yes", "--dir", redisDir))
+        {
+            await using var r = await RespTestClient.ConnectAsync(redis.Port);
+            expected = await RdbData.SnapshotAsync(r);
+            await r.WriteCommandAsync("SHUTDOWN", "NOSAVE");
+            await redis.WaitForExitAsync();
+        }
+
+        await using (var kv = await KvServerFixture.StartAsync(["--appendonly", "yes", "--dir", kvDir]))
+        {
+            await using var k = await RespTestClient.ConnectAsync(kv.Port);
+            RdbData.AssertSame(expected, await RdbData.SnapshotAsync(k));
+            Assert.Equal("+OK", (await k.SendAsync("SET", "after", "upgrade")).ToString());
+        }
+
+        foreach (string dir in new[] { redisDir, kvDir })
+        {
+            Assert.False(File.Exists(Path.Combine(dir, "appendonly.aof")));
+            Assert.Equal(legacy, File.ReadAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof")));
+        }
+
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(redisDir, "appendonlydir", "appendonly.aof.manifest")),
+            File.ReadAllText(Path.Combine(kvDir, "appendonlydir", "appendonly.aof.manifest")));
+
+        await using var again = await KvServerFixture.StartAsync(["--appendonly", "yes", "--dir", kvDir]);
+        await using var c = await RespTestClient.ConnectAsync(again.Port);
+        Assert.Equal("*[$1, $upgrade]", (await c.SendAsync("MGET", "a", "after")).ToString());
+        Assert.Equal("*[$x]", (await c.SendAsync("LRANGE", "l", "0", "-1")).ToString());
+    }
+
     private static void AssertSame(List<string> expected, List<string> actual)
     {
         for (int i = 0; i < Math.Min(expected.Count, actual.Count); i++)

@@ -31,6 +31,9 @@ internal sealed class AofManifest
 
     public long CurrentIncrSeq { get; set; }
 
+    /// <summary>No base and no incr file (Redis's check before upgrading a single-file AOF).</summary>
+    public bool IsEmpty => Base is null && Incrs.Count == 0;
+
     public AofManifest Clone()
     {
         var copy = new AofManifest { Base = Base, CurrentBaseSeq = CurrentBaseSeq, CurrentIncrSeq = CurrentIncrSeq };
