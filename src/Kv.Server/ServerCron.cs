@@ -89,6 +89,11 @@ internal sealed class ServerCron : IAsyncDisposable
     internal void ActiveExpireCycle(int hz)
     {
         var keyspace = _server.Keyspace;
+        if (keyspace.Loading)
+        {
+            return;
+        }
+
         int effort = Math.Clamp(_server.Config.ActiveExpireEffort, 1, 10) - 1;
         int keysPerLoop = KeysPerLoop + (KeysPerLoop / 4 * effort);
         int stalePercent = AcceptableStalePercent - effort;

@@ -34,6 +34,12 @@ internal sealed class CommandContext
     /// <summary>Unix milliseconds, read once per command: every expiry check in one command agrees.</summary>
     public long Now { get; set; }
 
+    /// <summary>
+    /// Redis's checkAlreadyExpired: an absolute expiry at or before <see cref="Now"/> deletes at once —
+    /// except while start-up loads the data, when nothing expires (<see cref="Storage.Keyspace.Loading"/>).
+    /// </summary>
+    public bool AlreadyExpired(long when) => when <= Now && !Server.Keyspace.Loading;
+
     public int ArgCount { get; private set; }
 
     public Keyspace Keyspace => Server.Keyspace;

@@ -115,7 +115,7 @@ internal static class ExpireCommands
             return;
         }
 
-        if (when <= c.Now)
+        if (c.AlreadyExpired(when))
         {
             table.RemoveAt(index);
             c.Modified(c.Arg(1), KeyspaceEvents.Generic, "del"u8);

@@ -973,7 +973,7 @@ internal static class HashCommands
 
             changed++;
             // Redis's checkAlreadyExpired: a time at or before now deletes the field.
-            if (expireAt <= c.Now)
+            if (c.AlreadyExpired(expireAt))
             {
                 hash.RemoveAt(index);
                 expired++;

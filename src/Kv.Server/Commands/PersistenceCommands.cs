@@ -230,7 +230,7 @@ internal static class PersistenceCommands
             ttl += c.Now;
         }
 
-        if (ttl != 0 && ttl <= c.Now)
+        if (ttl != 0 && c.AlreadyExpired(ttl))
         {
             // checkAlreadyExpired: the key is not created (a replaced one is just deleted).
             if (deleted)

@@ -559,7 +559,7 @@ internal static class StringCommands
         }
 
         c.Reply.Bulk(bytes);
-        if ((flags & (SetFlags.ExAt | SetFlags.PxAt)) != 0 && expiresAt <= c.Now)
+        if ((flags & (SetFlags.ExAt | SetFlags.PxAt)) != 0 && c.AlreadyExpired(expiresAt))
         {
             db.Table.RemoveAt(index);
             c.Dirty();

@@ -41,7 +41,7 @@ internal sealed class Database
         _now = now;
         if (index >= 0)
         {
-            if (table.IsDue(index, now))
+            if (table.IsDue(index, now) && !Keyspace.Loading)
             {
                 Expire(index);
                 return -1;
@@ -62,7 +62,7 @@ internal sealed class Database
         _now = now;
         if (index >= 0)
         {
-            if (table.IsDue(index, now))
+            if (table.IsDue(index, now) && !Keyspace.Loading)
             {
                 Expire(index);
                 return -1;
@@ -89,7 +89,7 @@ internal sealed class Database
     private uint NewAccess() => Keyspace.Lfu ? Persistence.LfuCounter.Initial(_now) : _clock;
 
     /// <summary>True when the entry at <paramref name="index"/> is past its expiry (and so must read as absent).</summary>
-    public bool IsExpired(int index, long now) => Table.IsDue(index, now);
+    public bool IsExpired(int index, long now) => Table.IsDue(index, now) && !Keyspace.Loading;
 
     /// <summary>Redis's LRU_CLOCK_MAX: the access clock wraps after 2^24 seconds (about 194 days).</summary>
     public const uint ClockMax = (1 << 24) - 1;

@@ -20,6 +20,13 @@ internal sealed class Keyspace
 
     public Lock Lock { get; } = new();
 
+    /// <summary>
+    /// Start-up is loading the data: nothing expires until it is done (Redis's keyIsExpired and
+    /// checkAlreadyExpired while loading), so an AOF's later commands — a PERSIST, a new PEXPIREAT —
+    /// still find keys whose old TTL has passed, as they did when they were written.
+    /// </summary>
+    public bool Loading { get; set; }
+
     /// <summary>Key blocks dropped by the running command, freed when it ends (<see cref="FreeReleased"/>).</summary>
     public BlockReleases Releases { get; } = new();
 

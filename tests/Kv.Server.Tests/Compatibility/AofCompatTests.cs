@@ -173,6 +173,51 @@ public sealed class AofCompatTests : IDisposable
         Assert.Equal("*[$x]", (await c.SendAsync("LRANGE", "l", "0", "-1")).ToString());
     }
 
+    /// <summary>
+    /// Nothing expires while an AOF loads (Redis's keyIsExpired and checkAlreadyExpired during loading):
+    /// a key whose TTL passed before the restart is still there for the later PERSIST that saved it —
+    /// in the RDB base as in the incr file — and one nobody saved is gone once loading is done.
+    /// </summary>
+    [RedisFact("redis-server")]
+    public async Task TtlsThatPassedBeforeTheRestartDoNotLoseLaterPersists()
+    {
+        string redisDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "ttl-redis")).FullName;
+        await using (var redis = await ServerProcess.StartRedisAsync("--appendonly", "yes", "--aof-use-rdb-preamble", "yes", "--dir", redisDir))
+        {
+            await using var r = await RespTestClient.ConnectAsync(redis.Port);
+            Assert.Equal("+OK", (await r.SendAsync("SET", "in-base", "kept", "PX", "1000")).ToString());
+            Assert.Equal("+OK", (await r.SendAsync("SET", "in-base-gone", "x", "PX", "1000")).ToString());
+            Assert.StartsWith("+", (await r.SendAsync("BGREWRITEAOF")).ToString());
+            await Persistence.AppendOnlyFileTests.WaitRewriteDoneAsync(r);
+            Assert.Equal("+OK", (await r.SendAsync("SET", "in-incr", "kept", "PX", "1000")).ToString());
+            Assert.Equal("+OK", (await r.SendAsync("SET", "in-incr-gone", "x", "PX", "1000")).ToString());
+            Assert.Equal(":1", (await r.SendAsync("PERSIST", "in-base")).ToString());
+            Assert.Equal(":1", (await r.SendAsync("PERSIST", "in-incr")).ToString());
+            await r.WriteCommandAsync("SHUTDOWN", "NOSAVE");
+            await redis.WaitForExitAsync();
+        }
+
+        await Task.Delay(1500);
+        string kvDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "ttl-kv", "appendonlydir")).FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(redisDir, "appendonlydir")))
+        {
+            File.Copy(file, Path.Combine(kvDir, Path.GetFileName(file)));
+        }
+
+        List<string> expected;
+        await using (var redis = await ServerProcess.StartRedisAsync("--appendonly", "yes", "--dir", redisDir))
+        {
+            await using var r = await RespTestClient.ConnectAsync(redis.Port);
+            Assert.Equal("*[$kept, $kept, (nil), (nil)]", (await r.SendAsync("MGET", "in-base", "in-incr", "in-base-gone", "in-incr-gone")).ToString());
+            expected = await RdbData.SnapshotAsync(r);
+        }
+
+        await using var kv = await KvServerFixture.StartAsync(["--appendonly", "yes", "--dir", Path.GetDirectoryName(kvDir)!]);
+        await using var k = await RespTestClient.ConnectAsync(kv.Port);
+        Assert.Equal("*[$kept, $kept, (nil), (nil)]", (await k.SendAsync("MGET", "in-base", "in-incr", "in-base-gone", "in-incr-gone")).ToString());
+        RdbData.AssertSame(expected, await RdbData.SnapshotAsync(k));
+    }
+
     private static void AssertSame(List<string> expected, List<string> actual)
     {
         for (int i = 0; i < Math.Min(expected.Count, actual.Count); i++)

@@ -69,7 +69,7 @@ internal static class RdbLoader
         var reader = new RdbReader(file) { Source = $"RDB preamble of the AOF file {name}" };
         try
         {
-            var (loaded, _) = Load(server, reader, progressBase);
+            var (loaded, _) = Load(server, reader, progressBase, aofPreamble: true);
             return (loaded, reader.Offset);
         }
         catch (InvalidDataException ex)
@@ -80,7 +80,9 @@ internal static class RdbLoader
     }
 
     // progressBase: bytes of the files before this one (an AOF base after others), for loading_loaded_bytes.
-    private static (long Loaded, long Expired) Load(ServerState server, RdbReader r, long progressBase)
+    // aofPreamble: keys whose TTL has passed are loaded too (Redis skips them only for a plain RDB), since
+    // the AOF's incr files may still touch them; they expire once loading is done.
+    private static (long Loaded, long Expired) Load(ServerState server, RdbReader r, long progressBase, bool aofPreamble = false)
     {
         Span<byte> magic = stackalloc byte[9];
         r.ReadExact(magic);
@@ -203,7 +205,7 @@ internal static class RdbLoader
                         bool isString = type == RdbFormat.TypeString;
                         var text = isString ? r.ReadString(ref valueScratch) : default;
                         var value = isString ? null : values.Read(r, type, now);
-                        if ((!isString && value is null) || (expiresAt != -1 && expiresAt < now))
+                        if ((!isString && value is null) || (expiresAt != -1 && expiresAt < now && !aofPreamble))
                         {
                             expired++;
                         }

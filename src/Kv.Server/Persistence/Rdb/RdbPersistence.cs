@@ -35,6 +35,7 @@ internal sealed class RdbPersistence
         set
         {
             _loading = value;
+            _server.Keyspace.Loading = value;
             UpdateGate();
         }
     }
