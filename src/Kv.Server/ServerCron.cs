@@ -48,6 +48,7 @@ internal sealed class ServerCron : IAsyncDisposable
         {
             int hz = Math.Clamp(_server.Config.Hz, 1, 500);
             await Task.Delay(1000 / hz, _stop.Token).ConfigureAwait(false);
+            _server.Keyspace.CalibrateClock();
             ActiveExpireCycle(hz);
             CloseIdleClients();
             AppendOnlyFileCron();

@@ -34,6 +34,9 @@ internal sealed class CommandContext
     /// <summary>Unix milliseconds, read once per command: every expiry check in one command agrees.</summary>
     public long Now { get; set; }
 
+    /// <summary>The Stopwatch timestamp <see cref="Now"/> was read at, for the next <see cref="CommandDispatcher.Call"/>'s duration (0: read a new one).</summary>
+    public long CallStarted { get; set; }
+
     /// <summary>
     /// Redis's checkAlreadyExpired: an absolute expiry at or before <see cref="Now"/> deletes at once —
     /// except while start-up loads the data, when nothing expires (<see cref="Storage.Keyspace.Loading"/>).

@@ -83,7 +83,8 @@ internal static class CommandDispatcher
 
         context.Command = command;
         client.LastCommand = command;
-        context.Now = server.Keyspace.NowMilliseconds;
+        long timestamp = Stopwatch.GetTimestamp();
+        context.Now = server.Keyspace.NowAt(timestamp);
         client.LastInteraction = context.Now;
         if (client.Transaction is { Active: true } transaction && !TransactionCommands.RunsInsideMulti(command))
         {
@@ -92,6 +93,7 @@ internal static class CommandDispatcher
             return;
         }
 
+        context.CallStarted = timestamp;
         Call(context, command);
     }
 
@@ -104,7 +106,13 @@ internal static class CommandDispatcher
         var server = context.Server;
         var reply = context.Reply;
         long errorsBefore = reply.ErrorCount;
-        long started = Stopwatch.GetTimestamp();
+        long started = context.CallStarted;
+        context.CallStarted = 0;
+        if (started == 0)
+        {
+            started = Stopwatch.GetTimestamp();
+        }
+
 
         // Propagation (the AOF): a command that changed data joins the current unit (Redis's call() → alsoPropagate).
         var propagation = server.Keyspace.Propagation;

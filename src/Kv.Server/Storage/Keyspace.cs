@@ -9,6 +9,8 @@ internal sealed class Keyspace
     public Keyspace(int databases, TimeProvider time)
     {
         Time = time;
+        _systemClock = ReferenceEquals(time, TimeProvider.System);
+        CalibrateClock();
         Databases = new Database[databases];
         for (int i = 0; i < databases; i++)
         {
@@ -51,7 +53,29 @@ internal sealed class Keyspace
     /// <summary>Writes since the last save, as Redis's <c>dirty</c> counter.</summary>
     public long Dirty { get; set; }
 
-    public long NowMilliseconds => Time.GetUtcNow().ToUnixTimeMilliseconds();
+    public long NowMilliseconds => _systemClock ? NowAt(System.Diagnostics.Stopwatch.GetTimestamp()) : Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // With the system clock, unix milliseconds come from the Stopwatch timestamp the dispatcher reads
+    // anyway (one clock read per command for both the keyspace's time and commandstats, as Redis's
+    // call() reads ustime() once for both), plus an offset the cron re-reads from the wall clock.
+    private readonly bool _systemClock;
+    private long _wallOffsetMs;
+
+    /// <summary>Unix milliseconds at Stopwatch timestamp <paramref name="timestamp"/> (the injected clock's now when it is not the system's).</summary>
+    public long NowAt(long timestamp) =>
+        _systemClock ? Volatile.Read(ref _wallOffsetMs) + (timestamp / TicksPerMillisecond) : Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static readonly long TicksPerMillisecond = System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    /// <summary>Re-reads the wall clock (at start and every cron tick), so a clock step shows within 100 ms, as Redis's cached time.</summary>
+    public void CalibrateClock()
+    {
+        if (_systemClock)
+        {
+            long wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            Volatile.Write(ref _wallOffsetMs, wall - (System.Diagnostics.Stopwatch.GetTimestamp() / TicksPerMillisecond));
+        }
+    }
 
     /// <summary>Where write effects go for the append-only file (Redis's propagate); records nothing until the AOF is on.</summary>
     public Persistence.Propagation Propagation { get; } = new();
