@@ -77,8 +77,6 @@ internal struct VolatileKey
 /// </summary>
 internal sealed unsafe class KeyTable
 {
-    private static readonly int Seed = Random.Shared.Next();
-
 
     private int[] _buckets;
     private PagedArray<KeyEntry> _entries;
@@ -133,13 +131,9 @@ internal sealed unsafe class KeyTable
     /// <summary>Upper bound (exclusive) of entry indices; the SCAN cursor space.</summary>
     public int IndexLimit => _used;
 
-    public static int Hash(ReadOnlySpan<byte> key)
-    {
-        var hash = new HashCode();
-        hash.Add(Seed);
-        hash.AddBytes(key);
-        return hash.ToHashCode() & 0x7FFFFFFF;
-    }
+    /// <summary>The key's hash (<see cref="KeyHash"/>), non-negative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Hash(ReadOnlySpan<byte> key) => KeyHash.Of(key);
 
     /// <summary>The entry at <paramref name="index"/>; check <see cref="KeyEntry.IsFree"/> first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
