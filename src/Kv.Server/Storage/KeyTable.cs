@@ -73,11 +73,11 @@ internal struct VolatileKey
 /// the keyspace needs what Dictionary hides: stable entry indices (SCAN's cursor is an index, and an
 /// entry never moves while it lives, so every key present for a whole scan is returned), random
 /// access for RANDOMKEY and sampling, and a dense index of the keys with a TTL for active expiry
-/// (which also holds their expiry times, so keys without a TTL pay nothing for one).
+/// (which also holds their expiry times, so keys without a TTL pay nothing for one). Entries grow a
+/// page at a time (<see cref="PagedArray{T}"/>) and never move; only the buckets double.
 /// </summary>
 internal sealed unsafe class KeyTable
 {
-
     private int[] _buckets;
     private PagedArray<KeyEntry> _entries;
     private int _used;          // entries handed out so far (high-water mark)
@@ -415,7 +415,7 @@ internal sealed unsafe class KeyTable
     public long OverheadBytes => (_buckets.Length * 4L) + (_entries.Capacity * (long)Unsafe.SizeOf<KeyEntry>()) + (_volatile.Capacity * (long)Unsafe.SizeOf<VolatileKey>());
 
     /// <summary>
-    /// The table is dropped (FLUSHDB, FLUSHALL, a reload, the server stopping): its blocks are freed when
+    /// The table is dropped (FLUSHDB, FLUSHALL, a reload): its blocks are freed when
     /// the command ends, or when a background save still writing it lets go (<see cref="Snapshot"/>).
     /// </summary>
     public void Retire()
