@@ -46,6 +46,35 @@ public sealed class RdbFormatTests
         }
     }
 
+    /// <summary>
+    /// Long runs make the longest back references: liblzf's limit is 264 bytes (7 + 255 in the length
+    /// bytes, plus 2); a 265-byte or longer match used to overflow the length byte and corrupt the dump.
+    /// </summary>
+    [Fact]
+    public void LzfRoundTripsRunsOfEveryLength()
+    {
+        for (int length = 1; length <= 1200; length++)
+        {
+            foreach (var input in new[] { Run(length, 0), Run(length, 1), Run(length, 2) })
+            {
+                var compressed = new byte[input.Length + 64];
+                int size = Lzf.Compress(input, compressed);
+                Assert.True(size > 0, $"length {length}");
+                var output = new byte[input.Length];
+                Assert.True(Lzf.TryDecompress(compressed.AsSpan(0, size), output), $"length {length}");
+                Assert.Equal(input, output);
+            }
+        }
+
+        // A run of one byte; a run after a short prefix; a repeated short pattern.
+        static byte[] Run(int length, int kind) => kind switch
+        {
+            0 => Enumerable.Repeat((byte)'v', length).ToArray(),
+            1 => [.. "abc"u8, .. Enumerable.Repeat((byte)'v', length)],
+            _ => Enumerable.Range(0, length).Select(i => (byte)"xyz"[i % 3]).ToArray(),
+        };
+    }
+
     [Fact]
     public void StringsUseRedisEncodings()
     {

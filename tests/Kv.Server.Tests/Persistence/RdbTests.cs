@@ -150,6 +150,37 @@ public sealed class RdbTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Keys live in native memory: a table FLUSHDB drops while a save is still walking it must stay
+    /// readable until the save lets go of it, while new keys (which may take freed memory) are written.
+    /// rdb-key-save-delay keeps the walk going for the whole sequence.
+    /// </summary>
+    [Fact]
+    public async Task TableDroppedDuringASaveIsWrittenIntact()
+    {
+        const int Keys = 2000;
+        await using (var server = await StartAsync("--rdb-key-save-delay", "200"))
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            await c.SendAsync("EVAL", $"for i = 1, {Keys} do redis.call('set', 'k' .. i, string.rep('v', i % 300) .. i) end return 1", "0");
+            Assert.Equal("+Background saving started", (await c.SendAsync("BGSAVE")).ToString());
+            Assert.Equal("+OK", (await c.SendAsync("FLUSHDB")).ToString());
+            await c.SendAsync("EVAL", $"for i = 1, {Keys} do redis.call('set', 'new' .. i, string.rep('x', i % 300)) end return 1", "0");
+            await c.SendAsync("EVAL", $"for i = 1, {Keys}, 2 do redis.call('del', 'new' .. i) end return 1", "0");
+            Assert.Contains("rdb_bgsave_in_progress:1", (await c.SendAsync("INFO", "persistence")).Text);
+            await WaitForBackgroundSaveAsync(c);
+            Assert.Contains("rdb_last_bgsave_status:ok", (await c.SendAsync("INFO", "persistence")).Text);
+        }
+
+        await using (var server = await StartAsync())
+        {
+            await using var c = await RespTestClient.ConnectAsync(server.Port);
+            Assert.Equal($":{Keys}", (await c.SendAsync("DBSIZE")).ToString());
+            var check = await c.SendAsync("EVAL", $"for i = 1, {Keys} do if redis.call('get', 'k' .. i) ~= string.rep('v', i % 300) .. i then return i end end return 0", "0");
+            Assert.Equal(":0", check.ToString());
+        }
+    }
+
     [Fact]
     public async Task CommandsGetLoadingWhileTheDumpLoads()
     {

@@ -10,7 +10,7 @@ internal static class Lzf
     private const int HashLog = 14;
     private const int MaxLiteral = 32;
     private const int MaxOffset = 1 << 13;
-    private const int MaxMatch = (1 << 8) + (1 << 3) + 2;
+    private const int MaxMatch = (1 << 8) + (1 << 3); // liblzf's MAX_REF: 7 + 255 in the length bytes, plus 2
 
     // Positions by hash of three bytes; stale slots from earlier inputs are harmless (every candidate is verified).
     [ThreadStatic]
