@@ -43,6 +43,9 @@ internal static class RdbData
             for i = 1, 300 do redis.call('sadd', 'set:big', 'member' .. i) end
             for i = 1, 300 do redis.call('zadd', 'zset:big', i / 7, 'member' .. i) end
             redis.call('zadd', 'zset:longmember', 1, string.rep('m', 100))
+            redis.call('set', 'str:run', string.rep('r', 5000))
+            redis.call('rpush', 'list:runs', string.rep('q', 300), string.rep('ab', 400), 'x')
+            redis.call('hset', 'hash:runs', 'f', string.rep('w', 266), 'g', string.rep('w', 265) .. 'x')
             return 1
             """, "0");
         await Ok("PEXPIRE", "hash:big", "7000000");
