@@ -48,10 +48,10 @@ internal unsafe struct KeyEntry
     /// The value as an object. A string held in the block is copied out into a byte[] of its own (use
     /// <see cref="KeyTable.TryGetString"/> on hot paths); change values through <see cref="KeyTable.Replace"/>.
     /// </summary>
-    public readonly object Value => RawValue ?? KeyBlock.ValueOf(Block).ToArray();
+    public readonly object Value => RawValue ?? (Block == null ? null! : KeyBlock.ValueOf(Block).ToArray());
 
     /// <summary>The value's TYPE name (<see cref="ValueTypes.NameOf"/>) without copying a string out.</summary>
-    public readonly ReadOnlySpan<byte> TypeName => RawValue is null ? "string"u8 : ValueTypes.NameOf(RawValue);
+    public readonly ReadOnlySpan<byte> TypeName => RawValue is null && Block != null ? "string"u8 : ValueTypes.NameOf(RawValue);
 
     /// <summary>Seconds clock (24 bits, as Redis's LRU clock) of the last access, for OBJECT IDLETIME.</summary>
     public uint LastAccess
@@ -200,8 +200,9 @@ internal sealed unsafe class KeyTable
         object? value = entry.RawValue;
         if (value is null)
         {
-            bytes = KeyBlock.ValueOf(entry.Block);
-            return true;
+            // A free slot has no block: no string (never a read of address zero).
+            bytes = entry.Block == null ? default : KeyBlock.ValueOf(entry.Block);
+            return entry.Block != null;
         }
 
         return StringValue.TryGet(value, out bytes);
@@ -231,8 +232,8 @@ internal sealed unsafe class KeyTable
     /// <summary>True when the entry at <paramref name="index"/> holds a string.</summary>
     public bool IsString(int index)
     {
-        object? value = _entries[index].RawValue;
-        return value is null || StringValue.IsString(value);
+        ref var entry = ref _entries[index];
+        return entry.RawValue is null ? entry.Block != null : StringValue.IsString(entry.RawValue);
     }
 
     /// <summary>
