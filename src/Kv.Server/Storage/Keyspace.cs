@@ -72,8 +72,11 @@ internal sealed class Keyspace
     {
         if (_systemClock)
         {
+            // One millisecond ahead, never behind: the two clocks' fractions of a millisecond differ, and a
+            // time read here must not be earlier than the wall clock a client read before sending (an
+            // EXPIREAT of now + 1 h would otherwise show a TTL just over an hour).
             long wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            Volatile.Write(ref _wallOffsetMs, wall - (System.Diagnostics.Stopwatch.GetTimestamp() / TicksPerMillisecond));
+            Volatile.Write(ref _wallOffsetMs, wall + 1 - (System.Diagnostics.Stopwatch.GetTimestamp() / TicksPerMillisecond));
         }
     }
 
