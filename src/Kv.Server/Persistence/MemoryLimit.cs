@@ -397,7 +397,7 @@ internal sealed class MemoryLimit
 
                 var db = databases[candidate.Db];
                 candidate.Used = false;
-                int index = db.Table.Find(candidate.Buffer.AsSpan(0, candidate.Length));
+                int index = db.Table.Find(candidate.Key);
                 if (index >= 0 && (!volatileOnly || db.Table.ExpiresAt(index) > 0))
                 {
                     return (db, index);
@@ -446,7 +446,7 @@ internal sealed class MemoryLimit
 
         for (int i = 0; i < PoolSize; i++)
         {
-            if (_pool[i].Used && _pool[i].Db == db && key.SequenceEqual(_pool[i].Buffer.AsSpan(0, _pool[i].Length)))
+            if (_pool[i].Used && _pool[i].Db == db && key.SequenceEqual(_pool[i].Key))
             {
                 return; // already a candidate
             }
@@ -506,5 +506,7 @@ internal sealed class MemoryLimit
         public int Length;
         public int Db;
         public bool Used;
+
+        public readonly ReadOnlySpan<byte> Key => Buffer.AsSpan(0, Length);
     }
 }

@@ -33,14 +33,9 @@ internal sealed unsafe class BlockReleases
     /// <summary>Frees everything dropped so far (under the keyspace lock, with no command running).</summary>
     public void FreeAll()
     {
-        var blocks = _blocks;
-        for (int i = 0; i < _count; i++)
-        {
-            NativeMemory.Free((void*)blocks[i]);
-        }
-
+        FreeQueuedBlocks();
         _count = 0;
-        if (blocks.Length > 4096)
+        if (_blocks.Length > 4096)
         {
             _blocks = new nint[64];
         }
@@ -54,7 +49,9 @@ internal sealed unsafe class BlockReleases
     }
 
     // A keyspace dropped without a last FreeAll (an embedded server never disposed) gives its blocks back.
-    ~BlockReleases()
+    ~BlockReleases() => FreeQueuedBlocks();
+
+    private void FreeQueuedBlocks()
     {
         var blocks = _blocks;
         for (int i = 0; i < _count; i++)

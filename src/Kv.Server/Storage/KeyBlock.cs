@@ -31,11 +31,15 @@ internal static unsafe class KeyBlock
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ReadOnlySpan<byte> KeyOf(byte* block) => new(block + HeaderSize, *(int*)block);
+    public static ReadOnlySpan<byte> KeyOf(byte* block) => new(block + HeaderSize, KeyLength(block));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Span<byte> ValueOf(byte* block) => new(block + HeaderSize + *(int*)block, *(int*)(block + 4));
+    public static Span<byte> ValueOf(byte* block) => new(block + HeaderSize + KeyLength(block), ValueLength(block));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int KeyLength(byte* block) => *(int*)block;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ValueLength(byte* block) => *(int*)(block + 4);
 
     /// <summary>
@@ -44,7 +48,7 @@ internal static unsafe class KeyBlock
     /// </summary>
     public static long AllocatedBytes(byte* block)
     {
-        long request = HeaderSize + (long)*(int*)block + *(int*)(block + 4);
+        long request = HeaderSize + (long)KeyLength(block) + ValueLength(block);
         return request >= 128 * 1024 ? (request + 16 + 4095) & ~4095L : Math.Max(32, (request + 8 + 15) & ~15L);
     }
 

@@ -161,22 +161,18 @@ internal sealed unsafe class KeyTable
         return -1;
     }
 
-    /// <summary>Adds a key known to be absent; returns its index. A small byte[] string is stored inline.</summary>
+    /// <summary>Adds a key known to be absent; returns its index. A byte[] is stored as a string, in the key's block.</summary>
     public int Add(ReadOnlySpan<byte> key, int hash, object value)
     {
-        int index = NewEntry(hash);
-        ref var entry = ref _entries[index];
         if (value is byte[] bytes)
         {
-            entry.Block = KeyBlock.Allocate(key, bytes);
-            entry.RawValue = null;
-        }
-        else
-        {
-            entry.Block = KeyBlock.Allocate(key, default);
-            entry.RawValue = value;
+            return AddString(key, hash, bytes);
         }
 
+        int index = NewEntry(hash);
+        ref var entry = ref _entries[index];
+        entry.Block = KeyBlock.Allocate(key, default);
+        entry.RawValue = value;
         Account(index);
         return index;
     }
@@ -238,7 +234,7 @@ internal sealed unsafe class KeyTable
 
     /// <summary>
     /// Makes the value at <paramref name="index"/> the string <paramref name="value"/> (any type before),
-    /// overwriting the current array in place when the length matches. The TTL is left alone.
+    /// overwriting the string in its block when the length matches. The TTL is left alone.
     /// </summary>
     public void SetString(int index, ReadOnlySpan<byte> value)
     {

@@ -53,7 +53,7 @@ internal sealed class Keyspace
     /// <summary>Writes since the last save, as Redis's <c>dirty</c> counter.</summary>
     public long Dirty { get; set; }
 
-    public long NowMilliseconds => _systemClock ? NowAt(System.Diagnostics.Stopwatch.GetTimestamp()) : Time.GetUtcNow().ToUnixTimeMilliseconds();
+    public long NowMilliseconds => NowAt(System.Diagnostics.Stopwatch.GetTimestamp());
 
     // With the system clock, unix milliseconds come from the Stopwatch timestamp the dispatcher reads
     // anyway (one clock read per command for both the keyspace's time and commandstats, as Redis's

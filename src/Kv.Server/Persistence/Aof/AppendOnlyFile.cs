@@ -291,8 +291,7 @@ internal sealed class AppendOnlyFile
     /// Completes once everything up to <paramref name="offset"/> (an <see cref="Appended"/> value) is
     /// on disk: under appendfsync always a connection awaits this before sending its batch's replies.
     /// </summary>
-    public ValueTask WaitDurableAsync(long offset) =>
-        Volatile.Read(ref _durable) >= offset ? default : WaitSlowAsync(offset);
+    public ValueTask WaitDurableAsync(long offset) => Volatile.Read(ref _durable) >= offset ? default : WaitSlowAsync(offset);
 
     // Group commit led by a waiting connection, as Redis writes and fsyncs once per event-loop turn on the
     // thread that ran the commands: the first connection to wait becomes the leader, yields once so the
