@@ -137,13 +137,15 @@ public sealed class KvServer : IAsyncDisposable
     /// </summary>
     internal void SaveBeforeExit()
     {
-        if (Persistence.Rdb.SavePoints.Parse(State.Config.Save).Count == 0)
-        {
-            return;
-        }
-
+        // Redis's shutdown_asap is acted on by serverCron, which a running script holds off: a signal's
+        // shutdown waits for the script to end (or be killed by SCRIPT KILL, which still gets through).
         lock (State.Keyspace.Lock)
         {
+            if (Persistence.Rdb.SavePoints.Parse(State.Config.Save).Count == 0)
+            {
+                return;
+            }
+
             State.Rdb.CancelBackground();
             State.Logger.LogInformation("Saving the final RDB snapshot before exiting.");
             if (State.Rdb.SaveForeground() is { } error)
@@ -164,6 +166,8 @@ public sealed class KvServer : IAsyncDisposable
 
         try
         {
+            // SHUTDOWN NOSAVE during a busy script, or the host stopping: the script ends at its next hook.
+            State.Scripting.KillForShutdown();
             if (_cron is not null)
             {
                 await _cron.DisposeAsync().ConfigureAwait(false);

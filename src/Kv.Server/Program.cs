@@ -84,11 +84,20 @@ using var signals = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
+    if (signals.IsCancellationRequested)
+    {
+        // Redis's sigShutdownHandler: a second SIGINT while a shutdown waits (for a busy script) exits now.
+        logger.LogWarning("You insist... exiting now.");
+        Environment.Exit(1);
+    }
+
+    logger.LogWarning("Received SIGINT scheduling shutdown...");
     signals.Cancel();
 };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
 {
     context.Cancel = true;
+    logger.LogWarning("Received SIGTERM scheduling shutdown...");
     signals.Cancel();
 });
 

@@ -85,6 +85,38 @@ internal sealed class ServerState
 
     public bool RequiresPassword => Config.RequirePass.Length > 0;
 
+    /// <summary>
+    /// Runs <paramref name="work"/> under the keyspace lock; while a script past busy-reply-threshold holds
+    /// it, on the script's thread instead (its hook runs handed-over work), so no connection ever waits
+    /// for a runaway script to end. For the rare paths outside a batch: a client closing, a blocked
+    /// client giving up.
+    /// </summary>
+    public void UnderKeyspaceLock(Action work)
+    {
+        var gate = Keyspace.Lock;
+        while (true)
+        {
+            if (gate.TryEnter(20))
+            {
+                try
+                {
+                    work();
+                }
+                finally
+                {
+                    gate.Exit();
+                }
+
+                return;
+            }
+
+            if (Scripting.BusyError() is not null && Scripting.WhileBusy.TryRun(work))
+            {
+                return;
+            }
+        }
+    }
+
     private static string RandomHex()
     {
         Span<byte> bytes = stackalloc byte[20];

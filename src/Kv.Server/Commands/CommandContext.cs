@@ -38,6 +38,12 @@ internal sealed class CommandContext
     public long CallStarted { get; set; }
 
     /// <summary>
+    /// Set while this client's batch runs on a busy script's thread: the -BUSY error every command but the
+    /// allow_busy ones gets (Redis's processCommand, after the arity, auth and MULTI checks).
+    /// </summary>
+    public string? BusyError { get; set; }
+
+    /// <summary>
     /// Redis's checkAlreadyExpired: an absolute expiry at or before <see cref="Now"/> deletes at once —
     /// except while start-up loads the data, when nothing expires (<see cref="Storage.Keyspace.Loading"/>).
     /// </summary>

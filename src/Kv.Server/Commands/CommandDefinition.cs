@@ -67,6 +67,9 @@ internal sealed class CommandDefinition
 
     public CommandDefinition? Parent { get; private set; }
 
+    /// <summary>Runs Lua (EVAL…, FCALL…, FUNCTION): the connection moves off the socket thread first.</summary>
+    public bool RunsScripts { get; set; }
+
     /// <summary>COMMAND INFO tips, such as <c>nondeterministic_output</c> or <c>request_policy:all_shards</c>.</summary>
     public string[] Tips { get; set; } = [];
 

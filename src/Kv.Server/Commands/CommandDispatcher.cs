@@ -56,6 +56,14 @@ internal static class CommandDispatcher
             return;
         }
 
+        if (client.Transaction is { Active: true } && command.Has(CommandFlags.NoMulti))
+        {
+            // Redis: SHUTDOWN, SAVE… are refused while queuing (and doom the transaction), never run by EXEC.
+            command.Stats.RejectedCalls++;
+            Reject(context, command, "ERR Command not allowed inside a transaction");
+            return;
+        }
+
         if (client.Protocol == 2 && client.IsPubSub && !PubSubCommands.AllowedWhileSubscribed(command))
         {
             command.Stats.RejectedCalls++;
@@ -78,6 +86,13 @@ internal static class CommandDispatcher
         {
             command.Stats.RejectedCalls++;
             Reject(context, command, rdbRefusal);
+            return;
+        }
+
+        if (context.BusyError is { } busy && !command.Has(CommandFlags.AllowBusy))
+        {
+            command.Stats.RejectedCalls++;
+            Reject(context, command, busy);
             return;
         }
 

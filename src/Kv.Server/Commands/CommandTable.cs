@@ -43,6 +43,13 @@ internal sealed class CommandTable
         AppendOnlyCommands.Register(table);
         PersistenceCommands.Register(table);
         MemoryCommands.Register(table);
+
+        // Commands that run Lua (a library's body, for FUNCTION LOAD/RESTORE): never on a socket thread.
+        foreach (var name in (ReadOnlySpan<string>)["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "function"])
+        {
+            table.Find(System.Text.Encoding.ASCII.GetBytes(name))!.RunsScripts = true;
+        }
+
         return table;
     }
 

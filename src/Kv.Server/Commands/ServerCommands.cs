@@ -275,6 +275,13 @@ internal static class ServerCommands
             return;
         }
 
+        if (!noSave && c.BusyError is { } busy)
+        {
+            // Redis's shutdownCommand: while a script is busy only SHUTDOWN NOSAVE may stop the server.
+            c.Reply.Error(busy);
+            return;
+        }
+
         if (abort)
         {
             // Shutdown here is immediate, so there is never one in progress to abort.

@@ -148,7 +148,16 @@ internal sealed class ClientConnection : IBlockingHost
                 _needed = 0;
                 while (true)
                 {
-                    position += ParseAndExecute(source[position..], out protocolError, out bool outputFull);
+                    position += ParseAndExecute(source[position..], out protocolError, out bool outputFull, out bool hop);
+                    if (hop)
+                    {
+                        // A script is next: it runs on a thread-pool thread, never on the socket engine's thread
+                        // this read completed on (a runaway script there would stop every socket it serves,
+                        // SCRIPT KILL's included). The buffer stays valid: nothing was advanced.
+                        await Task.Yield();
+                        continue;
+                    }
+
                     if (_context.BlockedOn is { } waiter)
                     {
                         // Blocked (BLPOP…): what was pipelined after it runs once it is served, as in Redis.
@@ -234,13 +243,15 @@ internal sealed class ClientConnection : IBlockingHost
     }
 
     /// <summary>Parses and runs batches until the source holds no complete command; returns the bytes used.</summary>
-    private int ParseAndExecute(ReadOnlyMemory<byte> source, out string? protocolError, out bool outputFull)
+    private int ParseAndExecute(ReadOnlyMemory<byte> source, out string? protocolError, out bool outputFull, out bool hop)
     {
         protocolError = null;
         outputFull = false;
+        hop = false;
         int position = 0;
         while (true)
         {
+            int batchStart = position;
             BeginBatch();
 
             // Redis parses each command after running the one before it, so AUTH (or HELLO … AUTH)
@@ -290,6 +301,22 @@ internal sealed class ClientConnection : IBlockingHost
             }
 
             int executed = ExecuteBatch();
+            if (_hopRequested)
+            {
+                // Parsed again after the hop, from the script command on.
+                _hopRequested = false;
+                hop = true;
+                protocolError = null;
+                _needed = 0;
+                if (_progress.InProgress)
+                {
+                    _args.Truncate(_progress.FirstArg);
+                    _progress.Reset();
+                }
+
+                return executed > 0 ? _batch[executed - 1].End : batchStart;
+            }
+
             if (_session.CloseRequested)
             {
                 // QUIT or CLIENT KILL: what follows is not run (nor answered, even a protocol error).
@@ -368,9 +395,11 @@ internal sealed class ClientConnection : IBlockingHost
         _batchStartBytes = _reply.BytesWritten;
         int executed = 0;
         var tracking = _server.Tracking;
-        if (!EnterKeyspaceOrAnswerBusy())
+        bool onSocketThread = !Thread.CurrentThread.IsThreadPoolThread;
+        if (!EnterKeyspace())
         {
-            return _batch.Count;
+            // A busy script held the lock: its thread ran the batch (allow_busy commands, -BUSY for the rest).
+            return _executedWhileBusy;
         }
 
         var propagation = _server.Keyspace.Propagation;
@@ -384,6 +413,12 @@ internal sealed class ClientConnection : IBlockingHost
             foreach (var command in _batch)
             {
                 context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
+                if (onSocketThread && MayRunScript(context))
+                {
+                    _hopRequested = true;
+                    break;
+                }
+
                 _reply.Protocol = session.Protocol;
                 bool suppressed = (session.ReplyMode == ReplyMode.Off || _skipReply) && !RepliesDespiteReplyMode(context);
                 if (suppressed)
@@ -478,48 +513,92 @@ internal sealed class ClientConnection : IBlockingHost
 
     #endregion
 
-    #region Scripts: -BUSY while a script runs past busy-reply-threshold
+    #region Scripts: off the socket threads, and -BUSY while one runs past busy-reply-threshold
+
+    // The batch stopped before a command that may run a script, to go on from a thread-pool thread.
+    private bool _hopRequested;
+
+    // How many commands of the batch a busy script's thread ran for us.
+    private int _executedWhileBusy;
+
+    private Action? _runWhileBusy;
 
     /// <summary>
-    /// Takes the keyspace lock; while a script holds it past busy-reply-threshold, answers the batch as Redis
-    /// does instead (-BUSY, except the allow_busy commands such as SCRIPT KILL, run without the lock) and
-    /// returns false.
+    /// Whether the command may run Lua (EVAL…, FCALL…, FUNCTION, or EXEC of a transaction holding one):
+    /// such a command must not run on a socket engine thread. Names are checked only when they start
+    /// with E or F, so other commands pay one byte comparison.
     /// </summary>
-    private bool EnterKeyspaceOrAnswerBusy()
+    private bool MayRunScript(CommandContext context)
     {
-        var gate = _server.Keyspace.Lock;
-        while (!gate.TryEnter(20))
+        var name = context.Arg(0);
+        if (name.IsEmpty || (name[0] | 0x20) is not ((byte)'e' or (byte)'f'))
         {
-            string? busy = _server.Scripting.BusyError();
-            if (busy is null)
-            {
-                continue;
-            }
-
-            _reply.Protocol = _session.Protocol;
-            foreach (var command in _batch)
-            {
-                _context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
-                var definition = _server.Commands.Find(_context.Arg(0));
-                if (definition is not null && definition.Subcommands.Count > 0 && _context.ArgCount > 1)
-                {
-                    definition = definition.Subcommands.GetValueOrDefault(_context.ArgString(1));
-                }
-
-                if (definition is not null && definition.Has(CommandFlags.AllowBusy))
-                {
-                    Run(_context);
-                }
-                else
-                {
-                    _reply.Error(busy);
-                }
-            }
-
             return false;
         }
 
-        return true;
+        var definition = _server.Commands.Find(name);
+        if (definition is null)
+        {
+            return false;
+        }
+
+        return definition.RunsScripts || (TransactionCommands.IsExec(definition) && _session.Transaction is { RunsScripts: true });
+    }
+
+    /// <summary>
+    /// Takes the keyspace lock, waiting as Redis's clients wait while a command runs. While a script holds
+    /// it past busy-reply-threshold, the batch is handed to the script's thread instead (Redis's
+    /// processEventsWhileBlocked: allow_busy commands such as SCRIPT KILL run, the rest get -BUSY) and
+    /// false is returned.
+    /// </summary>
+    private bool EnterKeyspace()
+    {
+        var gate = _server.Keyspace.Lock;
+        if (gate.TryEnter())
+        {
+            return true;
+        }
+
+        var scripting = _server.Scripting;
+        while (true)
+        {
+            if (scripting.BusyError() is not null && scripting.WhileBusy.TryRun(_runWhileBusy ??= RunBatchWhileBusy))
+            {
+                return false;
+            }
+
+            if (gate.TryEnter(20))
+            {
+                return true;
+            }
+        }
+    }
+
+    // On the busy script's thread, under the lock it holds; this connection waits meanwhile.
+    private void RunBatchWhileBusy()
+    {
+        var context = _context;
+        context.BusyError = _server.Scripting.BusyError();
+        int executed = 0;
+        try
+        {
+            foreach (var command in _batch)
+            {
+                context.SetArguments(command.Source, _args, command.FirstArg, command.ArgCount);
+                _reply.Protocol = _session.Protocol;
+                Run(context);
+                executed++;
+                if (_session.CloseRequested)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            context.BusyError = null;
+            _executedWhileBusy = executed;
+        }
     }
 
     #endregion
@@ -586,10 +665,7 @@ internal sealed class ClientConnection : IBlockingHost
         {
             if (waiter.Outcome == WaitOutcome.Waiting)
             {
-                lock (_server.Keyspace.Lock)
-                {
-                    _server.Keyspace.Blocking.Abandon(waiter);
-                }
+                _server.UnderKeyspaceLock(() => _server.Keyspace.Blocking.Abandon(waiter));
             }
         }
 

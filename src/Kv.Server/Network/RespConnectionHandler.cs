@@ -53,36 +53,33 @@ internal sealed class RespConnectionHandler : ConnectionHandler
         }
         finally
         {
-            if (session.Transaction is { } transaction)
+            if (session.Transaction is not null || session.Tracking is { Enabled: true } || (session.Subscriber is { } subscriber && (session.IsPubSub || subscriber.HasPending)))
             {
-                // Redis's freeClient unwatches: the keys' watcher lists must not keep a gone client.
-                lock (server.Keyspace.Lock)
-                {
-                    transaction.Discard();
-                }
-            }
-
-            if (session.Tracking is { Enabled: true })
-            {
-                // Redis's freeClient → disableTracking: it leaves its BCAST prefixes; remembered keys go lazily.
-                lock (server.Keyspace.Lock)
-                {
-                    server.Tracking.Disable(session);
-                }
-            }
-
-            if (session.Subscriber is { } subscriber && (session.IsPubSub || subscriber.HasPending))
-            {
-                // A client that goes away leaves its channels (Redis's freeClient).
-                lock (server.Keyspace.Lock)
-                {
-                    server.PubSub.RemoveAll(subscriber);
-                }
+                server.UnderKeyspaceLock(() => Release(server, session));
             }
 
             // Last, as Redis's freeClient unlinks the client after leaving its channels: a client
             // missing from CLIENT LIST no longer counts as a PUBLISH receiver.
             server.Clients.Remove(session);
+        }
+    }
+
+    // Redis's freeClient: what a client that goes away leaves behind in shared state.
+    private static void Release(ServerState server, ClientSession session)
+    {
+        // Its watched keys' watcher lists must not keep a gone client.
+        session.Transaction?.Discard();
+
+        if (session.Tracking is { Enabled: true })
+        {
+            // disableTracking: it leaves its BCAST prefixes; remembered keys go lazily.
+            server.Tracking.Disable(session);
+        }
+
+        if (session.Subscriber is { } subscriber && (session.IsPubSub || subscriber.HasPending))
+        {
+            // It leaves its channels.
+            server.PubSub.RemoveAll(subscriber);
         }
     }
 

@@ -227,7 +227,7 @@ internal static class ScriptNatives
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     public static int Killed(IntPtr l) => Guard(l, static (engine, state) =>
     {
-        string? message = engine.KillMessage();
+        string? message = engine.OnHook();
         if (message is null)
         {
             LuaApi.lua_pushnil(state);

@@ -34,9 +34,13 @@ internal sealed class ScriptingEngine : IDisposable
 
     // What runs now (read by other connections without the keyspace lock).
     private long _runStarted;
+    private long _runStartedAt;
     private volatile bool _killRequested;
     private volatile bool _wrote;
     private volatile bool _killedOnce;
+
+    // Set by the hook once the running script passes busy-reply-threshold (Redis's scriptIsTimedout).
+    private volatile string? _busyError;
     private bool _runningEval;
     private bool _readOnly;
     private int _scriptResp = 2;
@@ -53,6 +57,9 @@ internal sealed class ScriptingEngine : IDisposable
     public static ScriptingEngine? Current => t_current;
 
     public ScriptCache Scripts { get; } = new();
+
+    /// <summary>Work other connections hand to a busy script's thread (see <see cref="WhileBusyQueue"/>).</summary>
+    public WhileBusyQueue WhileBusy { get; } = new();
 
     public FunctionLibraries Functions { get; }
 
@@ -283,7 +290,8 @@ internal sealed class ScriptingEngine : IDisposable
             _runningEval = isEval;
             _runningName = name;
             _runningCommand = command;
-            Volatile.Write(ref _runStarted, Stopwatch.GetTimestamp());
+            _runStartedAt = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _runStarted, _runStartedAt);
         }
 
         int status;
@@ -303,6 +311,15 @@ internal sealed class ScriptingEngine : IDisposable
             if (_killRequested)
             {
                 _killedOnce = true;
+            }
+
+            if (_busyError is not null)
+            {
+                // What other connections handed over is run before the lock is let go (Redis answers them
+                // from processEventsWhileBlocked until the script returns).
+                WhileBusy.Close();
+                _busyError = null;
+                _server.Logger.LogWarning("Slow script finished after {Milliseconds} milliseconds.", (long)Stopwatch.GetElapsedTime(_runStartedAt).TotalMilliseconds);
             }
 
             t_current = previous;
@@ -541,28 +558,52 @@ internal sealed class ScriptingEngine : IDisposable
     /// Null unless a script has run longer than busy-reply-threshold: then the -BUSY error other clients
     /// get (Redis rejects every command but the allow_busy ones).
     /// </summary>
-    public string? BusyError()
+    public string? BusyError() => _busyError;
+
+    /// <summary>
+    /// The hook the running script calls every 100,000 instructions (every line once killed), on its own
+    /// thread under the keyspace lock (Redis's luaMaskCountHook → scriptInterrupt): past
+    /// busy-reply-threshold the script becomes busy and the work other connections hand over runs here.
+    /// Returns the error to stop the script with, or null to go on.
+    /// </summary>
+    public string? OnHook()
     {
-        long started = Volatile.Read(ref _runStarted);
-        if (started == 0)
+        if (_busyError is null)
         {
-            return null;
-        }
-
-        long threshold = _server.Config.BusyReplyThreshold;
-        if (threshold <= 0 || Stopwatch.GetElapsedTime(started).TotalMilliseconds < threshold)
-        {
-            return null;
-        }
-
-        lock (_runGate)
-        {
-            if (_runStarted == 0)
+            if (Volatile.Read(ref _runStarted) == 0)
             {
-                return null;
+                // Not a script run by EVAL/FCALL (a library's body during FUNCTION LOAD has its own limit).
+                return KillMessage();
             }
 
-            return _runningEval ? ScriptErrors.BusyEval : ScriptErrors.BusyFunction;
+            long elapsed = (long)Stopwatch.GetElapsedTime(_runStartedAt).TotalMilliseconds;
+            if (elapsed < _server.Config.BusyReplyThreshold)
+            {
+                return KillMessage();
+            }
+
+            _server.Logger.LogWarning(
+                "Slow script detected: still in execution after {Milliseconds} milliseconds. You can try killing the script using the {Command} command. Script name is: {Name}.",
+                elapsed,
+                _runningEval ? "SCRIPT KILL" : "FUNCTION KILL",
+                _runningName);
+            _busyError = _runningEval ? ScriptErrors.BusyEval : ScriptErrors.BusyFunction;
+            WhileBusy.Open();
+        }
+
+        WhileBusy.RunPending();
+        return KillMessage();
+    }
+
+    /// <summary>The server is stopping (SHUTDOWN NOSAVE while busy, or the embedded host's stop): the script ends at its next hook, writes or not.</summary>
+    public void KillForShutdown()
+    {
+        lock (_runGate)
+        {
+            if (_runStarted != 0)
+            {
+                _killRequested = true;
+            }
         }
     }
 

@@ -34,6 +34,9 @@ internal sealed class MultiState : IWatcher
 
     public int Count => _commands.Count;
 
+    /// <summary>A queued command runs Lua: EXEC moves off the socket thread first.</summary>
+    public bool RunsScripts { get; private set; }
+
     public int WatchedCount => _watched.Count;
 
     /// <summary>The copied arguments of every queued command.</summary>
@@ -86,6 +89,7 @@ internal sealed class MultiState : IWatcher
         }
 
         _commands.Add(new QueuedCommand(command, first, c.ArgCount));
+        RunsScripts |= command.RunsScripts || command.Parent is { RunsScripts: true };
         _client.MultiQueued = _commands.Count;
     }
 
@@ -148,6 +152,7 @@ internal sealed class MultiState : IWatcher
     public void Discard()
     {
         _commands.Clear();
+        RunsScripts = false;
         _ranges.Clear();
         _length = 0;
         if (_data.Length > KeepBytes)

@@ -42,6 +42,9 @@ public sealed class TransactionCompatTests : IClassFixture<RedisServerFixture>
             ["MULTI"], ["SET", "k", "v"], ["RESET"], ["EXEC"],
             ["MULTI"], ["AUTH", "nopass"], ["EXEC"],
             ["MULTI"], ["CLIENT", "SETNAME", "tx"], ["CLIENT", "GETNAME"], ["EXEC"], ["CLIENT", "SETNAME", ""],
+            // no-multi commands are refused while queuing and never run by EXEC.
+            ["SET", "k", "before"], ["MULTI"], ["SET", "k", "after"], ["SHUTDOWN"], ["EXEC"], ["GET", "k"],
+            ["MULTI"], ["SHUTDOWN", "NOSAVE"], ["SAVE"], ["EXEC"], ["PING"],
         ];
         foreach (var command in script)
         {

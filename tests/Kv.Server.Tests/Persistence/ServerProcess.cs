@@ -101,6 +101,22 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new InvalidOperationException($"No {field} in /proc/{_process.Id}/status.");
     }
 
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Sends a POSIX signal (SIGTERM, SIGINT) to the process.</summary>
+    public void Signal(int signal)
+    {
+        if (SysKill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed.");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+
     /// <summary>SIGKILL: no flush, no shutdown code runs.</summary>
     public async Task KillAsync()
     {
