@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Kv.Server.Network;
+using Microsoft.Extensions.Logging;
 
 namespace Kv.Server.Commands;
 
@@ -19,7 +20,14 @@ internal static class CommandDispatcher
         var server = context.Server;
         var client = context.Client;
         var reply = context.Reply;
-        var command = server.Commands.Find(context.Arg(0));
+        var name = context.Arg(0);
+        if (name.Length is 4 or 5 && IsCrossProtocolScripting(name))
+        {
+            RefuseCrossProtocolScripting(context);
+            return;
+        }
+
+        var command = server.Commands.Find(name);
         if (command is null)
         {
             client.Transaction?.FlagError();
@@ -165,6 +173,28 @@ internal static class CommandDispatcher
         {
             LogSlow(context, micros);
         }
+    }
+
+    // Redis's processCommand: "POST" or "Host:" as a command is a browser made to talk to the server
+    // (cross-protocol scripting): the connection is closed before anything it sent runs, with no reply.
+    private static bool IsCrossProtocolScripting(ReadOnlySpan<byte> name) =>
+        System.Text.Ascii.EqualsIgnoreCase(name, "post"u8) || System.Text.Ascii.EqualsIgnoreCase(name, "host:"u8);
+
+    private static long s_securityWarningLogged;
+
+    private static void RefuseCrossProtocolScripting(CommandContext context)
+    {
+        // Redis's securityWarningCommand logs at most once a minute.
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref s_securityWarningLogged);
+        if ((last == 0 || now - last > 60_000) && Interlocked.CompareExchange(ref s_securityWarningLogged, now, last) == last)
+        {
+            context.Server.Logger.LogWarning("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
+        }
+
+        // freeClientAsync: the replies of what came before in the same read are never written either.
+        context.Client.CloseRequested = true;
+        context.Client.Abort?.Invoke();
     }
 
     // Redis's rejectCommand: a rejected command dooms a transaction being queued, and a rejected

@@ -37,6 +37,16 @@ internal sealed class RespConnectionHandler : ConnectionHandler
             return;
         }
 
+        if (server.Config.ProtectedMode && !server.RequiresPassword && !IsLocal(connection.RemoteEndPoint))
+        {
+            // Redis's clientAcceptHandler: with protected mode on and no password, only 127.0.0.1, ::1 and
+            // Unix sockets are served (whatever the bind address); others get the explanation and are closed.
+            Interlocked.Increment(ref server.Stats.RejectedConnections);
+            server.Logger.LogDebug("Denied client addr={Address}: protected mode is on and no password is set.", session.Address);
+            await connection.Transport.Output.WriteAsync(ProtectedModeDenied).ConfigureAwait(false);
+            return;
+        }
+
         server.Clients.Add(session);
         try
         {
@@ -82,6 +92,27 @@ internal sealed class RespConnectionHandler : ConnectionHandler
             server.PubSub.RemoveAll(subscriber);
         }
     }
+
+    private static readonly byte[] ProtectedModeDenied = System.Text.Encoding.ASCII.GetBytes(
+        "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+        "In this mode connections are only accepted from the loopback interface. " +
+        "If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+        "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, " +
+        "however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+        "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+        "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+        "4) Setup a an authentication password for the default user. " +
+        "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n");
+
+    // Redis's islocalClient: exactly 127.0.0.1 or ::1 (not the rest of 127/8), or a Unix socket.
+    private static bool IsLocal(EndPoint? endPoint) => endPoint switch
+    {
+        IPEndPoint ip => (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address) is var address
+            && (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback)),
+        UnixDomainSocketEndPoint => true,
+        null => true,
+        _ => false,
+    };
 
     // Redis's anetKeepAlive: SO_KEEPALIVE, first probe after tcp-keepalive seconds, then every
     // third of that, dropping the peer after 3 unanswered probes.

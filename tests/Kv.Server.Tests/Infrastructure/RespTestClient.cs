@@ -30,6 +30,39 @@ public sealed class RespTestClient : IAsyncDisposable, IDisposable
         return new RespTestClient(tcp);
     }
 
+    /// <summary>Connects from <paramref name="localAddress"/> (such as 127.0.0.2, which Redis does not count as local).</summary>
+    public static async Task<RespTestClient> ConnectFromAsync(string localAddress, int port)
+    {
+        var tcp = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(localAddress), 0)) { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        return new RespTestClient(tcp);
+    }
+
+    /// <summary>Reads until the server closes the connection (or the timeout passes); returns what it sent meanwhile.</summary>
+    public async Task<string> ReadUntilClosedAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        var text = new StringBuilder(Encoding.Latin1.GetString(_buffer, _start, _end - _start));
+        _start = _end = 0;
+        try
+        {
+            while (true)
+            {
+                int n = await _stream.ReadAsync(_buffer, cts.Token);
+                if (n == 0)
+                {
+                    return text.ToString();
+                }
+
+                text.Append(Encoding.Latin1.GetString(_buffer, 0, n));
+            }
+        }
+        catch (IOException)
+        {
+            return text.ToString();
+        }
+    }
+
     /// <summary>Sends one command and reads its reply.</summary>
     public async Task<RespReply> SendAsync(params object[] args)
     {
