@@ -158,6 +158,8 @@ internal static class SortedSetCommands
 
     private static ReadOnlySpan<byte> LimitNegative => "ERR LIMIT can't be negative"u8;
 
+    private static ReadOnlySpan<byte> ValueOutOfRange => "ERR value is out of range"u8;
+
     private static ReadOnlySpan<byte> RandCountRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
 
     /// <summary>Outcome of <see cref="TryPop"/>.</summary>
@@ -1429,7 +1431,14 @@ internal static class SortedSetCommands
         bool withScores = false;
         if (c.ArgCount == 4 && c.ArgIs(3, "withscores"u8))
         {
+            // Redis's zrandmemberCommand: with scores a reply holds 2*|count| items, so |count| must
+            // stay within LONG_MAX/2 (a larger one used to overflow the reply length and write forever).
             withScores = true;
+            if (l < -(long.MaxValue / 2) || l > long.MaxValue / 2)
+            {
+                reply.Error(ValueOutOfRange);
+                return;
+            }
         }
         else if (c.ArgCount >= 4)
         {
