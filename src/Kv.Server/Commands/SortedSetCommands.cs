@@ -1893,7 +1893,10 @@ internal static class SortedSetCommands
         try
         {
             long examined = 0;
-            long budget = count * 10;
+
+            // COUNT*10 empty slots at most, as Redis; clamped first (a COUNT near LONG_MAX overflowed to a
+            // negative budget that answered the same cursor forever).
+            long budget = Math.Min(count, limit) * 10;
             if (set.IsListpack)
             {
                 // Redis walks a listpack in order and returns all of it.
