@@ -6,7 +6,7 @@ using Kv.Server.Storage;
 
 namespace Kv.Server.Commands;
 
-/// <summary>Bitmap commands on string values: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP.</summary>
+/// <summary>Bitmap commands on string values: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO.</summary>
 internal static class BitCommands
 {
     public static void Register(CommandTable table)
@@ -28,6 +28,12 @@ internal static class BitCommands
         table.Add("bitop", -4, "write denyoom", 2, -1, 1, "@bitmap", BitOp, "bitmap", "Perform bitwise operations between strings", "2.6.0", "O(N)")
             .WithKeys("OW update | index 2 | range 0 1 0", "RO access | index 3 | range -1 1 0")
             .WithArgs("operation:string destkey:key#0 key:key#1*");
+        table.Add("bitfield", -2, "write denyoom", 1, 1, 1, "@bitmap", c => BitField(c, readOnly: false), "bitmap", "Perform arbitrary bitfield integer operations on strings", "3.2.0", "O(1) for each subcommand specified")
+            .WithKeys("RW access update variable_flags | index 1 | range 0 1 0 | This command allows both access and modification of the key")
+            .WithArgs("key:key#0 operation:oneof?*(encoding_offset:block=GET(encoding:string offset:integer) write:block(wrap_sat_fail:oneof=OVERFLOW?(wrap:pure-token=WRAP sat:pure-token=SAT fail:pure-token=FAIL) write_operation:oneof(encoding_offset_value:block=SET(encoding:string offset:integer value:integer) encoding_offset_increment:block=INCRBY(encoding:string offset:integer increment:integer))))");
+        table.Add("bitfield_ro", -2, "readonly fast", 1, 1, 1, "@bitmap", c => BitField(c, readOnly: true), "bitmap", "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", "6.0.0", "O(1) for each subcommand specified")
+            .WithKeys("RO access | index 1 | range 0 1 0")
+            .WithArgs("key:key#0 encoding_offset:block=GET?*+(encoding:string offset:integer)");
     }
 
     private static ReadOnlySpan<byte> BitOffsetInvalid => "ERR bit offset is not an integer or out of range"u8;
@@ -37,6 +43,12 @@ internal static class BitCommands
     private static ReadOnlySpan<byte> BitArgumentInvalid => "ERR The bit argument must be 1 or 0."u8;
 
     private static ReadOnlySpan<byte> BitOpNotSingleKey => "ERR BITOP NOT must be called with a single source key."u8;
+
+    private static ReadOnlySpan<byte> BitFieldTypeInvalid => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."u8;
+
+    private static ReadOnlySpan<byte> BitFieldOverflowInvalid => "ERR Invalid OVERFLOW type specified"u8;
+
+    private static ReadOnlySpan<byte> BitFieldReadOnly => "ERR BITFIELD_RO only supports the GET subcommand"u8;
 
     // Redis's getBitOffsetFromArgument: a non-negative integer whose byte lies below proto-max-bulk-len.
     private static bool TryBitOffset(CommandContext c, int arg, out long offset)
@@ -557,4 +569,319 @@ internal static class BitCommands
     }
 
     private static bool Ascii(ReadOnlySpan<byte> word, ReadOnlySpan<byte> arg) => System.Text.Ascii.EqualsIgnoreCase(arg, word);
+
+    private enum BitFieldOp
+    {
+        Get,
+        Set,
+        IncrBy,
+        Overflow,
+    }
+
+    private enum BitFieldOverflow
+    {
+        Wrap,
+        Sat,
+        Fail,
+    }
+
+    // BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset increment]
+    // [OVERFLOW WRAP|SAT|FAIL] ..., as Redis's bitfieldGeneric: every operation is parsed and checked
+    // before the key is touched (an error replies nothing else and changes nothing), the string is then
+    // grown once to the farthest bit a write reaches, and the operations run in order. Arguments are
+    // parsed twice (check, then run) instead of into an array of operations, so nothing is allocated.
+    private static void BitField(CommandContext c, bool readOnly)
+    {
+        bool writes = false;
+        long highestWriteBit = 0;
+        int operations = 0;
+        for (int j = 2; j < c.ArgCount;)
+        {
+            if (!TryParseBitFieldOp(c, ref j, out var op, out _, out _, out long offset, out int bits, out _))
+            {
+                return;
+            }
+
+            if (op is BitFieldOp.Set or BitFieldOp.IncrBy)
+            {
+                writes = true;
+                highestWriteBit = Math.Max(highestWriteBit, offset + bits - 1);
+            }
+
+            operations += op == BitFieldOp.Overflow ? 0 : 1;
+        }
+
+        var db = c.Db;
+        var key = c.Arg(1);
+        MutableString? target = null;
+        bool grew = false;
+        ReadOnlySpan<byte> source = default;
+        if (!writes)
+        {
+            int index = StringCommands.ReadIndex(c, key);
+            if (index >= 0 && !db.TryGetString(index, out source))
+            {
+                c.Reply.Error(Errors.WrongType);
+                return;
+            }
+        }
+        else
+        {
+            if (readOnly)
+            {
+                c.Reply.Error(BitFieldReadOnly);
+                return;
+            }
+
+            // Redis's lookupStringForBitCommand: created or zero-padded up to the farthest written byte.
+            long needed = (highestWriteBit >> 3) + 1;
+            if (needed > Array.MaxLength)
+            {
+                c.Reply.Error(BitOffsetInvalid);
+                return;
+            }
+
+            int index = db.Find(key, c.Now);
+            if (index < 0)
+            {
+                target = new MutableString((int)needed);
+                db.Add(key, target);
+                grew = true;
+            }
+            else
+            {
+                if (!db.Table.IsString(index))
+                {
+                    c.Reply.Error(Errors.WrongType);
+                    return;
+                }
+
+                target = db.Table.ToMutable(index, (int)needed);
+                if (target.Length < needed)
+                {
+                    target.SetLength((int)needed);
+                    grew = true;
+                }
+            }
+        }
+
+        c.Reply.ArrayHeader(operations);
+        long changes = 0;
+        var overflow = BitFieldOverflow.Wrap;
+        for (int j = 2; j < c.ArgCount;)
+        {
+            TryParseBitFieldOp(c, ref j, out var op, out var parsedOverflow, out bool signed, out long offset, out int bits, out long value);
+            if (op == BitFieldOp.Overflow)
+            {
+                overflow = parsedOverflow;
+                continue;
+            }
+
+            if (op == BitFieldOp.Get)
+            {
+                ulong field = ReadBits(target is null ? source : target.Span, offset, bits);
+                c.Reply.Integer(signed ? SignExtend(field, bits) : (long)field);
+                continue;
+            }
+
+            var bytes = target!.Span;
+            ulong old = ReadBits(bytes, offset, bits);
+            long oldValue = signed ? SignExtend(old, bits) : (long)old;
+            long newValue = op == BitFieldOp.IncrBy ? unchecked(oldValue + value) : value;
+            bool overflowed = signed
+                ? SignedOverflow(oldValue, op == BitFieldOp.IncrBy ? value : 0, bits, overflow, ref newValue, op == BitFieldOp.IncrBy)
+                : UnsignedOverflow((ulong)oldValue, op == BitFieldOp.IncrBy ? value : 0, bits, overflow, ref newValue, op == BitFieldOp.IncrBy);
+            if (overflowed && overflow == BitFieldOverflow.Fail)
+            {
+                c.Reply.NullBulk();
+                continue;
+            }
+
+            // SET answers the old value, INCRBY the new one.
+            c.Reply.Integer(op == BitFieldOp.IncrBy ? newValue : oldValue);
+            WriteBits(bytes, offset, bits, (ulong)newValue);
+            if (grew || old != ((ulong)newValue & Mask(bits)))
+            {
+                changes++;
+            }
+        }
+
+        if (changes > 0)
+        {
+            c.Dirty(changes);
+            c.Modified(key, KeyspaceEvents.String, "setbit"u8);
+        }
+    }
+
+    // One operation from argument j on (j moves past it); replies Redis's error and returns false when
+    // it is malformed. The checks run in Redis's order: the subcommand and its argument count, the
+    // OVERFLOW type, the field type, the offset (#N is N fields of the type's width), the value.
+    private static bool TryParseBitFieldOp(CommandContext c, ref int j, out BitFieldOp op, out BitFieldOverflow overflow, out bool signed, out long offset, out int bits, out long value)
+    {
+        int remaining = c.ArgCount - j - 1;
+        overflow = BitFieldOverflow.Wrap;
+        signed = false;
+        offset = 0;
+        bits = 0;
+        value = 0;
+        if (c.ArgIs(j, "get"u8) && remaining >= 2)
+        {
+            op = BitFieldOp.Get;
+        }
+        else if (c.ArgIs(j, "set"u8) && remaining >= 3)
+        {
+            op = BitFieldOp.Set;
+        }
+        else if (c.ArgIs(j, "incrby"u8) && remaining >= 3)
+        {
+            op = BitFieldOp.IncrBy;
+        }
+        else if (c.ArgIs(j, "overflow"u8) && remaining >= 1)
+        {
+            op = BitFieldOp.Overflow;
+            if (c.ArgIs(j + 1, "wrap"u8))
+            {
+                overflow = BitFieldOverflow.Wrap;
+            }
+            else if (c.ArgIs(j + 1, "sat"u8))
+            {
+                overflow = BitFieldOverflow.Sat;
+            }
+            else if (c.ArgIs(j + 1, "fail"u8))
+            {
+                overflow = BitFieldOverflow.Fail;
+            }
+            else
+            {
+                c.Reply.Error(BitFieldOverflowInvalid);
+                return false;
+            }
+
+            j += 2;
+            return true;
+        }
+        else
+        {
+            op = default;
+            c.Reply.Error(Errors.Syntax);
+            return false;
+        }
+
+        // Redis's getBitfieldTypeFromArgument: i1..i64 or u1..u63.
+        var type = c.Arg(j + 1);
+        if (type.IsEmpty || (type[0] != 'i' && type[0] != 'u') || !RespNumber.TryParseInt64(type[1..], out long width)
+            || width < 1 || width > (type[0] == 'i' ? 64 : 63))
+        {
+            c.Reply.Error(BitFieldTypeInvalid);
+            return false;
+        }
+
+        signed = type[0] == 'i';
+        bits = (int)width;
+
+        // Redis's getBitOffsetFromArgument with hash: "#N" is N*bits (multiplied as C does, wrapping),
+        // and the bit's byte must lie below proto-max-bulk-len.
+        var text = c.Arg(j + 2);
+        bool fields = !text.IsEmpty && text[0] == '#';
+        if (!RespNumber.TryParseInt64(fields ? text[1..] : text, out offset) || (fields && (offset = unchecked(offset * bits)) < 0) || offset < 0
+            || (offset >> 3) >= c.Server.Config.ProtoMaxBulkLen)
+        {
+            c.Reply.Error(BitOffsetInvalid);
+            return false;
+        }
+
+        if (op != BitFieldOp.Get && !c.TryArgLong(j + 3, out value))
+        {
+            return false;
+        }
+
+        j += op == BitFieldOp.Get ? 3 : 4;
+        return true;
+    }
+
+    private static ulong Mask(int bits) => bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
+
+    private static long SignExtend(ulong field, int bits)
+        => bits < 64 && (field & (1UL << (bits - 1))) != 0 ? (long)(field | ~Mask(bits)) : (long)field;
+
+    // Redis's getUnsignedBitfield: the bits most significant first; bits past the end read as 0.
+    private static ulong ReadBits(ReadOnlySpan<byte> bytes, long offset, int bits)
+    {
+        ulong result = 0;
+        for (int i = 0; i < bits; i++, offset++)
+        {
+            long index = offset >> 3;
+            int bit = index < bytes.Length ? (bytes[(int)index] >> (7 - (int)(offset & 7))) & 1 : 0;
+            result = (result << 1) | (uint)bit;
+        }
+
+        return result;
+    }
+
+    private static void WriteBits(Span<byte> bytes, long offset, int bits, ulong value)
+    {
+        for (int i = 0; i < bits; i++, offset++)
+        {
+            int bit = (int)(value >> (bits - 1 - i)) & 1;
+            int shift = 7 - (int)(offset & 7);
+            ref byte b = ref bytes[(int)(offset >> 3)];
+            b = (byte)((b & ~(1 << shift)) | (bit << shift));
+        }
+    }
+
+    // Redis's checkUnsignedBitfieldOverflow: true on overflow, with value set to the wrapped or saturated result.
+    private static bool UnsignedOverflow(ulong old, long increment, int bits, BitFieldOverflow mode, ref long value, bool isIncrement)
+    {
+        ulong current = isIncrement ? old : (ulong)value;
+        ulong max = Mask(bits);
+        long maxIncrement = unchecked((long)(max - current));
+        long minIncrement = unchecked(-(long)current);
+        bool up = current > max || (increment > 0 && increment > maxIncrement);
+        bool down = !up && increment < 0 && increment < minIncrement;
+        if (!up && !down)
+        {
+            return false;
+        }
+
+        value = mode switch
+        {
+            BitFieldOverflow.Wrap => (long)(unchecked(current + (ulong)increment) & max),
+            BitFieldOverflow.Sat => up ? (long)max : 0,
+            _ => value,
+        };
+        return true;
+    }
+
+    // Redis's checkSignedBitfieldOverflow.
+    private static bool SignedOverflow(long old, long increment, int bits, BitFieldOverflow mode, ref long value, bool isIncrement)
+    {
+        long current = isIncrement ? old : value;
+        long max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1;
+        long min = -max - 1;
+        long maxIncrement = unchecked((long)((ulong)max - (ulong)current));
+        long minIncrement = unchecked(min - current);
+        bool up = current > max || (bits != 64 && increment > maxIncrement) || (current >= 0 && increment > 0 && increment > maxIncrement);
+        bool down = !up && (current < min || (bits != 64 && increment < minIncrement) || (current < 0 && increment < 0 && increment < minIncrement));
+        if (!up && !down)
+        {
+            return false;
+        }
+
+        if (mode == BitFieldOverflow.Wrap)
+        {
+            ulong sum = unchecked((ulong)current + (ulong)increment);
+            if (bits < 64)
+            {
+                sum = (sum & (1UL << (bits - 1))) != 0 ? sum | ~Mask(bits) : sum & Mask(bits);
+            }
+
+            value = (long)sum;
+        }
+        else if (mode == BitFieldOverflow.Sat)
+        {
+            value = up ? max : min;
+        }
+
+        return true;
+    }
 }

@@ -818,7 +818,9 @@ internal static class HashCommands
         {
             start = cursor >= (ulong)limit ? limit : (int)cursor;
             // Redis stops after COUNT elements or COUNT*10 empty buckets; free entries play the buckets' part.
-            long budget = Math.Min(count * 10, limit);
+            // (COUNT is clamped first: COUNT*10 of a COUNT near LONG_MAX overflowed to a negative budget
+            // that answered the same cursor forever.)
+            long budget = Math.Min(count, limit) * 10;
             long wanted = count;
             end = start;
             for (long examined = 0; end < limit && examined < wanted && budget > 0; end++, budget--)

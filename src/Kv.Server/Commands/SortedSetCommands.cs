@@ -158,6 +158,8 @@ internal static class SortedSetCommands
 
     private static ReadOnlySpan<byte> LimitNegative => "ERR LIMIT can't be negative"u8;
 
+    private static ReadOnlySpan<byte> ValueOutOfRange => "ERR value is out of range"u8;
+
     private static ReadOnlySpan<byte> RandCountRange => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
 
     /// <summary>Outcome of <see cref="TryPop"/>.</summary>
@@ -1429,7 +1431,14 @@ internal static class SortedSetCommands
         bool withScores = false;
         if (c.ArgCount == 4 && c.ArgIs(3, "withscores"u8))
         {
+            // Redis's zrandmemberCommand: with scores a reply holds 2*|count| items, so |count| must
+            // stay within LONG_MAX/2 (a larger one used to overflow the reply length and write forever).
             withScores = true;
+            if (l < -(long.MaxValue / 2) || l > long.MaxValue / 2)
+            {
+                reply.Error(ValueOutOfRange);
+                return;
+            }
         }
         else if (c.ArgCount >= 4)
         {
@@ -1884,7 +1893,10 @@ internal static class SortedSetCommands
         try
         {
             long examined = 0;
-            long budget = count * 10;
+
+            // COUNT*10 empty slots at most, as Redis; clamped first (a COUNT near LONG_MAX overflowed to a
+            // negative budget that answered the same cursor forever).
+            long budget = Math.Min(count, limit) * 10;
             if (set.IsListpack)
             {
                 // Redis walks a listpack in order and returns all of it.

@@ -36,6 +36,35 @@ public sealed class BitCommandsTests : IClassFixture<KvServerFixture>
     }
 
     [Fact]
+    public async Task BitFieldReadsWritesAndCountsOnlyChanges()
+    {
+        await using var c = await _fixture.ConnectAsync();
+        await c.Expect("*[:0, :-1, :255]", "BITFIELD", "bf:k", "SET", "u8", "0", "255", "GET", "i8", "0", "GET", "u8", "#0");
+        await c.Expect("*[:255, (nil), :255, :0]", "BITFIELD", "bf:k", "INCRBY", "u8", "0", "0", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "1", "OVERFLOW", "WRAP", "INCRBY", "u8", "0", "1");
+        await c.Expect("*[:0]", "BITFIELD_RO", "bf:k", "GET", "u4", "4");
+        await c.Expect("-ERR BITFIELD_RO only supports the GET subcommand", "BITFIELD_RO", "bf:k", "SET", "u4", "4", "1");
+        await c.Expect("-ERR bit offset is not an integer or out of range", "BITFIELD", "bf:k", "GET", "u8", "#536870912");
+
+        // Redis counts a change only when the field's bits change, or the string was created or grew.
+        long before = await Changes(c);
+        await c.SendAsync("BITFIELD", "bf:dirty", "SET", "i5", "0", "0");
+        Assert.Equal(before + 1, await Changes(c));
+        await c.SendAsync("BITFIELD", "bf:dirty", "SET", "i5", "0", "0");
+        Assert.Equal(before + 1, await Changes(c));
+        await c.SendAsync("BITFIELD", "bf:dirty", "SET", "i5", "0", "1", "SET", "i5", "0", "1");
+        Assert.Equal(before + 2, await Changes(c));
+        await c.SendAsync("BITFIELD", "bf:dirty", "SET", "i5", "8", "0");
+        Assert.Equal(before + 3, await Changes(c));
+    }
+
+    private static async Task<long> Changes(RespTestClient c)
+    {
+        string info = (await c.SendAsync("INFO", "persistence")).Text!;
+        int at = info.IndexOf("rdb_changes_since_last_save:", StringComparison.Ordinal) + "rdb_changes_since_last_save:".Length;
+        return long.Parse(info.AsSpan(at, info.IndexOf('\r', at) - at), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task BitOffsetAndValueErrors()
     {
         await using var c = await _fixture.ConnectAsync();

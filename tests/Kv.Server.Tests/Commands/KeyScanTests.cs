@@ -193,6 +193,56 @@ public sealed class KeyScanTests : IClassFixture<KvServerFixture>
         return keys.ToArray();
     }
 
+    // A COUNT near LONG_MAX must not overflow Redis's COUNT*10 budget of empty buckets: HSCAN and ZSCAN
+    // of a hashtable/skiplist answered the same cursor with nothing, forever.
+    [Theory]
+    [InlineData("9223372036854775807")]
+    [InlineData("922337203685477581")]
+    [InlineData("4611686018427387904")]
+    [InlineData("2147483648")]
+    public async Task CollectionScansWithHugeCountsReturnEverythingAndEnd(string count)
+    {
+        await using var c = await _fixture.ConnectAsync();
+        await c.SendAsync("SELECT", "2");
+        await c.SendAsync("DEL", "hs:h", "hs:z", "hs:s");
+        // 600 elements: past every default listpack/intset limit (hash-max-listpack-entries is 512).
+        var hset = new List<object> { "HSET", "hs:h" };
+        var zadd = new List<object> { "ZADD", "hs:z" };
+        var sadd = new List<object> { "SADD", "hs:s" };
+        for (int i = 0; i < 600; i++)
+        {
+            hset.AddRange(["m" + i, "v"]);
+            zadd.AddRange([i, "m" + i]);
+            sadd.Add("m" + i);
+        }
+
+        await c.Expect(":600", [.. hset]);
+        await c.Expect(":600", [.. zadd]);
+        await c.Expect(":600", [.. sadd]);
+        await c.Expect("$hashtable", "OBJECT", "ENCODING", "hs:h");
+
+        foreach (var (command, key, step) in new[] { ("HSCAN", "hs:h", 2), ("ZSCAN", "hs:z", 2), ("SSCAN", "hs:s", 1) })
+        {
+            var seen = new HashSet<string>();
+            string cursor = "0";
+            int rounds = 0;
+            do
+            {
+                Assert.True(++rounds <= 600, $"{command} COUNT {count} did not finish in 600 calls (cursor {cursor})");
+                var reply = await c.SendAsync(command, key, cursor, "COUNT", count);
+                cursor = reply.Items![0].Text!;
+                var items = reply.Items[1].Items!;
+                for (int i = 0; i < items.Count; i += step)
+                {
+                    seen.Add(items[i].Text!);
+                }
+            }
+            while (cursor != "0");
+
+            Assert.Equal(Range("m", 600), seen.Order(StringComparer.Ordinal).ToArray());
+        }
+    }
+
     private static string[] Range(string prefix, int count) =>
         Enumerable.Range(0, count).Select(i => prefix + i).Order(StringComparer.Ordinal).ToArray();
 }

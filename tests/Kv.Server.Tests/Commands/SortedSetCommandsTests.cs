@@ -416,6 +416,20 @@ public sealed class SortedSetCommandsTests : IClassFixture<KvServerFixture>
         await c.Expect("-ERR value is not an integer or out of range", "ZRANDMEMBER", "rm:z", "x");
         await c.Expect("-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807", "ZRANDMEMBER", "rm:z", "-9223372036854775808");
 
+        // WITHSCORES doubles the reply, so Redis refuses |count| > LONG_MAX/2 before the key is read (the
+        // issue's -9223372036854770000 used to overflow the reply length and write until memory ran out).
+        foreach (string key in new[] { "rm:z", "rm:nokey" })
+        {
+            foreach (string count in new[] { "-9223372036854770000", "-9223372036854775807", "-4611686018427387904", "4611686018427387904", "9223372036854775807" })
+            {
+                await c.Expect("-ERR value is out of range", "ZRANDMEMBER", key, count, "WITHSCORES");
+            }
+        }
+
+        Assert.Equal(10, (await c.SendAsync("ZRANDMEMBER", "rm:z", "4611686018427387903", "WITHSCORES")).Items!.Count);
+        await c.Expect("*[]", "ZRANDMEMBER", "rm:nokey", "-4611686018427387903", "WITHSCORES");
+        await c.Expect(":5", "ZCARD", "rm:z");
+
         await c.SendAsync("HELLO", "3");
         var nested = await c.SendAsync("ZRANDMEMBER", "rm:z", "2", "WITHSCORES");
         Assert.Equal(2, nested.Items!.Count);

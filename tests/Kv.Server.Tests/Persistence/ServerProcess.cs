@@ -34,10 +34,13 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static Task<ServerProcess> StartKvAsync(params string[] arguments)
+    public static Task<ServerProcess> StartKvAsync(params string[] arguments) => StartKvAsync(null, arguments);
+
+    /// <summary>kv-server with extra environment variables (e.g. <c>DOTNET_GCHeapHardLimit</c>, so a runaway fails fast instead of filling the machine).</summary>
+    public static Task<ServerProcess> StartKvAsync(IDictionary<string, string?>? environment, params string[] arguments)
     {
         int port = RedisServerFixture.FreeLoopbackPort();
-        return StartAsync(DotnetHost(), [typeof(KvServer).Assembly.Location, "--port", port.ToString(CultureInfo.InvariantCulture), .. arguments], port);
+        return StartAsync(DotnetHost(), [typeof(KvServer).Assembly.Location, "--port", port.ToString(CultureInfo.InvariantCulture), .. arguments], port, environment);
     }
 
     public static Task<ServerProcess> StartRedisAsync(params string[] arguments)
@@ -47,9 +50,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         return StartAsync(path, ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--daemonize", "no", "--save", "", .. arguments], port);
     }
 
-    private static async Task<ServerProcess> StartAsync(string executable, string[] arguments, int port)
+    private static async Task<ServerProcess> StartAsync(string executable, string[] arguments, int port, IDictionary<string, string?>? environment = null)
     {
-        var info = ExternalProcess.Describe(executable, arguments);
+        var info = ExternalProcess.Describe(executable, arguments, environment);
         var process = new Process { StartInfo = info };
         var server = new ServerProcess(process, port);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
