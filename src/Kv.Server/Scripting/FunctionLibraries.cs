@@ -41,7 +41,8 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
     ];
 
     private readonly Dictionary<string, FunctionLibrary> _libraries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ScriptFunction> _functions = new(StringComparer.Ordinal);
+    // Function names are case-insensitive for FCALL, library names are not (functions.c's functionDictType, librariesDictType).
+    private readonly Dictionary<string, ScriptFunction> _functions = new(StringComparer.OrdinalIgnoreCase);
 
     // The library being loaded: redis.register_function adds here.
     private FunctionLibrary? _loading;
@@ -80,8 +81,11 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         return names;
     }
 
-    /// <summary>FUNCTION LOAD: returns the library name, or an error text.</summary>
-    public string? Load(byte[] code, bool replace, out string? error)
+    /// <summary>
+    /// FUNCTION LOAD: returns the library name, or an error text (and nothing changed). <paramref name="timeout"/>:
+    /// stop code running over 500 ms, as for a client's FUNCTION LOAD (not when loading from disk).
+    /// </summary>
+    public string? Load(byte[] code, bool replace, out string? error, bool timeout = false)
     {
         error = ParseMetadata(code, out string? name, out int shebangLength);
         if (error is not null)
@@ -95,7 +99,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
             return null;
         }
 
-        var library = Create(name!, code, shebangLength, out error);
+        var library = Create(name!, code, shebangLength, timeout, out error);
         if (library is null)
         {
             return null;
@@ -182,7 +186,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
     }
 
     // Compiles the code and runs it so its redis.register_function calls fill the new library.
-    private FunctionLibrary? Create(string name, byte[] code, int shebangLength, out string? error)
+    private FunctionLibrary? Create(string name, byte[] code, int shebangLength, bool timeout, out string? error)
     {
         var state = engine.FunctionState;
         int chunk = state.Compile(code.AsSpan(shebangLength), "@user_function"u8, out string? compileError);
@@ -197,7 +201,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         string? loadError;
         try
         {
-            loadError = engine.WithCurrent(() => state.LoadLibrary(chunk));
+            loadError = engine.LoadLibrary(chunk, timeout);
         }
         finally
         {
@@ -214,6 +218,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
 
         if (library.Functions.Count == 0)
         {
+            Release(library);
             error = ScriptErrors.NoFunctions;
             return null;
         }
@@ -276,7 +281,8 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         _libraries[library.Name] = library;
         foreach (var function in library.Functions)
         {
-            _functions[function.Name] = function;
+            // "f" and "F" of one library: the first wins, as Redis's dictAdd in libraryLink.
+            _functions.TryAdd(function.Name, function);
         }
 
         return null;
@@ -287,7 +293,10 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         _libraries.Remove(library.Name);
         foreach (var function in library.Functions)
         {
-            _functions.Remove(function.Name);
+            if (_functions.TryGetValue(function.Name, out var linked) && linked == function)
+            {
+                _functions.Remove(function.Name);
+            }
         }
 
         Release(library);
@@ -431,7 +440,8 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         foreach (var code in codes)
         {
             string? error = ParseMetadata(code, out string? name, out int shebangLength);
-            var library = error is null ? Create(name!, code, shebangLength, out error) : null;
+            // Redis restores without a timeout (rdbFunctionLoad); a client's command must not hang the server.
+            var library = error is null ? Create(name!, code, shebangLength, timeout: true, out error) : null;
             if (library is null)
             {
                 foreach (var done in created)

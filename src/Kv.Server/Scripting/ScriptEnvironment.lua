@@ -893,10 +893,13 @@ local handles = {
   end,
 }
 
--- SCRIPT KILL / FUNCTION KILL: every 100000 instructions ask whether to stop, as Redis's
--- luaMaskCountHook. Once killed, the hook fires on every line so pcall cannot swallow the kill.
+-- SCRIPT KILL / FUNCTION KILL and FUNCTION LOAD's timeout: every 100000 instructions ask whether to
+-- stop, as Redis's luaMaskCountHook. Once stopping, the hook fires on every line so pcall cannot
+-- swallow it. The error is raised only in the user's code: in this chunk's frames (load_library
+-- restoring the globals, a wrapper between two steps) it would leave the environment half switched.
 local killed = n.killed
 local function line_hook()
+  if getinfo(2, 'S').source == INTERNAL then return end
   local message = killed()
   if message then error({ err = message }, 0) end
 end
@@ -904,7 +907,7 @@ local function count_hook()
   local message = killed()
   if message then
     sethook(line_hook, 'l')
-    error({ err = message }, 0)
+    if getinfo(2, 'S').source ~= INTERNAL then error({ err = message }, 0) end
   end
 end
 handles.reset_hook = function() sethook(count_hook, '', 100000) end

@@ -33,10 +33,13 @@ internal sealed class ScriptingEngine : IDisposable
     private byte[] _callArgs = new byte[256];
 
     // What runs now (read by other connections without the keyspace lock).
+    private const long LoadTimeoutMs = 500;
+
     private long _runStarted;
     private volatile bool _killRequested;
     private volatile bool _wrote;
-    private volatile bool _killedOnce;
+    private bool _loading;
+    private long _loadDeadline;
     private bool _runningEval;
     private bool _readOnly;
     private int _scriptResp = 2;
@@ -67,18 +70,30 @@ internal sealed class ScriptingEngine : IDisposable
 
     public long FunctionMemory => _functions?.UsedMemory ?? 0;
 
-    /// <summary>Runs <paramref name="action"/> with this engine as the natives' <see cref="Current"/>.</summary>
-    public T WithCurrent<T>(Func<T> action)
+    /// <summary>
+    /// Runs a library's code (FUNCTION LOAD) so its redis.register_function calls reach this engine; null
+    /// on success, else the error's err text. With <paramref name="timeout"/> the code is stopped after
+    /// 500 ms with "FUNCTION LOAD timeout" as Redis's luaEngineLoadHook does (LOAD_TIMEOUT_MS); loading
+    /// from disk has none, as Redis's RDB and AOF loading.
+    /// </summary>
+    public string? LoadLibrary(int chunkRef, bool timeout)
     {
+        var state = FunctionState;
         var previous = t_current;
         t_current = this;
+        _loadDeadline = timeout ? Stopwatch.GetTimestamp() + Stopwatch.Frequency * LoadTimeoutMs / 1000 : 0;
+        _loading = true;
         try
         {
-            return action();
+            return state.LoadLibrary(chunkRef);
         }
         finally
         {
+            _loading = false;
             t_current = previous;
+
+            // A timeout leaves the line hook set; the next code starts with the count hook again.
+            state.ResetHook(0);
         }
     }
 
@@ -264,13 +279,6 @@ internal sealed class ScriptingEngine : IDisposable
     {
         IntPtr l = state.Handle;
         int handler = LuaApi.lua_gettop(l) - arguments - 1;
-        if (_killedOnce)
-        {
-            // The hook fires on every line after a kill; start this script with the count hook again.
-            _killedOnce = false;
-            state.ResetHook(handler - 1);
-        }
-
         var previous = t_current;
         t_current = this;
         PrepareScriptClient(c);
@@ -300,12 +308,15 @@ internal sealed class ScriptingEngine : IDisposable
                 _runningCommand = null;
             }
 
-            if (_killRequested)
-            {
-                _killedOnce = true;
-            }
-
             t_current = previous;
+        }
+
+        if (_killRequested)
+        {
+            // The hook fires on every line after a kill; the state's next code starts with the count
+            // hook again, and no later code (a FUNCTION LOAD, the next script) sees the kill.
+            _killRequested = false;
+            state.ResetHook(0);
         }
 
         int result = LuaApi.lua_gettop(l);
@@ -592,7 +603,15 @@ internal sealed class ScriptingEngine : IDisposable
     }
 
     /// <summary>The kill hook's question: the error to stop the script with, or null to go on.</summary>
-    public string? KillMessage() => _killRequested ? (_runningEval ? ScriptErrors.Killed : ScriptErrors.KilledFunction) : null;
+    public string? KillMessage()
+    {
+        if (_loading)
+        {
+            return _loadDeadline != 0 && Stopwatch.GetTimestamp() > _loadDeadline ? ScriptErrors.LoadTimeout : null;
+        }
+
+        return _killRequested ? (_runningEval ? ScriptErrors.Killed : ScriptErrors.KilledFunction) : null;
+    }
 
     /// <summary>FUNCTION STATS running_script: the function's name, command and run time; null when none.</summary>
     public (string Name, string[] Command, long DurationMs)? RunningFunction()

@@ -200,7 +200,7 @@ public sealed class ScriptingCompatTests : IClassFixture<RedisServerFixture>
             ["FUNCTION", "LOAD", "#!lua name=lib3\nlocal x = string"], ["FUNCTION", "LOAD", "#!lua name=lib3\nlocal x = redis.call"],
             ["FUNCTION", "LOAD", lib4],
             ["FCALL", "ro", "1", "k"], ["FCALL", "rw", "1", "k"], ["FCALL_RO", "rw", "1", "k"], ["FCALL_RO", "get", "1", "k"],
-            ["FCALL", "nosuch", "0"], ["FCALL", "f1", "1", "a", "b"], ["FCALL", "f1", "3", "a", "b"], ["FCALL", "f1", "-1", "a", "b"], ["FCALL", "f1", "x"],
+            ["FCALL", "nosuch", "0"], ["FCALL", "f1", "1", "a", "b"], ["FCALL", "F1", "1", "a", "b"], ["FCALL", "f1", "3", "a", "b"], ["FCALL", "f1", "-1", "a", "b"], ["FCALL", "f1", "x"],
             // One function a library: Redis lists a library's functions in its dict's order.
             ["FUNCTION", "LIST", "LIBRARYNAME", "lib1"], ["FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "lib1"],
             ["FUNCTION", "LOAD", "#!lua name=lib7\nredis.register_function{function_name='f7', callback=function() return 7 end, flags={'no-writes', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys', 'allow-oom'}, description='seven'}"],
@@ -208,6 +208,7 @@ public sealed class ScriptingCompatTests : IClassFixture<RedisServerFixture>
             ["FUNCTION", "LIST", "LIBRARYNAME", "lib*", "LIBRARYNAME", "x"], ["FUNCTION", "LIST", "foo"], ["FUNCTION", "LIST", "LIBRARYNAME"],
             ["FUNCTION", "STATS"], ["FUNCTION", "DELETE", "nosuch"], ["FUNCTION", "DELETE", "lib4"], ["FUNCTION", "LIST"],
             ["FUNCTION", "KILL"], ["FUNCTION", "RESTORE", "garbage"], ["FUNCTION", "RESTORE", "garbage", "bad"], ["FUNCTION", "FLUSH", "bad"],
+            ["FUNCTION", "FLUSH", "sync", "extra"], ["FUNCTION", "RESTORE", "a", "b", "c"],
             ["FUNCTION", "HELP"],
             ["FUNCTION", "LOAD", "#!lua name=lib5\nredis.register_function('e', function() error('x') end)\nredis.register_function('e2', function() return redis.call('incr', 'k') end)"],
             ["SET", "k", "notanumber"], ["FCALL", "e", "0"], ["FCALL", "e2", "0"], ["FCALL", "f1", "0"],
