@@ -126,13 +126,13 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         }
 
         shebangLength = end;
-        var parts = Encoding.UTF8.GetString(code, 0, end).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0)
+        var parts = ScriptingEngine.SplitShebang(code.AsSpan(0, end));
+        if (parts is null || parts.Count == 0)
         {
             return "ERR Invalid library metadata";
         }
 
-        for (int i = 1; i < parts.Length; i++)
+        for (int i = 1; i < parts.Count; i++)
         {
             if (parts[i].StartsWith("name=", StringComparison.OrdinalIgnoreCase))
             {
@@ -153,15 +153,16 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
             return ScriptErrors.NoLibraryName;
         }
 
+        // functionsCreateWithLibraryCtx checks the name before looking the engine up.
+        if (!IsValidName(name))
+        {
+            return ScriptErrors.BadLibraryName;
+        }
+
         string engineName = parts[0][2..];
         if (!engineName.Equals("lua", StringComparison.OrdinalIgnoreCase))
         {
             return $"ERR Engine '{engineName}' not found";
-        }
-
-        if (!IsValidName(name))
-        {
-            return ScriptErrors.BadLibraryName;
         }
 
         return null;

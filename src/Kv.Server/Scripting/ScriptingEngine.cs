@@ -209,15 +209,15 @@ internal sealed class ScriptingEngine : IDisposable
         }
 
         shebangLength = end;
-        var parts = Encoding.UTF8.GetString(body[..end]).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0 || parts[0] != "#!lua")
+        var parts = SplitShebang(body[..end]);
+        if (parts is null || parts.Count == 0 || parts[0] != "#!lua")
         {
-            error = parts.Length == 0 ? "ERR Invalid engine in script shebang" : "ERR Unexpected engine in script shebang: " + parts[0];
+            error = parts is null || parts.Count == 0 ? "ERR Invalid engine in script shebang" : "ERR Unexpected engine in script shebang: " + parts[0];
             return false;
         }
 
         flags = ScriptFlags.None;
-        for (int i = 1; i < parts.Length; i++)
+        for (int i = 1; i < parts.Count; i++)
         {
             if (!parts[i].StartsWith("flags=", StringComparison.Ordinal))
             {
@@ -225,10 +225,16 @@ internal sealed class ScriptingEngine : IDisposable
                 return false;
             }
 
+            // sdssplitlen: "flags=" has no flag, "flags=a,,b" an empty (unknown) one.
+            if (parts[i].Length == 6)
+            {
+                continue;
+            }
+
             foreach (string flag in parts[i][6..].Split(','))
             {
                 var parsed = FunctionLibraries.ParseFlag(flag);
-                if (parsed == ScriptFlags.None && flag.Length > 0)
+                if (parsed == ScriptFlags.None)
                 {
                     error = "ERR Unexpected flag in script shebang: " + flag;
                     return false;
@@ -239,6 +245,28 @@ internal sealed class ScriptingEngine : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The words of a script's or library's "#!" line as Redis's sdssplitargs gives them (quotes and
+    /// escapes as in inline commands); null on unbalanced quotes.
+    /// </summary>
+    public static List<string>? SplitShebang(ReadOnlySpan<byte> line)
+    {
+        var ranges = new ArgRangeList(8);
+        var scratch = new ScratchBuffer(line.Length);
+        if (!InlineSplitter.TrySplit(line, ranges, scratch))
+        {
+            return null;
+        }
+
+        var parts = new List<string>(ranges.Count);
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            parts.Add(Encoding.UTF8.GetString(scratch.Written.Slice(ranges[i].Offset, ranges[i].Length)));
+        }
+
+        return parts;
     }
 
     /// <summary>Parses numkeys (argument 2) as EVAL and FCALL do; replies the error itself.</summary>
