@@ -107,7 +107,8 @@ internal static class FunctionCommands
             return;
         }
 
-        string? name = c.Server.Scripting.Functions.Load(c.ArgBytes(codeIndex), replace, out string? error);
+        // Redis's LOAD_TIMEOUT_MS applies unless the command is replayed (mustObeyClient: AOF loading).
+        string? name = c.Server.Scripting.Functions.Load(c.ArgBytes(codeIndex), replace, out string? error, timeout: !c.Server.Keyspace.Loading);
         if (name is null)
         {
             c.Reply.Error(error!);
@@ -211,7 +212,13 @@ internal static class FunctionCommands
 
     private static void Flush(CommandContext c)
     {
-        if (c.ArgCount > 3 || (c.ArgCount == 3 && !c.ArgIs(2, "sync"u8) && !c.ArgIs(2, "async"u8)))
+        if (c.ArgCount > 3)
+        {
+            SubcommandSyntaxError(c);
+            return;
+        }
+
+        if (c.ArgCount == 3 && !c.ArgIs(2, "sync"u8) && !c.ArgIs(2, "async"u8))
         {
             c.Reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
             return;
@@ -222,6 +229,10 @@ internal static class FunctionCommands
         c.Reply.Ok();
     }
 
+    // Redis's addReplySubcommandSyntaxError: FUNCTION FLUSH and RESTORE with too many arguments.
+    private static void SubcommandSyntaxError(CommandContext c)
+        => c.Reply.Error($"ERR unknown subcommand or wrong number of arguments for '{c.ArgString(1)}'. Try FUNCTION HELP.");
+
     private static void Dump(CommandContext c) => c.Reply.Bulk(c.Server.Scripting.Functions.Dump());
 
     private static void Restore(CommandContext c)
@@ -229,7 +240,7 @@ internal static class FunctionCommands
         string policy = "APPEND";
         if (c.ArgCount > 4)
         {
-            c.Reply.Error(Encoding.ASCII.GetString(Errors.Syntax));
+            SubcommandSyntaxError(c);
             return;
         }
 

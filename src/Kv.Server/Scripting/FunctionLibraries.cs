@@ -41,7 +41,8 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
     ];
 
     private readonly Dictionary<string, FunctionLibrary> _libraries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ScriptFunction> _functions = new(StringComparer.Ordinal);
+    // Function names are case-insensitive for FCALL, library names are not (functions.c's functionDictType, librariesDictType).
+    private readonly Dictionary<string, ScriptFunction> _functions = new(StringComparer.OrdinalIgnoreCase);
 
     // The library being loaded: redis.register_function adds here.
     private FunctionLibrary? _loading;
@@ -80,8 +81,11 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         return names;
     }
 
-    /// <summary>FUNCTION LOAD: returns the library name, or an error text.</summary>
-    public string? Load(byte[] code, bool replace, out string? error)
+    /// <summary>
+    /// FUNCTION LOAD: returns the library name, or an error text (and nothing changed). <paramref name="timeout"/>:
+    /// stop code running over 500 ms, as for a client's FUNCTION LOAD (not when loading from disk).
+    /// </summary>
+    public string? Load(byte[] code, bool replace, out string? error, bool timeout = false)
     {
         error = ParseMetadata(code, out string? name, out int shebangLength);
         if (error is not null)
@@ -95,7 +99,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
             return null;
         }
 
-        var library = Create(name!, code, shebangLength, out error);
+        var library = Create(name!, code, shebangLength, timeout, out error);
         if (library is null)
         {
             return null;
@@ -122,13 +126,13 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         }
 
         shebangLength = end;
-        var parts = Encoding.UTF8.GetString(code, 0, end).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0)
+        var parts = ScriptingEngine.SplitShebang(code.AsSpan(0, end));
+        if (parts is null || parts.Count == 0)
         {
             return "ERR Invalid library metadata";
         }
 
-        for (int i = 1; i < parts.Length; i++)
+        for (int i = 1; i < parts.Count; i++)
         {
             if (parts[i].StartsWith("name=", StringComparison.OrdinalIgnoreCase))
             {
@@ -149,15 +153,16 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
             return ScriptErrors.NoLibraryName;
         }
 
+        // functionsCreateWithLibraryCtx checks the name before looking the engine up.
+        if (!IsValidName(name))
+        {
+            return ScriptErrors.BadLibraryName;
+        }
+
         string engineName = parts[0][2..];
         if (!engineName.Equals("lua", StringComparison.OrdinalIgnoreCase))
         {
             return $"ERR Engine '{engineName}' not found";
-        }
-
-        if (!IsValidName(name))
-        {
-            return ScriptErrors.BadLibraryName;
         }
 
         return null;
@@ -182,7 +187,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
     }
 
     // Compiles the code and runs it so its redis.register_function calls fill the new library.
-    private FunctionLibrary? Create(string name, byte[] code, int shebangLength, out string? error)
+    private FunctionLibrary? Create(string name, byte[] code, int shebangLength, bool timeout, out string? error)
     {
         var state = engine.FunctionState;
         int chunk = state.Compile(code.AsSpan(shebangLength), "@user_function"u8, out string? compileError);
@@ -197,7 +202,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         string? loadError;
         try
         {
-            loadError = engine.WithCurrent(() => state.LoadLibrary(chunk));
+            loadError = engine.LoadLibrary(chunk, timeout);
         }
         finally
         {
@@ -214,6 +219,7 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
 
         if (library.Functions.Count == 0)
         {
+            Release(library);
             error = ScriptErrors.NoFunctions;
             return null;
         }
@@ -276,7 +282,8 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         _libraries[library.Name] = library;
         foreach (var function in library.Functions)
         {
-            _functions[function.Name] = function;
+            // "f" and "F" of one library: the first wins, as Redis's dictAdd in libraryLink.
+            _functions.TryAdd(function.Name, function);
         }
 
         return null;
@@ -287,7 +294,10 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         _libraries.Remove(library.Name);
         foreach (var function in library.Functions)
         {
-            _functions.Remove(function.Name);
+            if (_functions.TryGetValue(function.Name, out var linked) && linked == function)
+            {
+                _functions.Remove(function.Name);
+            }
         }
 
         Release(library);
@@ -431,7 +441,8 @@ internal sealed class FunctionLibraries(ScriptingEngine engine)
         foreach (var code in codes)
         {
             string? error = ParseMetadata(code, out string? name, out int shebangLength);
-            var library = error is null ? Create(name!, code, shebangLength, out error) : null;
+            // Redis restores without a timeout (rdbFunctionLoad); a client's command must not hang the server.
+            var library = error is null ? Create(name!, code, shebangLength, timeout: true, out error) : null;
             if (library is null)
             {
                 foreach (var done in created)

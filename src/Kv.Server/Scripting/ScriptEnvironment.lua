@@ -831,48 +831,71 @@ end
 
 local flag_names = { ['no-writes'] = 1, ['allow-oom'] = 2, ['allow-stale'] = 4, ['no-cluster'] = 8, ['allow-cross-slot-keys'] = 16 }
 
+-- luaGetStringSds: a string, or a number as Lua 5.1's lua_tolstring writes it; else nil.
+local function string_arg(value)
+  if type(value) == 'string' then return value end
+  if type(value) == 'number' then return tostring51(value) end
+  return nil
+end
+
+-- luaRegisterFunctionReadFlags: t[1], t[2]… up to the first nil, each a known flag (any case).
+local function read_flags(t)
+  local bits, j = 0, 1
+  while true do
+    local value = t[j]
+    if value == nil then return bits end
+    local b = string_arg(value) and flag_names[string.lower(string_arg(value))]
+    if not b then error('unknown flag given', 0) end
+    bits = bits | b
+    j = j + 1
+  end
+end
+
+-- Redis's luaRegisterFunction: its checks and their texts in its order (function_lua.c).
 local function register_function(...)
   local count = select('#', ...)
-  local name, callback, flags, description
+  if count < 1 or count > 2 then
+    error('wrong number of arguments to redis.register_function', 0)
+  end
+  local name, callback, flags, description = nil, nil, 0, nil
   if count == 1 then
     local args = ...
     if type(args) ~= 'table' then
       error('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).', 0)
     end
     for k, v in next, args do
-      if k == 'function_name' then name = v
-      elseif k == 'callback' then callback = v
-      elseif k == 'flags' then flags = v
-      elseif k == 'description' then description = v
-      else error('unknown argument given to redis.register_function', 0) end
+      local key = string_arg(k)
+      if not key then error('named argument key given to redis.register_function is not a string', 0) end
+      key = string.lower(key)
+      if key == 'function_name' then
+        name = string_arg(v)
+        if not name then error('function_name argument given to redis.register_function must be a string', 0) end
+      elseif key == 'description' then
+        description = string_arg(v)
+        if not description then error('description argument given to redis.register_function must be a string', 0) end
+      elseif key == 'callback' then
+        if type(v) ~= 'function' then error('callback argument given to redis.register_function must be a function', 0) end
+        callback = v
+      elseif key == 'flags' then
+        if type(v) ~= 'table' then error('flags argument to redis.register_function must be a table representing function flags', 0) end
+        flags = read_flags(v)
+      else
+        error('unknown argument given to redis.register_function', 0)
+      end
     end
     if name == nil then error('redis.register_function must get a function name argument', 0) end
     if callback == nil then error('redis.register_function must get a callback argument', 0) end
-    if type(callback) ~= 'function' then error('callback argument given to redis.register_function must be a function', 0) end
-  elseif count == 2 then
-    name, callback = ...
-    if type(callback) ~= 'function' then error('second argument to redis.register_function must be a function', 0) end
   else
-    error('wrong number of arguments to redis.register_function', 0)
-  end
-  if type(name) == 'number' then name = tostring51(name) end
-  if type(name) ~= 'string' then error('function name argument given to redis.register_function must be a string', 0) end
-  if description ~= nil and type(description) ~= 'string' then
-    error('description argument given to redis.register_function must be a string', 0)
-  end
-  local bits = 0
-  if flags ~= nil then
-    if type(flags) ~= 'table' then error('flags argument to redis.register_function must be a table representing function flags', 0) end
-    for _, flag in ipairs(flags) do
-      local b = flag_names[flag]
-      if not b then error('unknown flag given', 0) end
-      bits = bits | b
-    end
+    local first, second = ...
+    name = string_arg(first)
+    if not name then error('first argument to redis.register_function must be a string', 0) end
+    if type(second) ~= 'function' then error('second argument to redis.register_function must be a function', 0) end
+    callback = second
   end
   if not name_ok(name) then
     error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long', 0)
   end
-  raise_if_failed(n.register(name, callback, bits, description))
+  raise_if_failed(n.register(name, callback, flags, description))
 end
 
 local handles = {
@@ -893,10 +916,13 @@ local handles = {
   end,
 }
 
--- SCRIPT KILL / FUNCTION KILL: every 100000 instructions ask whether to stop, as Redis's
--- luaMaskCountHook. Once killed, the hook fires on every line so pcall cannot swallow the kill.
+-- SCRIPT KILL / FUNCTION KILL and FUNCTION LOAD's timeout: every 100000 instructions ask whether to
+-- stop, as Redis's luaMaskCountHook. Once stopping, the hook fires on every line so pcall cannot
+-- swallow it. The error is raised only in the user's code: in this chunk's frames (load_library
+-- restoring the globals, a wrapper between two steps) it would leave the environment half switched.
 local killed = n.killed
 local function line_hook()
+  if getinfo(2, 'S').source == INTERNAL then return end
   local message = killed()
   if message then error({ err = message }, 0) end
 end
@@ -904,7 +930,7 @@ local function count_hook()
   local message = killed()
   if message then
     sethook(line_hook, 'l')
-    error({ err = message }, 0)
+    if getinfo(2, 'S').source ~= INTERNAL then error({ err = message }, 0) end
   end
 end
 handles.reset_hook = function() sethook(count_hook, '', 100000) end

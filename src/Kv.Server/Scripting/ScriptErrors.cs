@@ -31,6 +31,7 @@ internal static class ScriptErrors
     public const string NoFunctions = "ERR No functions registered";
     public const string BadLibraryName = "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
     public const string FunctionExistsInLibrary = "ERR Function already exists in the library";
+    public const string LoadTimeout = "ERR FUNCTION LOAD timeout";
     public const string BadPayload = "ERR DUMP payload version or checksum are wrong";
     public const string BadRestorePolicy = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
 }

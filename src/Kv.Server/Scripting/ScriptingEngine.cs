@@ -33,11 +33,14 @@ internal sealed class ScriptingEngine : IDisposable
     private byte[] _callArgs = new byte[256];
 
     // What runs now (read by other connections without the keyspace lock).
+    private const long LoadTimeoutMs = 500;
+
     private long _runStarted;
     private long _runStartedAt;
     private volatile bool _killRequested;
     private volatile bool _wrote;
-    private volatile bool _killedOnce;
+    private bool _loading;
+    private long _loadDeadline;
 
     // Set by the hook once the running script passes busy-reply-threshold (Redis's scriptIsTimedout).
     private volatile string? _busyError;
@@ -74,18 +77,30 @@ internal sealed class ScriptingEngine : IDisposable
 
     public long FunctionMemory => _functions?.UsedMemory ?? 0;
 
-    /// <summary>Runs <paramref name="action"/> with this engine as the natives' <see cref="Current"/>.</summary>
-    public T WithCurrent<T>(Func<T> action)
+    /// <summary>
+    /// Runs a library's code (FUNCTION LOAD) so its redis.register_function calls reach this engine; null
+    /// on success, else the error's err text. With <paramref name="timeout"/> the code is stopped after
+    /// 500 ms with "FUNCTION LOAD timeout" as Redis's luaEngineLoadHook does (LOAD_TIMEOUT_MS); loading
+    /// from disk has none, as Redis's RDB and AOF loading.
+    /// </summary>
+    public string? LoadLibrary(int chunkRef, bool timeout)
     {
+        var state = FunctionState;
         var previous = t_current;
         t_current = this;
+        _loadDeadline = timeout ? Stopwatch.GetTimestamp() + Stopwatch.Frequency * LoadTimeoutMs / 1000 : 0;
+        _loading = true;
         try
         {
-            return action();
+            return state.LoadLibrary(chunkRef);
         }
         finally
         {
+            _loading = false;
             t_current = previous;
+
+            // A timeout leaves the line hook set; the next code starts with the count hook again.
+            state.ResetHook(0);
         }
     }
 
@@ -201,15 +216,15 @@ internal sealed class ScriptingEngine : IDisposable
         }
 
         shebangLength = end;
-        var parts = Encoding.UTF8.GetString(body[..end]).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0 || parts[0] != "#!lua")
+        var parts = SplitShebang(body[..end]);
+        if (parts is null || parts.Count == 0 || parts[0] != "#!lua")
         {
-            error = parts.Length == 0 ? "ERR Invalid engine in script shebang" : "ERR Unexpected engine in script shebang: " + parts[0];
+            error = parts is null || parts.Count == 0 ? "ERR Invalid engine in script shebang" : "ERR Unexpected engine in script shebang: " + parts[0];
             return false;
         }
 
         flags = ScriptFlags.None;
-        for (int i = 1; i < parts.Length; i++)
+        for (int i = 1; i < parts.Count; i++)
         {
             if (!parts[i].StartsWith("flags=", StringComparison.Ordinal))
             {
@@ -217,10 +232,16 @@ internal sealed class ScriptingEngine : IDisposable
                 return false;
             }
 
+            // sdssplitlen: "flags=" has no flag, "flags=a,,b" an empty (unknown) one.
+            if (parts[i].Length == 6)
+            {
+                continue;
+            }
+
             foreach (string flag in parts[i][6..].Split(','))
             {
                 var parsed = FunctionLibraries.ParseFlag(flag);
-                if (parsed == ScriptFlags.None && flag.Length > 0)
+                if (parsed == ScriptFlags.None)
                 {
                     error = "ERR Unexpected flag in script shebang: " + flag;
                     return false;
@@ -231,6 +252,28 @@ internal sealed class ScriptingEngine : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The words of a script's or library's "#!" line as Redis's sdssplitargs gives them (quotes and
+    /// escapes as in inline commands); null on unbalanced quotes.
+    /// </summary>
+    public static List<string>? SplitShebang(ReadOnlySpan<byte> line)
+    {
+        var ranges = new ArgRangeList(8);
+        var scratch = new ScratchBuffer(line.Length);
+        if (!InlineSplitter.TrySplit(line, ranges, scratch))
+        {
+            return null;
+        }
+
+        var parts = new List<string>(ranges.Count);
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            parts.Add(Encoding.UTF8.GetString(scratch.Written.Slice(ranges[i].Offset, ranges[i].Length)));
+        }
+
+        return parts;
     }
 
     /// <summary>Parses numkeys (argument 2) as EVAL and FCALL do; replies the error itself.</summary>
@@ -271,13 +314,6 @@ internal sealed class ScriptingEngine : IDisposable
     {
         IntPtr l = state.Handle;
         int handler = LuaApi.lua_gettop(l) - arguments - 1;
-        if (_killedOnce)
-        {
-            // The hook fires on every line after a kill; start this script with the count hook again.
-            _killedOnce = false;
-            state.ResetHook(handler - 1);
-        }
-
         var previous = t_current;
         t_current = this;
         PrepareScriptClient(c);
@@ -308,11 +344,6 @@ internal sealed class ScriptingEngine : IDisposable
                 _runningCommand = null;
             }
 
-            if (_killRequested)
-            {
-                _killedOnce = true;
-            }
-
             if (_busyError is not null)
             {
                 // What other connections handed over is run before the lock is let go (Redis answers them
@@ -323,6 +354,14 @@ internal sealed class ScriptingEngine : IDisposable
             }
 
             t_current = previous;
+        }
+
+        if (_killRequested)
+        {
+            // The hook fires on every line after a kill; the state's next code starts with the count
+            // hook again, and no later code (a FUNCTION LOAD, the next script) sees the kill.
+            _killRequested = false;
+            state.ResetHook(0);
         }
 
         int result = LuaApi.lua_gettop(l);
@@ -633,7 +672,15 @@ internal sealed class ScriptingEngine : IDisposable
     }
 
     /// <summary>The kill hook's question: the error to stop the script with, or null to go on.</summary>
-    public string? KillMessage() => _killRequested ? (_runningEval ? ScriptErrors.Killed : ScriptErrors.KilledFunction) : null;
+    public string? KillMessage()
+    {
+        if (_loading)
+        {
+            return _loadDeadline != 0 && Stopwatch.GetTimestamp() > _loadDeadline ? ScriptErrors.LoadTimeout : null;
+        }
+
+        return _killRequested ? (_runningEval ? ScriptErrors.Killed : ScriptErrors.KilledFunction) : null;
+    }
 
     /// <summary>FUNCTION STATS running_script: the function's name, command and run time; null when none.</summary>
     public (string Name, string[] Command, long DurationMs)? RunningFunction()

@@ -84,6 +84,27 @@ public sealed class FunctionTests
         Assert.Equal("+OK", (await other.SendAsync("FUNCTION", "KILL")).ToString());
         Assert.StartsWith("-ERR Script killed by user with FUNCTION KILL... script: spin, on @user_function:2.", (await runner.ReadReplyAsync(TimeSpan.FromSeconds(10))).ToString());
         Assert.Equal("+PONG", (await other.SendAsync("PING")).ToString());
+
+        // The kill is over: a library loads (its code ran into the kill before) and functions run.
+        Assert.Equal("$after", (await other.SendAsync("FUNCTION", "LOAD", "#!lua name=after\nlocal n = 0\nfor i = 1, 300000 do n = n + 1 end\nredis.register_function('after', function() return n end)")).ToString());
+        Assert.Equal(":300000", (await other.SendAsync("FCALL", "after", "0")).ToString());
+    }
+
+    [Fact]
+    public async Task LoadRunningTooLongTimesOutAndChangesNothing()
+    {
+        await using var server = await KvServerFixture.StartAsync();
+        await using var client = await RespTestClient.ConnectAsync(server.Port);
+        await client.SendAsync("FUNCTION", "LOAD", "#!lua name=busy\nredis.register_function('kept', function() return 'old' end)");
+
+        // Redis stops a library's code after 500 ms (LOAD_TIMEOUT_MS), even a loop with no line to hook.
+        var reply = await client.SendAsync("FUNCTION", "LOAD", "REPLACE", "#!lua name=busy\nredis.register_function('kept', function() return 'new' end)\nwhile true do end");
+        Assert.Equal("-ERR Error registering functions: ERR FUNCTION LOAD timeout", reply.ToString());
+        Assert.Equal("$old", (await client.SendAsync("FCALL", "kept", "0")).ToString());
+
+        // The state is back to normal: the next load runs (more than 100000 instructions) and registers.
+        Assert.Equal("$next", (await client.SendAsync("FUNCTION", "LOAD", "#!lua name=next\nlocal n = 0\nfor i = 1, 300000 do n = n + 1 end\nredis.register_function('next', function() return n end)")).ToString());
+        Assert.Equal(":300000", (await client.SendAsync("FCALL", "next", "0")).ToString());
     }
 
     [Fact]

@@ -79,7 +79,8 @@ public sealed class ScriptingCompatTests : IClassFixture<RedisServerFixture>
         "local t = {} for k in pairs(cmsgpack) do t[#t+1] = k end table.sort(t) return t",
         "local t = {} for k in pairs(struct) do t[#t+1] = k end table.sort(t) return t",
         "#!lua\nreturn 1", "#!lua flags=no-writes\nreturn redis.call('get', 'a')", "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')",
-        "#!lua name=x\nreturn 1", "#!lua flags=bad\nreturn 1", "#!js\nreturn 1", "#!lua\nerror('x')", "\nerror('x')", "return 1 +",
+        "#!lua name=x\nreturn 1", "#!lua flags=\nreturn 1", "#!lua flags=no-writes,,allow-oom\nreturn 1", "#!\"lua\" \"flags=no-writes\"\nreturn 1",
+        "#!lua \"flags\nreturn 1", "#!lua flags=bad\nreturn 1", "#!js\nreturn 1", "#!lua\nerror('x')", "\nerror('x')", "return 1 +",
     ];
 
     // cjson, cmsgpack, bit, struct.
@@ -198,9 +199,23 @@ public sealed class ScriptingCompatTests : IClassFixture<RedisServerFixture>
             ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function{function_name='x'}"],
             ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function('x', function() end, 3)"],
             ["FUNCTION", "LOAD", "#!lua name=lib3\nlocal x = string"], ["FUNCTION", "LOAD", "#!lua name=lib3\nlocal x = redis.call"],
+            // register_function's checks in Redis's order; the "#!" line split as sdssplitargs does.
+            ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function({}, function() end)"],
+            ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function({}, 1)"],
+            ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function{function_name={}, callback=function() end}"],
+            ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function{function_name='x', callback=function() end, description={}}"],
+            ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function{function_name='x', callback=function() end, [{}]=1}"],
+            ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function()"],
+            ["FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function(1, function() return 'one' end)"], ["FCALL", "1", "0"],
+            ["FUNCTION", "LOAD", "#!lua name=lib8\nredis.register_function{FUNCTION_NAME='up', Callback=function() return 'up' end, flags={'NO-WRITES'}}"],
+            ["FCALL_RO", "up", "0"], ["FUNCTION", "LIST", "LIBRARYNAME", "lib8"],
+            ["FUNCTION", "LOAD", "#!lua name=\"quoted\"\nredis.register_function('q', function() return 'q' end)"], ["FCALL", "q", "0"],
+            ["FUNCTION", "LOAD", "#!lua name=\"open\nredis.register_function('q2', function() end)"],
+            ["FUNCTION", "LOAD", "#!js name=a-b\nfoo"], ["FUNCTION", "LOAD", "#!LUA name=lib9\nredis.register_function('f9a', function() return 9 end)"],
+            ["FUNCTION", "DELETE", "lib3"], ["FUNCTION", "DELETE", "lib8"], ["FUNCTION", "DELETE", "quoted"], ["FUNCTION", "DELETE", "lib9"],
             ["FUNCTION", "LOAD", lib4],
             ["FCALL", "ro", "1", "k"], ["FCALL", "rw", "1", "k"], ["FCALL_RO", "rw", "1", "k"], ["FCALL_RO", "get", "1", "k"],
-            ["FCALL", "nosuch", "0"], ["FCALL", "f1", "1", "a", "b"], ["FCALL", "f1", "3", "a", "b"], ["FCALL", "f1", "-1", "a", "b"], ["FCALL", "f1", "x"],
+            ["FCALL", "nosuch", "0"], ["FCALL", "f1", "1", "a", "b"], ["FCALL", "F1", "1", "a", "b"], ["FCALL", "f1", "3", "a", "b"], ["FCALL", "f1", "-1", "a", "b"], ["FCALL", "f1", "x"],
             // One function a library: Redis lists a library's functions in its dict's order.
             ["FUNCTION", "LIST", "LIBRARYNAME", "lib1"], ["FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "lib1"],
             ["FUNCTION", "LOAD", "#!lua name=lib7\nredis.register_function{function_name='f7', callback=function() return 7 end, flags={'no-writes', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys', 'allow-oom'}, description='seven'}"],
@@ -208,6 +223,7 @@ public sealed class ScriptingCompatTests : IClassFixture<RedisServerFixture>
             ["FUNCTION", "LIST", "LIBRARYNAME", "lib*", "LIBRARYNAME", "x"], ["FUNCTION", "LIST", "foo"], ["FUNCTION", "LIST", "LIBRARYNAME"],
             ["FUNCTION", "STATS"], ["FUNCTION", "DELETE", "nosuch"], ["FUNCTION", "DELETE", "lib4"], ["FUNCTION", "LIST"],
             ["FUNCTION", "KILL"], ["FUNCTION", "RESTORE", "garbage"], ["FUNCTION", "RESTORE", "garbage", "bad"], ["FUNCTION", "FLUSH", "bad"],
+            ["FUNCTION", "FLUSH", "sync", "extra"], ["FUNCTION", "RESTORE", "a", "b", "c"],
             ["FUNCTION", "HELP"],
             ["FUNCTION", "LOAD", "#!lua name=lib5\nredis.register_function('e', function() error('x') end)\nredis.register_function('e2', function() return redis.call('incr', 'k') end)"],
             ["SET", "k", "notanumber"], ["FCALL", "e", "0"], ["FCALL", "e2", "0"], ["FCALL", "f1", "0"],
