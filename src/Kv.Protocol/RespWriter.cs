@@ -27,6 +27,9 @@ public sealed class RespWriter
     /// <summary>Errors written so far (INFO's total_error_replies and commandstats' failed_calls).</summary>
     public long ErrorCount { get; private set; }
 
+    /// <summary>Told the code of every error written (INFO errorstats); null counts nothing.</summary>
+    public IErrorCounter? ErrorCounter { get; set; }
+
     /// <summary>Bytes written so far: lets a caller tell whether a failed command left part of a reply behind.</summary>
     public long BytesWritten { get; private set; }
 
@@ -61,6 +64,7 @@ public sealed class RespWriter
     public void Error(ReadOnlySpan<byte> text)
     {
         ErrorCount++;
+        ErrorCounter?.Count(ErrorCode(text));
         Line((byte)'-', text);
     }
 
@@ -68,7 +72,29 @@ public sealed class RespWriter
     public void Error(string text)
     {
         ErrorCount++;
+        if (ErrorCounter is { } counter)
+        {
+            Span<byte> start = stackalloc byte[ErrorCodeScan];
+            int n = Math.Min(text.Length, ErrorCodeScan);
+            for (int i = 0; i < n; i++)
+            {
+                start[i] = (byte)text[i];
+            }
+
+            counter.Count(ErrorCode(start[..n]));
+        }
+
         Line((byte)'-', text);
+    }
+
+    // Redis's afterErrorReply looks for the space ending the code in the first 32 bytes of "-CODE
+    // message" (31 of the text after the dash); without one the error counts as ERR.
+    private const int ErrorCodeScan = 31;
+
+    private static ReadOnlySpan<byte> ErrorCode(ReadOnlySpan<byte> text)
+    {
+        int space = text[..Math.Min(text.Length, ErrorCodeScan)].IndexOf((byte)' ');
+        return space >= 0 ? text[..space] : "ERR"u8;
     }
 
     /// <summary>An integer (<c>:n</c>).</summary>

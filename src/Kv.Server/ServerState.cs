@@ -37,6 +37,9 @@ internal sealed class ServerState
 
     public ServerConfig Config { get; }
 
+    /// <summary>Error replies by code (INFO errorstats).</summary>
+    public ErrorStats ErrorStats { get; } = new();
+
     public TimeProvider Time { get; }
 
     public ILogger Logger { get; }

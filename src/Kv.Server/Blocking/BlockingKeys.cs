@@ -198,7 +198,9 @@ internal sealed class BlockingKeys
         reply.Protocol = waiter.Client.Protocol;
         if (error)
         {
+            // Redis's CLIENT UNBLOCK … ERROR: updateStatsOnUnblock(target, 0, 0, 1) counts a failed call.
             reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK"u8);
+            waiter.Command.Stats.FailedCalls++;
         }
         else
         {
@@ -247,6 +249,7 @@ internal sealed class BlockingKeys
         c.Reply.Protocol = waiter.Client.Protocol;
         var propagation = _keyspace.Propagation;
         long units = propagation.UnitsWritten;
+        long errors = c.Reply.ErrorCount;
         try
         {
             propagation.RunServed(c, waiter.Command);
@@ -268,7 +271,13 @@ internal sealed class BlockingKeys
             waiter.DurableOffset = aof.Appended;
         }
 
-        waiter.Command.Stats.Calls++;
+        // Redis counted the call when the command blocked; serving it (updateStatsOnUnblock) adds a
+        // failed call when the reply is an error (-NOGROUP after XGROUP DESTROY, -UNBLOCKED, WRONGTYPE).
+        if (c.Reply.ErrorCount != errors)
+        {
+            waiter.Command.Stats.FailedCalls++;
+        }
+
         Finish(waiter, WaitOutcome.Served);
         return true;
     }

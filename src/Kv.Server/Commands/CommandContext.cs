@@ -21,6 +21,7 @@ internal sealed class CommandContext
         Server = server;
         Client = client;
         Reply = reply;
+        reply.ErrorCounter = server.ErrorStats;
     }
 
     public ServerState Server { get; }

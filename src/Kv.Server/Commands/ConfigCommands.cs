@@ -204,6 +204,7 @@ internal static class ConfigCommands
         stats.TotalNetOutputBytes = 0;
         stats.TotalErrorReplies = 0;
         stats.UnexpectedErrorReplies = 0;
+        c.Server.ErrorStats.Reset();
         var keyspace = c.Keyspace.Stats;
         keyspace.ExpiredKeys = 0;
         keyspace.EvictedKeys = 0;

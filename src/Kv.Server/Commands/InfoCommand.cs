@@ -322,8 +322,8 @@ internal static class InfoCommand
                 break;
 
             case "errorstats":
-                // Per-prefix error counts are not tracked yet; Redis prints the bare header when there are none.
                 text.Append("# Errorstats\r\n");
+                server.ErrorStats.AppendInfo(text);
                 break;
 
             case "cluster":

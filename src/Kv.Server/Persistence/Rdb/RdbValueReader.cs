@@ -436,7 +436,9 @@ internal sealed class RdbValueReader(ServerConfig config)
         {
             var name = r.ReadString();
             var groupLast = ReadId(r);
-            long entriesRead = type >= RdbFormat.TypeStreamListpacks2 ? (long)r.ReadLength() : StreamValue.InvalidEntriesRead;
+            // Before RDB 10 (Redis 6.2) groups stored no entries_read: Redis's rdbLoadObject estimates it
+            // from the stream (streamEstimateDistanceFromFirstEverEntry), so XINFO reports a count and lag.
+            long entriesRead = type >= RdbFormat.TypeStreamListpacks2 ? (long)r.ReadLength() : stream.EstimateDistanceFromFirstEverEntry(groupLast);
             stream.Groups ??= new StreamGroups();
             var group = stream.Groups.Create(name, groupLast, entriesRead) ?? throw r.Corrupt("duplicate consumer group");
             int pel = r.ReadCount();
