@@ -8,6 +8,9 @@ redis-benchmark to core 1 (taskset), the servers are measured alternately round 
 table shows the median of the rounds, plus each server's resident memory when idle and at the end.
 
     python3 benchmarks/compare-redis-benchmark.py [--variants aot|jit|aot,jit] [--rounds 5] [--requests 200000]
+
+`--baseline REV` also builds the JIT server of git revision REV (in a temporary worktree) and measures it in
+the same alternating rounds, for before/after figures of a change: `--variants jit --baseline HEAD~3`.
 """
 import argparse
 import csv
@@ -67,8 +70,25 @@ def publish(variant):
     return os.path.join(out, "Kv.Server")
 
 
-def start_servers(core, variants):
+def publish_revision(rev):
+    """The JIT build of git revision `rev`, published from a throwaway worktree."""
+    sha = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", rev], check=True, capture_output=True, text=True).stdout.strip()
+    tree = os.path.join(ROOT, "artifacts", f"baseline-{sha}")
+    out = os.path.join(ROOT, "artifacts", f"kv-server-{sha}")
+    if not os.path.isdir(tree):
+        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", tree, sha], check=True, capture_output=True)
+    done = subprocess.run(["dotnet", "publish", os.path.join(tree, "src/Kv.Server"), "-c", "Release", "-o", out],
+                          stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"dotnet publish of {rev} failed:\n{done.stdout}")
+    return f"kv-{sha}", os.path.join(out, "Kv.Server")
+
+
+def start_servers(core, variants, baseline=None):
     binaries = {f"kv-{variant}": publish(variant) for variant in variants}
+    if baseline:
+        name, binary = publish_revision(baseline)
+        binaries[name] = binary
     servers = {}
     for name, binary in list(binaries.items()) + [("redis", "redis-server")]:
         port = free_port()
@@ -113,6 +133,7 @@ def main():
                         help="a command run once on each server before measuring, redis-cli syntax (repeatable); "
                              "'bench: <command>' runs it --fill times through redis-benchmark instead (to fill a key)")
     parser.add_argument("--fill", type=int, default=100000)
+    parser.add_argument("--baseline", help="a git revision whose JIT build is measured alongside (before/after)")
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     unknown = [v for v in variants if v not in VARIANTS]
@@ -123,7 +144,7 @@ def main():
             raise SystemExit(f"{tool} not found: apt-get install -y redis-server redis-tools util-linux")
 
     server_core, load_core = ("0", "1") if os.cpu_count() and os.cpu_count() > 1 else ("0", "0")
-    servers = start_servers(server_core, variants)
+    servers = start_servers(server_core, variants, args.baseline)
     try:
         time.sleep(1)
         idle = {name: resident_mb(proc.pid) for name, (proc, _) in servers.items()}
