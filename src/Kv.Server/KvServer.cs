@@ -249,8 +249,9 @@ public sealed class KvServer : IAsyncDisposable
             _connections.Add(closed);
         }
 
-        // Off the accept loop at once: a client's first read must not hold up the next accept.
-        await Task.Yield();
+        // Started on the accept loop (the socket thread) up to its first read that has not arrived: so a new
+        // client's first command is ordered with everyone else's, as in Redis's event loop. That first read
+        // runs one batch at most before the next accept; a script in it hops to the thread pool.
         try
         {
             await handler.OnConnectedAsync(connection).ConfigureAwait(false);
