@@ -18,6 +18,8 @@ local mtype, mfloor, mhuge = math.type, math.floor, math.huge
 
 -- Read-only tables ----------------------------------------------------------------------------
 
+-- Each read-only view and the table behind it (rawget reads through; getmetatable and setmetatable see
+-- Redis's read-only table, not the view's machinery).
 local protected = setmetatable({}, { __mode = 'k' })
 
 local function readonly_error()
@@ -33,7 +35,7 @@ local function readonly(t)
     __len = function() return #t end,
     __metatable = false,
   })
-  protected[view] = true
+  protected[view] = t
   return view
 end
 
@@ -263,11 +265,21 @@ for i = 0, 31 do
 end
 json_escapes['\127'] = '\\u007f'
 
+-- lua-cjson's settings (json_config_t), changed by cjson.encode_max_depth() and the like; they last
+-- as long as the Lua state, as in Redis.
+local json_cfg = {
+  sparse_convert = false, sparse_ratio = 2, sparse_safe = 10, encode_max_depth = 1000, decode_max_depth = 1000,
+  precision = 14, keep_buffer = true, encode_invalid = 0, decode_invalid = true,
+}
+
+-- json_append_number: encode_invalid_numbers off (0) refuses NaN and Inf, on (1) writes them, "null" (2) writes null.
 local function json_number(x)
   if x ~= x or x == mhuge or x == -mhuge then
-    error('Cannot serialise number: must not be NaN or Inf', 0)
+    if json_cfg.encode_invalid == 0 then error('Cannot serialise number: must not be NaN or Inf', 0) end
+    if json_cfg.encode_invalid == 2 then return 'null' end
+    if x ~= x then return 'nan' end
   end
-  return sformat('%.14g', x)
+  return sformat('%.' .. json_cfg.precision .. 'g', x)
 end
 
 local function json_string(s)
@@ -287,8 +299,9 @@ local function json_array_length(t)
       return -1
     end
   end
-  if max > 10 and max > items * 2 then
-    error('Cannot serialise table: excessively sparse array', 0)
+  if json_cfg.sparse_ratio > 0 and max > items * json_cfg.sparse_ratio and max > json_cfg.sparse_safe then
+    if not json_cfg.sparse_convert then error('Cannot serialise table: excessively sparse array', 0) end
+    return -1
   end
   return max
 end
@@ -305,7 +318,7 @@ json_encode_value = function(value, depth, out)
     out[#out + 1] = 'null'
   elseif t == 'table' then
     depth = depth + 1
-    if depth > 1000 then
+    if depth > json_cfg.encode_max_depth then
       error('Cannot serialise, excessive nesting (' .. depth .. ')', 0)
     end
     local length = json_array_length(value)
@@ -431,8 +444,10 @@ do
     local s, e = sfind(text, '^-?%d+%.?%d*[eE]?[-+]?%d*', position)
     if not s then s, e = sfind(text, '^-?[%a%d%.]+', position) end
     local literal = ssub(text, s, e)
-    local value = math.tointeger(tonumber(literal)) and sfind(literal, '^-?%d+$') and tonumber(literal) or tonumber(literal)
+    local value = tonumber(literal)
     if value == nil then parse_error('value', 'invalid number') end
+    -- Lua 5.1 has only doubles and prints 0.0 as "0"; an integral value as a 5.4 integer prints the same.
+    value = math.tointeger(value) or value
     position = e + 1
     return value
   end
@@ -441,7 +456,7 @@ do
     skip()
     local c = ssub(text, position, position)
     if c == '{' then
-      if depth >= 1000 then error('Found too many nested data structures (' .. (depth + 1) .. ') at character ' .. position, 0) end
+      if depth >= json_cfg.decode_max_depth then error('Found too many nested data structures (' .. (depth + 1) .. ') at character ' .. position, 0) end
       position = position + 1
       local object = {}
       skip()
@@ -461,7 +476,7 @@ do
         if c ~= ',' then position = position - 1 parse_error('comma or object end', token_name()) end
       end
     elseif c == '[' then
-      if depth >= 1000 then error('Found too many nested data structures (' .. (depth + 1) .. ') at character ' .. position, 0) end
+      if depth >= json_cfg.decode_max_depth then error('Found too many nested data structures (' .. (depth + 1) .. ') at character ' .. position, 0) end
       position = position + 1
       local array = {}
       skip()
@@ -503,19 +518,87 @@ do
   end
 end
 
+-- The checks of lua-cjson's configuration functions (json_arg_init, json_integer_option, json_enum_option);
+-- raised at the script's line as luaL_argerror does.
+local json_on_off = { 'off', 'on' }
+
+local function json_cfg_arguments(name, count, ...)
+  if select('#', ...) > count then
+    error("bad argument #" .. (count + 1) .. " to '" .. name .. "' (found too many arguments)", 3)
+  end
+end
+
+local function json_integer_option(name, index, value, current, min, max)
+  if value == nil then return current end
+  local number = tonumber(value)
+  if number == nil then
+    error("bad argument #" .. index .. " to '" .. name .. "' (number expected, got " .. type(value) .. ")", 3)
+  end
+  number = math.tointeger(number < 0 and math.ceil(number) or mfloor(number)) or 0
+  if number < min or number > max then
+    error("bad argument #1 to '" .. name .. "' (expected integer between " .. min .. " and " .. max .. ")", 3)
+  end
+  return number
+end
+
+-- Returns the option's index (0-based); a boolean is off/on.
+local function json_enum_option(name, value, current, options)
+  if value == nil then return current end
+  if type(value) == 'boolean' then return value and 1 or 0 end
+  for i = 1, #options do
+    if value == options[i] then return i - 1 end
+  end
+  if type(value) ~= 'string' then
+    error("bad argument #1 to '" .. name .. "' (string expected, got " .. type(value) .. ")", 3)
+  end
+  error("bad argument #1 to '" .. name .. "' (invalid option '" .. value .. "')", 3)
+end
+
 local cjson = {
   encode = checked_codec(json_encode),
   decode = checked_codec(json_decode),
   null = null,
   _NAME = 'cjson',
   _VERSION = '2.1.0',
-  encode_sparse_array = function() return false, 2, 10 end,
-  encode_max_depth = function() return 1000 end,
-  decode_max_depth = function() return 1000 end,
-  encode_number_precision = function() return 14 end,
-  encode_keep_buffer = function() return true end,
-  encode_invalid_numbers = function() return false end,
-  decode_invalid_numbers = function() return true end,
+  encode_sparse_array = function(...)
+    json_cfg_arguments('encode_sparse_array', 3, ...)
+    local convert, ratio, safe = ...
+    json_cfg.sparse_convert = json_enum_option('encode_sparse_array', convert, json_cfg.sparse_convert and 1 or 0, json_on_off) == 1
+    json_cfg.sparse_ratio = json_integer_option('encode_sparse_array', 2, ratio, json_cfg.sparse_ratio, 0, 2147483647)
+    json_cfg.sparse_safe = json_integer_option('encode_sparse_array', 3, safe, json_cfg.sparse_safe, 0, 2147483647)
+    return json_cfg.sparse_convert, json_cfg.sparse_ratio, json_cfg.sparse_safe
+  end,
+  encode_max_depth = function(...)
+    json_cfg_arguments('encode_max_depth', 1, ...)
+    json_cfg.encode_max_depth = json_integer_option('encode_max_depth', 1, (...), json_cfg.encode_max_depth, 1, 2147483647)
+    return json_cfg.encode_max_depth
+  end,
+  decode_max_depth = function(...)
+    json_cfg_arguments('decode_max_depth', 1, ...)
+    json_cfg.decode_max_depth = json_integer_option('decode_max_depth', 1, (...), json_cfg.decode_max_depth, 1, 2147483647)
+    return json_cfg.decode_max_depth
+  end,
+  encode_number_precision = function(...)
+    json_cfg_arguments('encode_number_precision', 1, ...)
+    json_cfg.precision = json_integer_option('encode_number_precision', 1, (...), json_cfg.precision, 1, 14)
+    return json_cfg.precision
+  end,
+  encode_keep_buffer = function(...)
+    json_cfg_arguments('encode_keep_buffer', 1, ...)
+    json_cfg.keep_buffer = json_enum_option('encode_keep_buffer', (...), json_cfg.keep_buffer and 1 or 0, json_on_off) == 1
+    return json_cfg.keep_buffer
+  end,
+  encode_invalid_numbers = function(...)
+    json_cfg_arguments('encode_invalid_numbers', 1, ...)
+    json_cfg.encode_invalid = json_enum_option('encode_invalid_numbers', (...), json_cfg.encode_invalid, { 'off', 'on', 'null' })
+    if json_cfg.encode_invalid == 2 then return 'null' end
+    return json_cfg.encode_invalid == 1
+  end,
+  decode_invalid_numbers = function(...)
+    json_cfg_arguments('decode_invalid_numbers', 1, ...)
+    json_cfg.decode_invalid = json_enum_option('decode_invalid_numbers', (...), json_cfg.decode_invalid and 1 or 0, json_on_off) == 1
+    return json_cfg.decode_invalid
+  end,
 }
 cjson.new = function() return cjson end
 
@@ -718,7 +801,17 @@ local function pcall51(f, ...)
   return pcall_result(pcall(f, ...))
 end
 
-local math51 = setmetatable({
+-- Lua 5.1's libraries as scripts see them: exactly their functions (pairs lists Redis's), from 5.4's
+-- where the name survived.
+local function lib51(source, names, extra)
+  local lib = {}
+  for name in sgsub(names, '%s+', ' '):gmatch('%S+') do lib[name] = source[name] end
+  for name, value in next, extra do lib[name] = value end
+  return lib
+end
+
+local math51 = lib51(math, 'abs acos asin atan ceil cos deg exp floor fmod huge log max min modf pi rad random randomseed sin sqrt tan', {
+  log = function(x) return math.log(x) end,
   pow = function(x, y) return x ^ y end,
   mod = math.fmod,
   log10 = function(x) return math.log(x, 10) end,
@@ -734,9 +827,26 @@ local math51 = setmetatable({
   sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end,
   tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end,
   atan2 = function(y, x) return math.atan(y, x) end,
-}, { __index = math })
+})
 
-local table51 = setmetatable({
+local table51 = lib51(table, 'insert remove sort', {
+  -- Lua 5.1's table.concat writes numbers with %.14g: 0.0 as "0", where 5.4 writes "0.0".
+  concat = function(t, sep, i, j)
+    if type(t) == 'table' and (i == nil or type(i) == 'number') and (j == nil or type(j) == 'number') then
+      local first, last = i or 1, j or #t
+      for k = first, last do
+        if mtype(rawget(t, k)) == 'float' then
+          local copy = {}
+          for m = first, last do
+            local v = rawget(t, m)
+            copy[m - first + 1] = mtype(v) == 'float' and tostring51(v) or v
+          end
+          return tconcat(copy, sep, 1, last - first + 1)
+        end
+      end
+    end
+    return tconcat(t, sep, i, j)
+  end,
   getn = function(t) return #t end,
   setn = function() error("'setn' is obsolete", 2) end,
   maxn = function(t)
@@ -746,9 +856,9 @@ local table51 = setmetatable({
   end,
   foreach = function(t, f) for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end end,
   foreachi = function(t, f) for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end end,
-}, { __index = table })
+})
 
-local string51 = setmetatable({ gfind = string.gmatch }, { __index = string })
+local string51 = lib51(string, 'byte char dump find format gmatch gsub len lower match rep reverse sub upper', { gfind = string.gmatch })
 
 -- Globals -------------------------------------------------------------------------------------
 
@@ -773,7 +883,6 @@ globals.error = function(message, level)
   error(message, level)
 end
 globals.gcinfo = function() return mfloor(collectgarbage('count')) end
-globals.getmetatable = getmetatable
 globals.ipairs = ipairs
 globals.load = text_only_load
 globals.loadstring = text_only_load
@@ -782,13 +891,7 @@ globals.next = next
 globals.pairs = pairs
 globals.pcall = pcall51
 globals.rawequal = rawequal
-globals.rawget = rawget
-globals.rawset = function(t, k, v)
-  if protected[t] then error('Attempt to modify a readonly table', 0) end
-  return rawset(t, k, v)
-end
 globals.select = select
-globals.setmetatable = setmetatable
 globals.string = readonly(string51)
 globals.table = readonly(table51)
 globals.tonumber = tonumber
@@ -810,7 +913,43 @@ local env_meta = {
   __metatable = false,
 }
 setmetatable(env, env_meta)
-protected[env] = true
+protected[env] = globals
+
+-- Redis makes _G's metatable (an __index raising for unknown globals) and the strings' metatable
+-- read-only; scripts get read-only stand-ins, so nothing they do reaches the real ones (which every
+-- later script shares). Other protected tables have no metatable to show.
+local shown_metatables = {
+  [env] = readonly({ __index = nonexistent }),
+}
+local string_metatable = readonly({ __index = globals.string })
+
+local function check_table(name, t)
+  if type(t) ~= 'table' then
+    error("bad argument #1 to '" .. name .. "' (table expected, got " .. (t == nil and 'nil' or type(t)) .. ')', 3)
+  end
+end
+
+globals.getmetatable = function(...)
+  local t = ...
+  if protected[t] then return shown_metatables[t] end
+  if type(t) == 'string' then return string_metatable end
+  return getmetatable(...)
+end
+-- The read-only check comes after the __metatable one, as in Redis's patched lua_setmetatable.
+globals.setmetatable = function(t, mt)
+  check_table('setmetatable', t)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return setmetatable(t, mt)
+end
+globals.rawget = function(t, k)
+  check_table('rawget', t)
+  return rawget(protected[t] or t, k)
+end
+globals.rawset = function(t, k, v)
+  check_table('rawset', t)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return rawset(t, k, v)
+end
 
 -- Functions: while a library loads, its code sees only redis.register_function, redis.log and the
 -- version (Redis's library API); afterwards its functions run with the globals above.
