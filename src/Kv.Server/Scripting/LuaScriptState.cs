@@ -41,6 +41,19 @@ internal sealed unsafe class LuaScriptState : IDisposable
             }
         }
 
+        // Without its debug information (line numbers, local names) the environment's code takes a third less
+        // of the Lua heap, which INFO's used_memory_lua shows (Redis's suite expects a fresh state under 100 KB).
+        // Its frames then have source "=?" and no line: errors raised in them carry no position, as C's don't.
+        byte[] stripped = TailCallRemover.Dump(l, strip: true) ?? throw new InvalidOperationException("The script environment does not dump.");
+        LuaApi.lua_settop(l, 0);
+        fixed (byte* p = stripped)
+        {
+            if (LuaApi.luaL_loadbufferx(l, p, (nuint)stripped.Length, "=kv_environment", "b") != LuaApi.Ok)
+            {
+                throw new InvalidOperationException("The stripped script environment does not load: " + _lua.ToString(-1));
+            }
+        }
+
         PushNatives(l);
         LuaApi.lua_pushlightuserdata(l, IntPtr.Zero);
         LuaApi.PushBytes(l, functions ? "function"u8 : "eval"u8);
@@ -57,6 +70,9 @@ internal sealed unsafe class LuaScriptState : IDisposable
         _loadLibraryRef = Reference(l, handles, "load_library"u8);
         _resetHookRef = Reference(l, handles, "reset_hook"u8);
         LuaApi.lua_settop(l, 0);
+
+        // What building the environment left behind goes now, not in the first scripts' time.
+        LuaApi.lua_gc(l, 2, 0);
     }
 
     public IntPtr Handle => _lua.Handle;
