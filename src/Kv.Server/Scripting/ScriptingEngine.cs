@@ -61,6 +61,9 @@ internal sealed class ScriptingEngine : IDisposable
 
     public ServerState Server => _server;
 
+    /// <summary>The command running the current script (Redis's server.script_caller); null when none runs.</summary>
+    public CommandContext? Caller { get; private set; }
+
     public LuaScriptState EvalState => _eval ??= new LuaScriptState(functions: false);
 
     public LuaScriptState FunctionState => _functions ??= new LuaScriptState(functions: true);
@@ -308,7 +311,9 @@ internal sealed class ScriptingEngine : IDisposable
         IntPtr l = state.Handle;
         int handler = LuaApi.lua_gettop(l) - arguments - 1;
         var previous = t_current;
+        var previousCaller = Caller;
         t_current = this;
+        Caller = c;
         PrepareScriptClient(c);
         _readOnly = readOnly;
         _scriptResp = 2;
@@ -337,6 +342,7 @@ internal sealed class ScriptingEngine : IDisposable
             }
 
             t_current = previous;
+            Caller = previousCaller;
         }
 
         if (_killRequested)

@@ -190,11 +190,17 @@ internal sealed class TrackingTable
     /// </summary>
     public void AfterRead(CommandContext c, CommandDefinition command)
     {
-        // A script's commands run as client 0; Redis remembers what they read for the caller (current_client).
-        var client = c.Client.Id == 0 ? Current : c.Client;
-        if (client?.Tracking is { } state && state.RemembersReads && command.Has(CommandFlags.ReadOnly) && command.Group != "scripting")
+        if (!command.Has(CommandFlags.ReadOnly) || command.Group == "scripting")
         {
-            RememberKeys(c, command, client);
+            return;
+        }
+
+        // A read-only command a script runs makes Redis remember the keys the script declared (the caller's
+        // EVAL/FCALL keys), not the command's own: call() → trackingRememberKeys(server.script_caller).
+        var caller = c.InScript ? c.Server.Scripting.Caller : c;
+        if (caller?.Client.Tracking is { } state && state.RemembersReads)
+        {
+            RememberKeys(caller, caller.Command, caller.Client);
         }
     }
 
