@@ -154,6 +154,7 @@ internal sealed class MemoryLimit
             keyspace.LfuLogFactor = server.Config.LfuLogFactor;
             keyspace.LfuDecayTime = server.Config.LfuDecayTime;
             bool outOfMemory = !server.Memory.PerformEvictions(keyspace.NowMilliseconds);
+            server.Tracking.AfterEvictionsBeforeCommand(c.Client);
             if (outOfMemory)
             {
                 bool reject = command.Has(CommandFlags.DenyOom);

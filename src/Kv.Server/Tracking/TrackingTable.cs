@@ -312,6 +312,18 @@ internal sealed class TrackingTable
         }
     }
 
+    /// <summary>
+    /// Keys evicted before a command runs (Redis's processCommand → performEvictions, outside call(), so
+    /// without CLIENT_EXECUTING_COMMAND) are invalidated for the client at once: ahead of its reply.
+    /// </summary>
+    public void AfterEvictionsBeforeCommand(ClientSession client)
+    {
+        if (_pending.Count != 0 && client.Tracking is not null)
+        {
+            SendPending(client);
+        }
+    }
+
     /// <summary>True when <see cref="EndBatch"/> has work: BCAST keys to announce, or more keys than tracking-table-max-keys.</summary>
     public bool EndBatchPending => _broadcastPending || (_config.TrackingTableMaxKeys > 0 && _keys.Count > _config.TrackingTableMaxKeys);
 

@@ -329,6 +329,26 @@ public sealed class ClientTrackingTests : IClassFixture<KvServerFixture>
     }
 
     [Fact]
+    public async Task KeysEvictedBeforeACommandAreInvalidatedAheadOfItsReply()
+    {
+        // Redis evicts in processCommand, before call(): the invalidation is not held back for the reply.
+        await using var server = await KvServerFixture.StartAsync();
+        await using var tracker = await RespTestClient.ConnectAsync(server.Port);
+        await tracker.SendAsync("HELLO", "3");
+        await tracker.SendAsync("CLIENT", "TRACKING", "on");
+        string memory = (await tracker.SendAsync("INFO", "memory")).Text!;
+        long used = long.Parse(System.Text.RegularExpressions.Regex.Match(memory, @"used_memory:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        await tracker.SendAsync("CONFIG", "SET", "maxmemory-policy", "volatile-random");
+        await tracker.SendAsync("CONFIG", "SET", "maxmemory", (used + 100 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await tracker.SendAsync("SETEX", "ev:volatile", "10000", "x");
+        await tracker.SendAsync("GET", "ev:volatile");
+        await tracker.SendAsync("SETBIT", "ev:big", "1600000", "0");
+        Assert.Equal(">[$invalidate, *[$ev:volatile]]", (await tracker.SendAsync("GETBIT", "ev:big", "0")).ToString());
+        Assert.Equal(":0", (await tracker.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal(":0", (await tracker.SendAsync("EXISTS", "ev:volatile")).ToString());
+    }
+
+    [Fact]
     public async Task TrackingTableMaxKeysEvictsWithInvalidations()
     {
         await using var server = await KvServerFixture.StartAsync();
