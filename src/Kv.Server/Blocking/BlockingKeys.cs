@@ -247,6 +247,8 @@ internal sealed class BlockingKeys
         c.Reply.Protocol = waiter.Client.Protocol;
         var propagation = _keyspace.Propagation;
         long units = propagation.UnitsWritten;
+        var tracking = waiter.Client.Tracking is null ? null : _keyspace.Tracking;
+        var trackingScope = tracking?.BeginServing(waiter.Client) ?? default;
         try
         {
             propagation.RunServed(c, waiter.Command);
@@ -255,6 +257,9 @@ internal sealed class BlockingKeys
         {
             c.ServingWaiter = null;
             c.ServingKey = null;
+
+            // The served client's invalidations of its own writes (BLMOVE's destination) follow its reply.
+            tracking?.EndServing(waiter.Client, trackingScope, c.Reply);
         }
 
         if (c.Unserved)

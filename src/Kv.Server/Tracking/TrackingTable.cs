@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using Kv.Protocol;
 using Kv.Server.Commands;
 using Kv.Server.Configuration;
 using Kv.Server.Network;
@@ -310,6 +311,49 @@ internal sealed class TrackingTable
         {
             state.Caching = false;
         }
+    }
+
+    /// <summary>
+    /// A blocked client's command is served (Redis's serveClientsBlockedOn…: current_client is the
+    /// receiver, then afterCommand(receiver)): its own writes' invalidations follow its reply. Returns
+    /// what <see cref="EndServing"/> restores.
+    /// </summary>
+    public (ClientSession? Outer, int Mark) BeginServing(ClientSession client)
+    {
+        var outer = Current;
+        Current = client;
+        return (outer, _pending.Count);
+    }
+
+    /// <summary>
+    /// After the served command's reply (in <paramref name="reply"/>, which its connection writes when it
+    /// wakes): its invalidations go to it, into the same output so they follow the reply; the outer
+    /// client's stay pending.
+    /// </summary>
+    public void EndServing(ClientSession client, (ClientSession? Outer, int Mark) saved, RespWriter reply)
+    {
+        for (int i = saved.Mark; i < _pending.Count; i++)
+        {
+            var key = _pending[i];
+            var value = key is null ? NullFor(client) : KeyArray(key);
+            if (client.Tracking!.Redirect == 0 && client.Protocol == 3)
+            {
+                reply.PushHeader(2);
+                reply.Raw(InvalidateHeader);
+                reply.Raw(value);
+            }
+            else
+            {
+                Send(client, value);
+            }
+        }
+
+        if (_pending.Count > saved.Mark)
+        {
+            _pending.RemoveRange(saved.Mark, _pending.Count - saved.Mark);
+        }
+
+        Current = saved.Outer;
     }
 
     /// <summary>

@@ -348,6 +348,22 @@ public sealed class ClientTrackingTests : IClassFixture<KvServerFixture>
         Assert.Equal(":0", (await tracker.SendAsync("EXISTS", "ev:volatile")).ToString());
     }
 
+    [Fact]
+    public async Task ServedBlockedCommandGetsItsReplyBeforeTheInvalidationOfItsOwnWrite()
+    {
+        // Redis serves a blocked client as its current client: the invalidation waits for the reply.
+        await using var tracker = await Resp3Async();
+        await using var writer = await _fixture.ConnectAsync();
+        await writer.SendAsync("RPUSH", "sb:dst", "a");
+        await tracker.SendAsync("CLIENT", "TRACKING", "on");
+        await tracker.SendAsync("LRANGE", "sb:dst", "0", "-1");
+        await tracker.WriteCommandAsync("BLMOVE", "sb:src", "sb:dst", "LEFT", "LEFT", "0");
+        await WaitForAsync(async () => (await writer.SendAsync("INFO", "clients")).Text!.Contains("blocked_clients:1\r\n", StringComparison.Ordinal));
+        await writer.SendAsync("RPUSH", "sb:src", "foo");
+        Assert.Equal("$foo", (await tracker.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal(">[$invalidate, *[$sb:dst]]", (await tracker.ReadReplyAsync(Deadline)).ToString());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
