@@ -27,6 +27,28 @@ public sealed class ScriptingTests
     }
 
     [Fact]
+    public async Task AFreshLuaStateStaysSmallAcrossManyEvals()
+    {
+        // Redis's suite: after SCRIPT FLUSH and 10000 EVALs used_memory_lua stays under 100 KB. The
+        // environment is loaded stripped and bit/struct/cjson/cmsgpack only when a script uses them.
+        await using var server = await KvServerFixture.StartAsync();
+        await using var client = await RespTestClient.ConnectAsync(server.Port);
+        await client.SendAsync("SCRIPT", "FLUSH");
+        for (int i = 0; i < 3000; i++)
+        {
+            await client.SendAsync("EVAL", "return redis.call('incr', KEYS[1])", "1", "x");
+        }
+
+        string memory = (await client.SendAsync("INFO", "memory")).Text!;
+        long used = long.Parse(System.Text.RegularExpressions.Regex.Match(memory, @"used_memory_lua:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(used, 1, 100 * 1024);
+
+        // The libraries load on first use, and work.
+        Assert.Equal("$[1,2]", (await client.SendAsync("EVAL", "return cjson.encode({1, 2})", "0")).ToString());
+        Assert.Equal("$3", (await client.SendAsync("EVAL", "return tostring(bit.bor(1, 2))", "0")).ToString());
+    }
+
+    [Fact]
     public async Task SelectInsideAScriptDoesNotChangeTheCallersDatabase()
     {
         await using var server = await KvServerFixture.StartAsync();
