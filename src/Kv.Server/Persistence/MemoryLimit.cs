@@ -157,7 +157,7 @@ internal sealed class MemoryLimit
             server.Tracking.AfterEvictionsBeforeCommand(c.Client);
             if (outOfMemory)
             {
-                bool reject = command.Has(CommandFlags.DenyOom);
+                bool reject = command.Has(CommandFlags.DenyOom) || server.Scripting.DeniesOom(c, command);
                 if (c.Client.Transaction is { Active: true } && command.Name is not ("exec" or "discard" or "quit" or "reset"))
                 {
                     reject = true;

@@ -150,6 +150,68 @@ internal sealed class ScriptingEngine : IDisposable
         Run(c, state, 0, isEval: true, readOnly, script.Sha, null);
     }
 
+    /// <summary>
+    /// Whether an EVAL*/FCALL* is refused while out of memory, as Redis's evalGetCommandFlags and
+    /// fcallGetCommandFlags make it: a script that declared its flags (a "#!lua" line, or any function)
+    /// counts as denyoom unless it has allow-oom or no-writes; a plain script keeps EVAL's flags (not
+    /// denyoom). Asked only when memory is short.
+    /// </summary>
+    public bool DeniesOom(CommandContext c, CommandDefinition command)
+    {
+        ScriptFlags flags;
+        switch (command.Name)
+        {
+            case "eval" or "eval_ro" or "evalsha" or "evalsha_ro":
+                bool bySha = command.Name.StartsWith("evalsha", StringComparison.Ordinal);
+                var body = c.Arg(1);
+                if (bySha && body.Length != 40)
+                {
+                    return false;
+                }
+
+                CachedScript? script;
+                if (bySha)
+                {
+                    script = Scripts.Find(body);
+                }
+                else
+                {
+                    Span<byte> sha = stackalloc byte[40];
+                    ScriptCache.Sha1Hex(body, sha);
+                    script = Scripts.Find(sha);
+                }
+
+                if (script is not null)
+                {
+                    flags = script.Flags;
+                }
+                else if (bySha || !TryParseShebang(body, out flags, out _, out _))
+                {
+                    return false;
+                }
+
+                if ((flags & ScriptFlags.EvalCompatibility) != 0)
+                {
+                    return false;
+                }
+
+                break;
+            case "fcall" or "fcall_ro":
+                var function = Functions.Find(c.ArgString(1));
+                if (function is null)
+                {
+                    return false;
+                }
+
+                flags = function.Flags;
+                break;
+            default:
+                return false;
+        }
+
+        return (flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0;
+    }
+
     /// <summary>SCRIPT LOAD: compiles and caches; replies the SHA1.</summary>
     public void Load(CommandContext c)
     {

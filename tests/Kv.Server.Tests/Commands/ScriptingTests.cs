@@ -49,6 +49,30 @@ public sealed class ScriptingTests
     }
 
     [Fact]
+    public async Task ScriptsThatDeclareFlagsAreRefusedWhenOutOfMemory()
+    {
+        // Redis's evalGetCommandFlags/fcallGetCommandFlags: declared flags without allow-oom or no-writes mean denyoom.
+        const string Oom = "-OOM command not allowed when used memory > 'maxmemory'.";
+        await using var server = await KvServerFixture.StartAsync();
+        await using var client = await RespTestClient.ConnectAsync(server.Port);
+        await client.SendAsync("FUNCTION", "LOAD", "#!lua name=oomlib\nredis.register_function('w', function() return 1 end)\n"
+            + "redis.register_function{function_name='r', callback=function() return 2 end, flags={'no-writes'}}");
+        Assert.Equal("+OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "1")).ToString());
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Oom, (await client.SendAsync("EVAL", "#!lua\nreturn 1", "0")).ToString());
+        }
+
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "return 1", "0")).ToString());
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "#!lua flags=no-writes\nreturn 1", "0")).ToString());
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "#!lua flags=allow-oom\nreturn 1", "0")).ToString());
+        Assert.Equal(Oom, (await client.SendAsync("FCALL", "w", "0")).ToString());
+        Assert.Equal(":2", (await client.SendAsync("FCALL", "r", "0")).ToString());
+        Assert.Equal("+OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "0")).ToString());
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "#!lua\nreturn 1", "0")).ToString());
+    }
+
+    [Fact]
     public async Task SelectInsideAScriptDoesNotChangeTheCallersDatabase()
     {
         await using var server = await KvServerFixture.StartAsync();
