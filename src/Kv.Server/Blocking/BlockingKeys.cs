@@ -250,6 +250,8 @@ internal sealed class BlockingKeys
         var propagation = _keyspace.Propagation;
         long units = propagation.UnitsWritten;
         long errors = c.Reply.ErrorCount;
+        var tracking = waiter.Client.Tracking is null ? null : _keyspace.Tracking;
+        var trackingScope = tracking?.BeginServing(waiter.Client) ?? default;
         try
         {
             propagation.RunServed(c, waiter.Command);
@@ -258,6 +260,9 @@ internal sealed class BlockingKeys
         {
             c.ServingWaiter = null;
             c.ServingKey = null;
+
+            // The served client's invalidations of its own writes (BLMOVE's destination) follow its reply.
+            tracking?.EndServing(waiter.Client, trackingScope, c.Reply);
         }
 
         if (c.Unserved)

@@ -154,9 +154,10 @@ internal sealed class MemoryLimit
             keyspace.LfuLogFactor = server.Config.LfuLogFactor;
             keyspace.LfuDecayTime = server.Config.LfuDecayTime;
             bool outOfMemory = !server.Memory.PerformEvictions(keyspace.NowMilliseconds);
+            server.Tracking.AfterEvictionsBeforeCommand(c.Client);
             if (outOfMemory)
             {
-                bool reject = command.Has(CommandFlags.DenyOom);
+                bool reject = command.Has(CommandFlags.DenyOom) || server.Scripting.DeniesOom(c, command);
                 if (c.Client.Transaction is { Active: true } && command.Name is not ("exec" or "discard" or "quit" or "reset"))
                 {
                     reject = true;

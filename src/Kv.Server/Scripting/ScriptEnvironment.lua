@@ -18,6 +18,8 @@ local mtype, mfloor, mhuge = math.type, math.floor, math.huge
 
 -- Read-only tables ----------------------------------------------------------------------------
 
+-- Each read-only view and the table behind it (rawget reads through; getmetatable and setmetatable see
+-- Redis's read-only table, not the view's machinery).
 local protected = setmetatable({}, { __mode = 'k' })
 
 local function readonly_error()
@@ -33,7 +35,7 @@ local function readonly(t)
     __len = function() return #t end,
     __metatable = false,
   })
-  protected[view] = true
+  protected[view] = t
   return view
 end
 
@@ -199,501 +201,40 @@ end
 redis.REDIS_VERSION = '7.0.15'
 redis.REDIS_VERSION_NUM = 0x07000f
 
--- bit (LuaBitOp: 32-bit operations, results as signed 32-bit numbers) ---------------------------
+-- bit, struct, cjson, cmsgpack (ScriptLibraries.lua): read-only views whose tables are filled when a
+-- script first touches any of them -------------------------------------------------------------
 
-local function tobit(x)
-  x = tonumber(x)
-  if x == nil then error("bad argument #1 to 'tobit' (number expected)", 2) end
-  if mtype(x) == 'float' then
-    -- LuaBitOp adds 2^52+2^51 and keeps the low 32 bits: round half to even, then wrap.
-    if x ~= x or x == mhuge or x == -mhuge then return 0 end
-    local r = mfloor(x + 0.5)
-    if r - x == 0.5 and r % 2 ~= 0 then r = r - 1 end
-    x = mfloor(r % 4294967296)
-    x = math.tointeger(x)
+local lazy = {}
+local lazy_backing = setmetatable({}, { __mode = 'k' })
+local libraries_loaded = false
+
+local function load_libraries()
+  if libraries_loaded then return end
+  local libraries = n.libraries()(null)
+  for name, entry in next, lazy do
+    for k, v in next, libraries[name] do entry.backing[k] = v end
+    entry.meta.__index = entry.backing
   end
-  x = x & 0xffffffff
-  if x >= 0x80000000 then x = x - 0x100000000 end
-  return x
+  -- lua-cjson's cjson.new makes another instance; one (read-only) instance serves here.
+  lazy.cjson.backing.new = function() return lazy.cjson.view end
+  libraries_loaded = true
 end
 
-local function u32(x) return tobit(x) & 0xffffffff end
-
-local bit = {
-  tobit = tobit,
-  bnot = function(x) return tobit(~u32(x)) end,
-  band = function(x, ...) local r = u32(x) for i = 1, select('#', ...) do r = r & u32((select(i, ...))) end return tobit(r) end,
-  bor = function(x, ...) local r = u32(x) for i = 1, select('#', ...) do r = r | u32((select(i, ...))) end return tobit(r) end,
-  bxor = function(x, ...) local r = u32(x) for i = 1, select('#', ...) do r = r ~ u32((select(i, ...))) end return tobit(r) end,
-  lshift = function(x, n) return tobit(u32(x) << (u32(n) & 31)) end,
-  rshift = function(x, n) return tobit(u32(x) >> (u32(n) & 31)) end,
-  arshift = function(x, n) return tobit(tobit(x) >> (u32(n) & 31) | (tobit(x) < 0 and ~(0xffffffff >> (u32(n) & 31)) or 0)) end,
-  rol = function(x, n) x = u32(x) n = u32(n) & 31 return tobit((x << n) | (x >> (32 - n))) end,
-  ror = function(x, n) x = u32(x) n = u32(n) & 31 return tobit((x >> n) | (x << (32 - n))) end,
-  bswap = function(x) x = u32(x) return tobit(((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >> 8) & 0xff00) | (x >> 24)) end,
-  tohex = function(x, n)
-    n = n == nil and 8 or tobit(n)
-    local upper = false
-    if n < 0 then n = -n upper = true end
-    if n > 8 then n = 8 end
-    local text = sformat(upper and '%08X' or '%08x', u32(x))
-    return ssub(text, 9 - n)
-  end,
-}
-
--- struct (Roberto Ierusalimschy's struct library, mapped onto Lua 5.4's string.pack) -----------
-
-local function struct_format(format)
-  -- struct's 's' is a zero-terminated string, string.pack's 'z'; struct's 'c0' takes its size from the previous number.
-  return (sgsub(format, 's', 'z'))
-end
-
-local struct = {
-  pack = function(format, ...) return spack(struct_format(format), ...) end,
-  unpack = function(format, data, position) return sunpack(struct_format(format), data, position) end,
-  size = function(format) return string.packsize(struct_format(format)) end,
-}
-
--- cjson (lua-cjson 2.1 as Redis bundles it) --------------------------------------------------
-
-local json_escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['/'] = '\\/', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
-for i = 0, 31 do
-  local c = schar(i)
-  if not json_escapes[c] then json_escapes[c] = sformat('\\u%04x', i) end
-end
-json_escapes['\127'] = '\\u007f'
-
-local function json_number(x)
-  if x ~= x or x == mhuge or x == -mhuge then
-    error('Cannot serialise number: must not be NaN or Inf', 0)
-  end
-  return sformat('%.14g', x)
-end
-
-local function json_string(s)
-  return '"' .. sgsub(s, '[%c"\\/\127]', json_escapes) .. '"'
-end
-
-local json_encode_value
-
--- lua-cjson's lua_array_length: -1 for an object, else the array length (sparse arrays refused).
-local function json_array_length(t)
-  local max, items = 0, 0
-  for k in next, t do
-    if type(k) == 'number' and k > 0 and k == mfloor(k) then
-      if k > max then max = k end
-      items = items + 1
-    else
-      return -1
-    end
-  end
-  if max > 10 and max > items * 2 then
-    error('Cannot serialise table: excessively sparse array', 0)
-  end
-  return max
-end
-
-json_encode_value = function(value, depth, out)
-  local t = type(value)
-  if t == 'string' then
-    out[#out + 1] = json_string(value)
-  elseif t == 'number' then
-    out[#out + 1] = json_number(value)
-  elseif t == 'boolean' then
-    out[#out + 1] = value and 'true' or 'false'
-  elseif t == 'nil' or rawequal(value, null) then
-    out[#out + 1] = 'null'
-  elseif t == 'table' then
-    depth = depth + 1
-    if depth > 1000 then
-      error('Cannot serialise, excessive nesting (' .. depth .. ')', 0)
-    end
-    local length = json_array_length(value)
-    if length > 0 then
-      out[#out + 1] = '['
-      for i = 1, length do
-        if i > 1 then out[#out + 1] = ',' end
-        json_encode_value(rawget(value, i), depth, out)
-      end
-      out[#out + 1] = ']'
-    else
-      out[#out + 1] = '{'
-      local first = true
-      for k, v in next, value do
-        if not first then out[#out + 1] = ',' end
-        first = false
-        if type(k) == 'string' then
-          out[#out + 1] = json_string(k)
-        elseif type(k) == 'number' then
-          out[#out + 1] = '"' .. json_number(k) .. '"'
-        else
-          error('Cannot serialise ' .. type(k) .. ': table key must be a number or string', 0)
-        end
-        out[#out + 1] = ':'
-        json_encode_value(v, depth, out)
-      end
-      out[#out + 1] = '}'
-    end
-  else
-    error('Cannot serialise ' .. t .. ': type not supported', 0)
-  end
-end
-
--- Raises a codec's error at the script's line, as lua-cjson's luaL_error does.
-local function checked_codec(codec)
-  return function(...)
-    local ok, result = pcall(codec, ...)
-    if not ok then error(result, 2) end
-    return result
-  end
-end
-
-local function json_encode(...)
-  if select('#', ...) ~= 1 then error('expected 1 argument', 0) end
-  local out = {}
-  json_encode_value((...), 0, out)
-  return tconcat(out)
-end
-
-local json_decode
-do
-  local text, position
-
-  local function parse_error(expected, found)
-    error('Expected ' .. expected .. ' but found ' .. found .. ' at character ' .. position, 0)
-  end
-
-  local function skip()
-    position = sfind(text, '[^ \t\r\n]', position) or #text + 1
-  end
-
-  local function token_name()
-    local c = ssub(text, position, position)
-    if c == '' then return 'T_END' end
-    if c == '{' then return 'T_OBJ_BEGIN' elseif c == '}' then return 'T_OBJ_END'
-    elseif c == '[' then return 'T_ARR_BEGIN' elseif c == ']' then return 'T_ARR_END'
-    elseif c == ':' then return 'T_COLON' elseif c == ',' then return 'T_COMMA'
-    elseif c == '"' then return 'T_STRING' elseif sfind(c, '[%-%d]') then return 'T_NUMBER'
-    elseif ssub(text, position, position + 3) == 'true' or ssub(text, position, position + 4) == 'false' then return 'T_BOOLEAN'
-    elseif ssub(text, position, position + 3) == 'null' then return 'T_NULL' end
-    return 'invalid token'
-  end
-
-  local function utf8_char(code)
-    if code < 0x80 then return schar(code)
-    elseif code < 0x800 then return schar(0xc0 | (code >> 6), 0x80 | (code & 0x3f))
-    elseif code < 0x10000 then return schar(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f))
-    end
-    return schar(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f))
-  end
-
-  local unescapes = { ['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t' }
-
-  local function parse_string()
-    local start = position
-    local parts = {}
-    local i = position + 1
-    while true do
-      local j = sfind(text, '["\\]', i)
-      if not j then position = start parse_error('value', 'invalid token') end
-      parts[#parts + 1] = ssub(text, i, j - 1)
-      if ssub(text, j, j) == '"' then
-        position = j + 1
-        return tconcat(parts)
-      end
-      local e = ssub(text, j + 1, j + 1)
-      if e == 'u' then
-        local code = tonumber(ssub(text, j + 2, j + 5), 16)
-        if not code then position = start parse_error('value', 'invalid unicode escape code') end
-        local next_i = j + 6
-        if code >= 0xd800 and code <= 0xdbff and ssub(text, j + 6, j + 7) == '\\u' then
-          local low = tonumber(ssub(text, j + 8, j + 11), 16)
-          if low and low >= 0xdc00 and low <= 0xdfff then
-            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00)
-            next_i = j + 12
-          end
-        end
-        parts[#parts + 1] = utf8_char(code)
-        i = next_i
-      elseif unescapes[e] then
-        parts[#parts + 1] = unescapes[e]
-        i = j + 2
-      else
-        position = start
-        parse_error('value', 'invalid escape code')
-      end
-    end
-  end
-
-  local parse_value
-
-  local function parse_number()
-    local s, e = sfind(text, '^-?%d+%.?%d*[eE]?[-+]?%d*', position)
-    if not s then s, e = sfind(text, '^-?[%a%d%.]+', position) end
-    local literal = ssub(text, s, e)
-    local value = math.tointeger(tonumber(literal)) and sfind(literal, '^-?%d+$') and tonumber(literal) or tonumber(literal)
-    if value == nil then parse_error('value', 'invalid number') end
-    position = e + 1
-    return value
-  end
-
-  parse_value = function(depth)
-    skip()
-    local c = ssub(text, position, position)
-    if c == '{' then
-      if depth >= 1000 then error('Found too many nested data structures (' .. (depth + 1) .. ') at character ' .. position, 0) end
-      position = position + 1
-      local object = {}
-      skip()
-      if ssub(text, position, position) == '}' then position = position + 1 return object end
-      while true do
-        skip()
-        if ssub(text, position, position) ~= '"' then parse_error('object key string', token_name()) end
-        local key = parse_string()
-        skip()
-        if ssub(text, position, position) ~= ':' then parse_error('colon', token_name()) end
-        position = position + 1
-        object[key] = parse_value(depth + 1)
-        skip()
-        c = ssub(text, position, position)
-        position = position + 1
-        if c == '}' then return object end
-        if c ~= ',' then position = position - 1 parse_error('comma or object end', token_name()) end
-      end
-    elseif c == '[' then
-      if depth >= 1000 then error('Found too many nested data structures (' .. (depth + 1) .. ') at character ' .. position, 0) end
-      position = position + 1
-      local array = {}
-      skip()
-      if ssub(text, position, position) == ']' then position = position + 1 return array end
-      local count = 0
-      while true do
-        count = count + 1
-        array[count] = parse_value(depth + 1)
-        skip()
-        c = ssub(text, position, position)
-        position = position + 1
-        if c == ']' then return array end
-        if c ~= ',' then position = position - 1 parse_error('comma or array end', token_name()) end
-      end
-    elseif c == '"' then
-      return parse_string()
-    elseif c == '-' or sfind(c, '%d') then
-      return parse_number()
-    elseif ssub(text, position, position + 3) == 'true' then
-      position = position + 4 return true
-    elseif ssub(text, position, position + 4) == 'false' then
-      position = position + 5 return false
-    elseif ssub(text, position, position + 3) == 'null' then
-      position = position + 4 return null
-    end
-    parse_error('value', token_name())
-  end
-
-  json_decode = function(...)
-    if select('#', ...) ~= 1 then error('expected 1 argument', 0) end
-    text = ...
-    if type(text) == 'number' then text = tostring(text) end
-    if type(text) ~= 'string' then error("bad argument #1 to 'decode' (string expected, got " .. type(text) .. ')', 0) end
-    position = 1
-    local value = parse_value(0)
-    skip()
-    if position <= #text then parse_error('the end', token_name()) end
-    return value
-  end
-end
-
-local cjson = {
-  encode = checked_codec(json_encode),
-  decode = checked_codec(json_decode),
-  null = null,
-  _NAME = 'cjson',
-  _VERSION = '2.1.0',
-  encode_sparse_array = function() return false, 2, 10 end,
-  encode_max_depth = function() return 1000 end,
-  decode_max_depth = function() return 1000 end,
-  encode_number_precision = function() return 14 end,
-  encode_keep_buffer = function() return true end,
-  encode_invalid_numbers = function() return false end,
-  decode_invalid_numbers = function() return true end,
-}
-cjson.new = function() return cjson end
-
--- cmsgpack (lua-cmsgpack 0.4 as Redis bundles it) --------------------------------------------
-
-local msgpack_encode
-
-local function msgpack_integer(x, out)
-  if x >= 0 then
-    if x < 128 then out[#out + 1] = schar(x)
-    elseif x < 256 then out[#out + 1] = spack('>BB', 0xcc, x)
-    elseif x < 65536 then out[#out + 1] = spack('>BI2', 0xcd, x)
-    elseif x < 4294967296 then out[#out + 1] = spack('>BI4', 0xce, x)
-    else out[#out + 1] = spack('>Bi8', 0xcf, x) end
-  else
-    if x >= -32 then out[#out + 1] = schar(0xe0 | (x + 32))
-    elseif x >= -128 then out[#out + 1] = spack('>Bi1', 0xd0, x)
-    elseif x >= -32768 then out[#out + 1] = spack('>Bi2', 0xd1, x)
-    elseif x >= -2147483648 then out[#out + 1] = spack('>Bi4', 0xd2, x)
-    else out[#out + 1] = spack('>Bi8', 0xd3, x) end
-  end
-end
-
--- lua-cmsgpack's table_is_an_array: keys 1..n, nothing else.
-local function msgpack_array_length(t)
-  local count, max = 0, 0
-  for k in next, t do
-    if type(k) ~= 'number' or k <= 0 or k ~= mfloor(k) then return nil end
-    count = count + 1
-    if k > max then max = k end
-  end
-  if max ~= count then return nil end
-  return count
-end
-
-msgpack_encode = function(value, depth, out)
-  local t = type(value)
-  if t == 'string' then
-    local length = #value
-    if length < 32 then out[#out + 1] = schar(0xa0 | length)
-    elseif length < 256 then out[#out + 1] = spack('>BB', 0xd9, length)
-    elseif length < 65536 then out[#out + 1] = spack('>BI2', 0xda, length)
-    else out[#out + 1] = spack('>BI4', 0xdb, length) end
-    out[#out + 1] = value
-  elseif t == 'boolean' then
-    out[#out + 1] = value and '\xc3' or '\xc2'
-  elseif t == 'number' then
-    local integer = math.tointeger(value)
-    if integer then
-      msgpack_integer(integer, out)
-    elseif spack('f', value) and sunpack('f', spack('f', value)) == value then
-      out[#out + 1] = spack('>Bf', 0xca, value)
-    else
-      out[#out + 1] = spack('>Bd', 0xcb, value)
-    end
-  elseif t == 'table' and depth < 16 then
-    local length = msgpack_array_length(value)
-    if length then
-      if length < 16 then out[#out + 1] = schar(0x90 | length)
-      elseif length < 65536 then out[#out + 1] = spack('>BI2', 0xdc, length)
-      else out[#out + 1] = spack('>BI4', 0xdd, length) end
-      for i = 1, length do msgpack_encode(rawget(value, i), depth + 1, out) end
-    else
-      local count = 0
-      for _ in next, value do count = count + 1 end
-      if count < 16 then out[#out + 1] = schar(0x80 | count)
-      elseif count < 65536 then out[#out + 1] = spack('>BI2', 0xde, count)
-      else out[#out + 1] = spack('>BI4', 0xdf, count) end
-      for k, v in next, value do
-        msgpack_encode(k, depth + 1, out)
-        msgpack_encode(v, depth + 1, out)
-      end
-    end
-  else
-    out[#out + 1] = '\xc0'
-  end
-end
-
-local msgpack_decode
-msgpack_decode = function(data, position)
-  local c = sbyte(data, position)
-  if c == nil then error('Missing bytes in input.', 0) end
-  local function need(count)
-    if position + count > #data then error('Missing bytes in input.', 0) end
-  end
-  if c < 0x80 then return c, position + 1
-  elseif c >= 0xe0 then return c - 256, position + 1
-  elseif c >= 0xa0 and c <= 0xbf then
-    local length = c & 0x1f
-    need(length)
-    return ssub(data, position + 1, position + length), position + 1 + length
-  elseif c >= 0x90 and c <= 0x9f or c == 0xdc or c == 0xdd then
-    local length
-    if c == 0xdc then need(2) length = sunpack('>I2', data, position + 1) position = position + 3
-    elseif c == 0xdd then need(4) length = sunpack('>I4', data, position + 1) position = position + 5
-    else length = c & 0x0f position = position + 1 end
-    local array = {}
-    for i = 1, length do array[i], position = msgpack_decode(data, position) end
-    return array, position
-  elseif c >= 0x80 and c <= 0x8f or c == 0xde or c == 0xdf then
-    local length
-    if c == 0xde then need(2) length = sunpack('>I2', data, position + 1) position = position + 3
-    elseif c == 0xdf then need(4) length = sunpack('>I4', data, position + 1) position = position + 5
-    else length = c & 0x0f position = position + 1 end
-    local map = {}
-    for _ = 1, length do
-      local k, v
-      k, position = msgpack_decode(data, position)
-      v, position = msgpack_decode(data, position)
-      if k ~= nil then map[k] = v end
-    end
-    return map, position
-  elseif c == 0xc0 then return nil, position + 1
-  elseif c == 0xc2 then return false, position + 1
-  elseif c == 0xc3 then return true, position + 1
-  end
-  local formats = {
-    [0xca] = '>f', [0xcb] = '>d', [0xcc] = '>B', [0xcd] = '>I2', [0xce] = '>I4', [0xcf] = '>i8',
-    [0xd0] = '>i1', [0xd1] = '>i2', [0xd2] = '>i4', [0xd3] = '>i8',
+local function lazy_readonly(name)
+  local backing = {}
+  local meta = {
+    __index = function(_, k) load_libraries() return backing[k] end,
+    __newindex = readonly_error,
+    __pairs = function() load_libraries() return next, backing, nil end,
+    __len = function() load_libraries() return #backing end,
+    __metatable = false,
   }
-  local format = formats[c]
-  if format then
-    need(string.packsize(format))
-    local value, after = sunpack(format, data, position + 1)
-    return value, after
-  end
-  local lengths = { [0xd9] = '>B', [0xda] = '>I2', [0xdb] = '>I4', [0xc4] = '>B', [0xc5] = '>I2', [0xc6] = '>I4' }
-  format = lengths[c]
-  if format then
-    need(string.packsize(format))
-    local length, start = sunpack(format, data, position + 1)
-    if start + length - 1 > #data then error('Missing bytes in input.', 0) end
-    return ssub(data, start, start + length - 1), start + length
-  end
-  error('Bad data format in input.', 0)
+  local view = setmetatable({}, meta)
+  protected[view] = backing
+  lazy_backing[backing] = true
+  lazy[name] = { view = view, backing = backing, meta = meta }
+  return view
 end
-
-local function msgpack_pack(...)
-  local count = select('#', ...)
-  if count == 0 then error('MessagePack pack needs input.', 0) end
-  local out = {}
-  for i = 1, count do msgpack_encode((select(i, ...)), 0, out) end
-  return tconcat(out)
-end
-
-local function msgpack_unpack_limit(data, limit, offset)
-  if type(data) ~= 'string' then error("bad argument #1 to 'unpack' (string expected, got " .. type(data) .. ')', 0) end
-  local results, count = {}, 0
-  local position = (offset or 0) + 1
-  while position <= #data and (limit == 0 or count < limit) do
-    count = count + 1
-    results[count], position = msgpack_decode(data, position)
-  end
-  return results, count, position
-end
-
-local cmsgpack = {
-  pack = checked_codec(msgpack_pack),
-  unpack = function(data)
-    local ok, results, count = pcall(msgpack_unpack_limit, data, 0, 0)
-    if not ok then error(results, 2) end
-    return tunpack(results, 1, count)
-  end,
-  unpack_one = function(data, offset)
-    local ok, results, count, position = pcall(msgpack_unpack_limit, data, 1, offset)
-    if not ok then error(results, 2) end
-    return position > #data and -1 or position - 1, tunpack(results, 1, count)
-  end,
-  unpack_limit = function(data, limit, offset)
-    local ok, results, count, position = pcall(msgpack_unpack_limit, data, limit, offset)
-    if not ok then error(results, 2) end
-    return position > #data and -1 or position - 1, tunpack(results, 1, count)
-  end,
-  _NAME = 'cmsgpack',
-  _VERSION = 'lua-cmsgpack 0.4.0',
-  _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo',
-  _DESCRIPTION = 'MessagePack C implementation for Lua',
-}
 
 -- Lua 5.1 as scripts know it --------------------------------------------------------------------
 
@@ -718,7 +259,17 @@ local function pcall51(f, ...)
   return pcall_result(pcall(f, ...))
 end
 
-local math51 = setmetatable({
+-- Lua 5.1's libraries as scripts see them: exactly their functions (pairs lists Redis's), from 5.4's
+-- where the name survived.
+local function lib51(source, names, extra)
+  local lib = {}
+  for name in sgsub(names, '%s+', ' '):gmatch('%S+') do lib[name] = source[name] end
+  for name, value in next, extra do lib[name] = value end
+  return lib
+end
+
+local math51 = lib51(math, 'abs acos asin atan ceil cos deg exp floor fmod huge log max min modf pi rad random randomseed sin sqrt tan', {
+  log = function(x) return math.log(x) end,
   pow = function(x, y) return x ^ y end,
   mod = math.fmod,
   log10 = function(x) return math.log(x, 10) end,
@@ -734,9 +285,26 @@ local math51 = setmetatable({
   sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end,
   tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end,
   atan2 = function(y, x) return math.atan(y, x) end,
-}, { __index = math })
+})
 
-local table51 = setmetatable({
+local table51 = lib51(table, 'insert remove sort', {
+  -- Lua 5.1's table.concat writes numbers with %.14g: 0.0 as "0", where 5.4 writes "0.0".
+  concat = function(t, sep, i, j)
+    if type(t) == 'table' and (i == nil or type(i) == 'number') and (j == nil or type(j) == 'number') then
+      local first, last = i or 1, j or #t
+      for k = first, last do
+        if mtype(rawget(t, k)) == 'float' then
+          local copy = {}
+          for m = first, last do
+            local v = rawget(t, m)
+            copy[m - first + 1] = mtype(v) == 'float' and tostring51(v) or v
+          end
+          return tconcat(copy, sep, 1, last - first + 1)
+        end
+      end
+    end
+    return tconcat(t, sep, i, j)
+  end,
   getn = function(t) return #t end,
   setn = function() error("'setn' is obsolete", 2) end,
   maxn = function(t)
@@ -746,9 +314,9 @@ local table51 = setmetatable({
   end,
   foreach = function(t, f) for k, v in next, t do local r = f(k, v) if r ~= nil then return r end end end,
   foreachi = function(t, f) for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end end,
-}, { __index = table })
+})
 
-local string51 = setmetatable({ gfind = string.gmatch }, { __index = string })
+local string51 = lib51(string, 'byte char dump find format gmatch gsub len lower match rep reverse sub upper', { gfind = string.gmatch })
 
 -- Globals -------------------------------------------------------------------------------------
 
@@ -773,7 +341,6 @@ globals.error = function(message, level)
   error(message, level)
 end
 globals.gcinfo = function() return mfloor(collectgarbage('count')) end
-globals.getmetatable = getmetatable
 globals.ipairs = ipairs
 globals.load = text_only_load
 globals.loadstring = text_only_load
@@ -782,13 +349,7 @@ globals.next = next
 globals.pairs = pairs
 globals.pcall = pcall51
 globals.rawequal = rawequal
-globals.rawget = rawget
-globals.rawset = function(t, k, v)
-  if protected[t] then error('Attempt to modify a readonly table', 0) end
-  return rawset(t, k, v)
-end
 globals.select = select
-globals.setmetatable = setmetatable
 globals.string = readonly(string51)
 globals.table = readonly(table51)
 globals.tonumber = tonumber
@@ -796,10 +357,10 @@ globals.tostring = tostring51
 globals.type = type
 globals.unpack = tunpack
 globals.xpcall = xpcall
-globals.bit = readonly(bit)
-globals.cjson = readonly(cjson)
-globals.cmsgpack = readonly(cmsgpack)
-globals.struct = readonly(struct)
+globals.bit = lazy_readonly('bit')
+globals.cjson = lazy_readonly('cjson')
+globals.cmsgpack = lazy_readonly('cmsgpack')
+globals.struct = lazy_readonly('struct')
 globals.redis = readonly(redis)
 setmetatable(globals, { __index = nonexistent, __metatable = false })
 
@@ -810,7 +371,45 @@ local env_meta = {
   __metatable = false,
 }
 setmetatable(env, env_meta)
-protected[env] = true
+protected[env] = globals
+
+-- Redis makes _G's metatable (an __index raising for unknown globals) and the strings' metatable
+-- read-only; scripts get read-only stand-ins, so nothing they do reaches the real ones (which every
+-- later script shares). Other protected tables have no metatable to show.
+local shown_metatables = {
+  [env] = readonly({ __index = nonexistent }),
+}
+local string_metatable = readonly({ __index = globals.string })
+
+local function check_table(name, t)
+  if type(t) ~= 'table' then
+    error("bad argument #1 to '" .. name .. "' (table expected, got " .. (t == nil and 'nil' or type(t)) .. ')', 3)
+  end
+end
+
+globals.getmetatable = function(...)
+  local t = ...
+  if protected[t] then return shown_metatables[t] end
+  if type(t) == 'string' then return string_metatable end
+  return getmetatable(...)
+end
+-- The read-only check comes after the __metatable one, as in Redis's patched lua_setmetatable.
+globals.setmetatable = function(t, mt)
+  check_table('setmetatable', t)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return setmetatable(t, mt)
+end
+globals.rawget = function(t, k)
+  check_table('rawget', t)
+  local backing = protected[t]
+  if backing and lazy_backing[backing] then load_libraries() end
+  return rawget(backing or t, k)
+end
+globals.rawset = function(t, k, v)
+  check_table('rawset', t)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return rawset(t, k, v)
+end
 
 -- Functions: while a library loads, its code sees only redis.register_function, redis.log and the
 -- version (Redis's library API); afterwards its functions run with the globals above.

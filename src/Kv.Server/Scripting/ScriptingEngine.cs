@@ -68,6 +68,9 @@ internal sealed class ScriptingEngine : IDisposable
 
     public ServerState Server => _server;
 
+    /// <summary>The command running the current script (Redis's server.script_caller); null when none runs.</summary>
+    public CommandContext? Caller { get; private set; }
+
     public LuaScriptState EvalState => _eval ??= new LuaScriptState(functions: false);
 
     public LuaScriptState FunctionState => _functions ??= new LuaScriptState(functions: true);
@@ -152,6 +155,68 @@ internal sealed class ScriptingEngine : IDisposable
         state.SetGlobalArray("ARGV"u8, c, 3 + numKeys, c.ArgCount - 3 - numKeys);
         state.PushHandlerAndFunction(script.FunctionRef);
         Run(c, state, 0, isEval: true, readOnly, script.Sha, null);
+    }
+
+    /// <summary>
+    /// Whether an EVAL*/FCALL* is refused while out of memory, as Redis's evalGetCommandFlags and
+    /// fcallGetCommandFlags make it: a script that declared its flags (a "#!lua" line, or any function)
+    /// counts as denyoom unless it has allow-oom or no-writes; a plain script keeps EVAL's flags (not
+    /// denyoom). Asked only when memory is short.
+    /// </summary>
+    public bool DeniesOom(CommandContext c, CommandDefinition command)
+    {
+        ScriptFlags flags;
+        switch (command.Name)
+        {
+            case "eval" or "eval_ro" or "evalsha" or "evalsha_ro":
+                bool bySha = command.Name.StartsWith("evalsha", StringComparison.Ordinal);
+                var body = c.Arg(1);
+                if (bySha && body.Length != 40)
+                {
+                    return false;
+                }
+
+                CachedScript? script;
+                if (bySha)
+                {
+                    script = Scripts.Find(body);
+                }
+                else
+                {
+                    Span<byte> sha = stackalloc byte[40];
+                    ScriptCache.Sha1Hex(body, sha);
+                    script = Scripts.Find(sha);
+                }
+
+                if (script is not null)
+                {
+                    flags = script.Flags;
+                }
+                else if (bySha || !TryParseShebang(body, out flags, out _, out _))
+                {
+                    return false;
+                }
+
+                if ((flags & ScriptFlags.EvalCompatibility) != 0)
+                {
+                    return false;
+                }
+
+                break;
+            case "fcall" or "fcall_ro":
+                var function = Functions.Find(c.ArgString(1));
+                if (function is null)
+                {
+                    return false;
+                }
+
+                flags = function.Flags;
+                break;
+            default:
+                return false;
+        }
+
+        return (flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0;
     }
 
     /// <summary>SCRIPT LOAD: compiles and caches; replies the SHA1.</summary>
@@ -315,7 +380,9 @@ internal sealed class ScriptingEngine : IDisposable
         IntPtr l = state.Handle;
         int handler = LuaApi.lua_gettop(l) - arguments - 1;
         var previous = t_current;
+        var previousCaller = Caller;
         t_current = this;
+        Caller = c;
         PrepareScriptClient(c);
         _readOnly = readOnly;
         _scriptResp = 2;
@@ -354,6 +421,7 @@ internal sealed class ScriptingEngine : IDisposable
             }
 
             t_current = previous;
+            Caller = previousCaller;
         }
 
         if (_killRequested)

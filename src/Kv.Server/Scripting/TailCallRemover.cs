@@ -29,14 +29,12 @@ internal static unsafe class TailCallRemover
     /// <summary>Replaces the function on top of the stack by its tail-call-free copy, with <c>_ENV</c> set from <paramref name="envRef"/>.</summary>
     public static bool Rewrite(IntPtr l, int envRef)
     {
-        var dump = t_dump ??= new ArrayBufferWriter<byte>(4096);
-        dump.ResetWrittenCount();
-        if (LuaApi.lua_dump(l, &Write, IntPtr.Zero, 0) != 0)
+        byte[]? bytes = Dump(l, strip: false);
+        if (bytes is null)
         {
             return false;
         }
 
-        byte[] bytes = dump.WrittenSpan.ToArray();
         int position = HeaderSize + 1;
         if (bytes.Length < position || bytes[4] != 0x54 || !PatchFunction(bytes, ref position))
         {
@@ -56,6 +54,19 @@ internal static unsafe class TailCallRemover
         LuaApi.lua_setupvalue(l, -2, 1);
         LuaApi.Remove(l, -2);
         return true;
+    }
+
+    /// <summary>lua_dump of the function on top of the stack (left there); null if Lua refuses.</summary>
+    public static byte[]? Dump(IntPtr l, bool strip)
+    {
+        var dump = t_dump ??= new ArrayBufferWriter<byte>(4096);
+        dump.ResetWrittenCount();
+        if (LuaApi.lua_dump(l, &Write, IntPtr.Zero, strip ? 1 : 0) != 0)
+        {
+            return null;
+        }
+
+        return dump.WrittenSpan.ToArray();
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using Kv.Protocol;
 using Kv.Server.Commands;
 using Kv.Server.Configuration;
 using Kv.Server.Network;
@@ -190,11 +191,17 @@ internal sealed class TrackingTable
     /// </summary>
     public void AfterRead(CommandContext c, CommandDefinition command)
     {
-        // A script's commands run as client 0; Redis remembers what they read for the caller (current_client).
-        var client = c.Client.Id == 0 ? Current : c.Client;
-        if (client?.Tracking is { } state && state.RemembersReads && command.Has(CommandFlags.ReadOnly) && command.Group != "scripting")
+        if (!command.Has(CommandFlags.ReadOnly) || command.Group == "scripting")
         {
-            RememberKeys(c, command, client);
+            return;
+        }
+
+        // A read-only command a script runs makes Redis remember the keys the script declared (the caller's
+        // EVAL/FCALL keys), not the command's own: call() → trackingRememberKeys(server.script_caller).
+        var caller = c.InScript ? c.Server.Scripting.Caller : c;
+        if (caller?.Client.Tracking is { } state && state.RemembersReads)
+        {
+            RememberKeys(caller, caller.Command, caller.Client);
         }
     }
 
@@ -306,6 +313,61 @@ internal sealed class TrackingTable
         }
     }
 
+    /// <summary>
+    /// A blocked client's command is served (Redis's serveClientsBlockedOn…: current_client is the
+    /// receiver, then afterCommand(receiver)): its own writes' invalidations follow its reply. Returns
+    /// what <see cref="EndServing"/> restores.
+    /// </summary>
+    public (ClientSession? Outer, int Mark) BeginServing(ClientSession client)
+    {
+        var outer = Current;
+        Current = client;
+        return (outer, _pending.Count);
+    }
+
+    /// <summary>
+    /// After the served command's reply (in <paramref name="reply"/>, which its connection writes when it
+    /// wakes): its invalidations go to it, into the same output so they follow the reply; the outer
+    /// client's stay pending.
+    /// </summary>
+    public void EndServing(ClientSession client, (ClientSession? Outer, int Mark) saved, RespWriter reply)
+    {
+        for (int i = saved.Mark; i < _pending.Count; i++)
+        {
+            var key = _pending[i];
+            var value = key is null ? NullFor(client) : KeyArray(key);
+            if (client.Tracking!.Redirect == 0 && client.Protocol == 3)
+            {
+                reply.PushHeader(2);
+                reply.Raw(InvalidateHeader);
+                reply.Raw(value);
+            }
+            else
+            {
+                Send(client, value);
+            }
+        }
+
+        if (_pending.Count > saved.Mark)
+        {
+            _pending.RemoveRange(saved.Mark, _pending.Count - saved.Mark);
+        }
+
+        Current = saved.Outer;
+    }
+
+    /// <summary>
+    /// Keys evicted before a command runs (Redis's processCommand → performEvictions, outside call(), so
+    /// without CLIENT_EXECUTING_COMMAND) are invalidated for the client at once: ahead of its reply.
+    /// </summary>
+    public void AfterEvictionsBeforeCommand(ClientSession client)
+    {
+        if (_pending.Count != 0 && client.Tracking is not null)
+        {
+            SendPending(client);
+        }
+    }
+
     /// <summary>True when <see cref="EndBatch"/> has work: BCAST keys to announce, or more keys than tracking-table-max-keys.</summary>
     public bool EndBatchPending => _broadcastPending || (_config.TrackingTableMaxKeys > 0 && _keys.Count > _config.TrackingTableMaxKeys);
 
@@ -318,10 +380,17 @@ internal sealed class TrackingTable
     {
         if (_config.TrackingTableMaxKeys > 0 && _keys.Count > _config.TrackingTableMaxKeys)
         {
-            LimitUsedSlots();
-            if (_pending.Count != 0 && Current is { } current)
+            // As Redis's serverCron (and its beforeSleep-time checks) with no current client: the
+            // invalidations go out at once, to NOLOOP clients too (the suite waits for them otherwise).
+            var current = Current;
+            Current = null;
+            try
             {
-                SendPending(current);
+                LimitUsedSlots();
+            }
+            finally
+            {
+                Current = current;
             }
         }
 

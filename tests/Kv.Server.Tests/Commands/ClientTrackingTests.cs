@@ -329,12 +329,51 @@ public sealed class ClientTrackingTests : IClassFixture<KvServerFixture>
     }
 
     [Fact]
-    public async Task TrackingTableMaxKeysEvictsWithInvalidations()
+    public async Task KeysEvictedBeforeACommandAreInvalidatedAheadOfItsReply()
     {
+        // Redis evicts in processCommand, before call(): the invalidation is not held back for the reply.
         await using var server = await KvServerFixture.StartAsync();
         await using var tracker = await RespTestClient.ConnectAsync(server.Port);
         await tracker.SendAsync("HELLO", "3");
         await tracker.SendAsync("CLIENT", "TRACKING", "on");
+        string memory = (await tracker.SendAsync("INFO", "memory")).Text!;
+        long used = long.Parse(System.Text.RegularExpressions.Regex.Match(memory, @"used_memory:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        await tracker.SendAsync("CONFIG", "SET", "maxmemory-policy", "volatile-random");
+        await tracker.SendAsync("CONFIG", "SET", "maxmemory", (used + 100 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await tracker.SendAsync("SETEX", "ev:volatile", "10000", "x");
+        await tracker.SendAsync("GET", "ev:volatile");
+        await tracker.SendAsync("SETBIT", "ev:big", "1600000", "0");
+        Assert.Equal(">[$invalidate, *[$ev:volatile]]", (await tracker.SendAsync("GETBIT", "ev:big", "0")).ToString());
+        Assert.Equal(":0", (await tracker.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal(":0", (await tracker.SendAsync("EXISTS", "ev:volatile")).ToString());
+    }
+
+    [Fact]
+    public async Task ServedBlockedCommandGetsItsReplyBeforeTheInvalidationOfItsOwnWrite()
+    {
+        // Redis serves a blocked client as its current client: the invalidation waits for the reply.
+        await using var tracker = await Resp3Async();
+        await using var writer = await _fixture.ConnectAsync();
+        await writer.SendAsync("RPUSH", "sb:dst", "a");
+        await tracker.SendAsync("CLIENT", "TRACKING", "on");
+        await tracker.SendAsync("LRANGE", "sb:dst", "0", "-1");
+        await tracker.WriteCommandAsync("BLMOVE", "sb:src", "sb:dst", "LEFT", "LEFT", "0");
+        await WaitForAsync(async () => (await writer.SendAsync("INFO", "clients")).Text!.Contains("blocked_clients:1\r\n", StringComparison.Ordinal));
+        await writer.SendAsync("RPUSH", "sb:src", "foo");
+        Assert.Equal("$foo", (await tracker.ReadReplyAsync(Deadline)).ToString());
+        Assert.Equal(">[$invalidate, *[$sb:dst]]", (await tracker.ReadReplyAsync(Deadline)).ToString());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TrackingTableMaxKeysEvictsWithInvalidations(bool noLoop)
+    {
+        // Redis trims the table in serverCron, with no current client: a NOLOOP client is told too.
+        await using var server = await KvServerFixture.StartAsync();
+        await using var tracker = await RespTestClient.ConnectAsync(server.Port);
+        await tracker.SendAsync("HELLO", "3");
+        await tracker.SendAsync(noLoop ? new object[] { "CLIENT", "TRACKING", "on", "NOLOOP" } : new object[] { "CLIENT", "TRACKING", "on" });
         await tracker.SendAsync("CONFIG", "SET", "tracking-table-max-keys", "2");
         Assert.Equal("*[(null), (null), (null), (null), (null)]", (await tracker.SendAsync("MGET", "mk:1", "mk:2", "mk:3", "mk:4", "mk:5")).ToString());
         var evicted = new SortedSet<string>(StringComparer.Ordinal);

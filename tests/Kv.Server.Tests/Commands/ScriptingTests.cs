@@ -27,6 +27,52 @@ public sealed class ScriptingTests
     }
 
     [Fact]
+    public async Task AFreshLuaStateStaysSmallAcrossManyEvals()
+    {
+        // Redis's suite: after SCRIPT FLUSH and 10000 EVALs used_memory_lua stays under 100 KB. The
+        // environment is loaded stripped and bit/struct/cjson/cmsgpack only when a script uses them.
+        await using var server = await KvServerFixture.StartAsync();
+        await using var client = await RespTestClient.ConnectAsync(server.Port);
+        await client.SendAsync("SCRIPT", "FLUSH");
+        for (int i = 0; i < 3000; i++)
+        {
+            await client.SendAsync("EVAL", "return redis.call('incr', KEYS[1])", "1", "x");
+        }
+
+        string memory = (await client.SendAsync("INFO", "memory")).Text!;
+        long used = long.Parse(System.Text.RegularExpressions.Regex.Match(memory, @"used_memory_lua:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(used, 1, 100 * 1024);
+
+        // The libraries load on first use, and work.
+        Assert.Equal("$[1,2]", (await client.SendAsync("EVAL", "return cjson.encode({1, 2})", "0")).ToString());
+        Assert.Equal("$3", (await client.SendAsync("EVAL", "return tostring(bit.bor(1, 2))", "0")).ToString());
+    }
+
+    [Fact]
+    public async Task ScriptsThatDeclareFlagsAreRefusedWhenOutOfMemory()
+    {
+        // Redis's evalGetCommandFlags/fcallGetCommandFlags: declared flags without allow-oom or no-writes mean denyoom.
+        const string Oom = "-OOM command not allowed when used memory > 'maxmemory'.";
+        await using var server = await KvServerFixture.StartAsync();
+        await using var client = await RespTestClient.ConnectAsync(server.Port);
+        await client.SendAsync("FUNCTION", "LOAD", "#!lua name=oomlib\nredis.register_function('w', function() return 1 end)\n"
+            + "redis.register_function{function_name='r', callback=function() return 2 end, flags={'no-writes'}}");
+        Assert.Equal("+OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "1")).ToString());
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Oom, (await client.SendAsync("EVAL", "#!lua\nreturn 1", "0")).ToString());
+        }
+
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "return 1", "0")).ToString());
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "#!lua flags=no-writes\nreturn 1", "0")).ToString());
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "#!lua flags=allow-oom\nreturn 1", "0")).ToString());
+        Assert.Equal(Oom, (await client.SendAsync("FCALL", "w", "0")).ToString());
+        Assert.Equal(":2", (await client.SendAsync("FCALL", "r", "0")).ToString());
+        Assert.Equal("+OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "0")).ToString());
+        Assert.Equal(":1", (await client.SendAsync("EVAL", "#!lua\nreturn 1", "0")).ToString());
+    }
+
+    [Fact]
     public async Task SelectInsideAScriptDoesNotChangeTheCallersDatabase()
     {
         await using var server = await KvServerFixture.StartAsync();

@@ -113,6 +113,11 @@ public sealed class ClientTrackingCompatTests : IClassFixture<RedisServerFixture
             ["T", "EXEC"], ["W", "SET", "dt:x", "3"], ["T", "EVAL", "return redis.call('get', KEYS[1])", "1", "dt:e"],
             ["T", "EVAL_RO", "return redis.call('exists', KEYS[1])", "1", "dt:f"], ["W", "MSET", "dt:e", "1", "dt:f", "2"],
             ["T", "EVAL", "redis.call('get', KEYS[1]) return redis.call('set', KEYS[1], 'v')", "1", "dt:g"],
+            // A script that reads anything makes Redis remember the keys it declared, not the ones it read.
+            ["T", "EVAL", "redis.call('set', 'dt:k3', 'bar')", "2", "dt:k1", "dt:k2"], ["W", "MSET", "dt:k2", "1", "dt:k1", "1"],
+            ["T", "EVAL", "redis.call('get', 'dt:k3')", "2", "dt:k1", "dt:k2"], ["W", "MSET", "dt:k2", "2", "dt:k1", "2", "dt:k3", "2"],
+            ["T", "EVAL_RO", "redis.call('ping')", "2", "dt:k1", "dt:k2"], ["W", "MSET", "dt:k2", "3", "dt:k1", "3"],
+            ["T", "EVAL_RO", "redis.call('get', 'dt:k3')", "2", "dt:k1", "dt:k2"], ["W", "MSET", "dt:k2", "4", "dt:k1", "4", "dt:k3", "4"],
             ["T", "CLIENT", "TRACKING", "off"], ["W", "SET", "dt:x", "4"],
         ];
         await RunScriptAsync(tracker, writer, script);

@@ -72,6 +72,13 @@ public sealed class ScriptingCompatTests : IClassFixture<RedisServerFixture>
         "redis.log(redis.LOG_DEBUG, 'hi') return 1", "redis.log(99, 'hi') return 1", "redis.log(1) return 1",
         "redis.set_repl(redis.REPL_ALL) return 1", "redis.set_repl(99) return 1", "redis.setresp(4) return 1", "redis.setresp() return 1",
         "return redis.breakpoint()", "return redis.debug('x')", "return redis.replicate_commands()",
+        // Tricks on protected tables and metatables (a change to the strings' metatable would reach every later script).
+        "setmetatable(_G, {})", "local g = getmetatable(_G) g.__index = {}", "return type(getmetatable(_G))", "setmetatable(redis, {})",
+        "return type(getmetatable(redis))", "local g = getmetatable('') g.__index = {}", "return ('x'):rep(2)", "return getmetatable('').__index == string",
+        "local g = getmetatable(_G) rawset(g, '__index', {})", "rawset(nil, 1, 1)", "return type(rawget(redis, 'call'))", "return type(rawget(_G, 'redis'))",
+        "local n = 0 for k in pairs(getmetatable(_G)) do n = n + 1 end return n", "return setmetatable({}, {__metatable = 5}) and getmetatable(setmetatable({}, {__metatable = 5}))",
+        "local n = 0 for k in pairs(string) do n = n + 1 end return n", "local n = 0 for k in pairs(math) do n = n + 1 end return n",
+        "local n = 0 for k in pairs(table) do n = n + 1 end return n",
         "local t = {} for k in pairs(_G) do t[#t+1] = k end table.sort(t) return t",
         "local t = {} for k in pairs(redis) do t[#t+1] = k end table.sort(t) return t",
         "local t = {} for k in pairs(bit) do t[#t+1] = k end table.sort(t) return t",
@@ -99,6 +106,17 @@ public sealed class ScriptingCompatTests : IClassFixture<RedisServerFixture>
         "return cmsgpack.unpack(cmsgpack.pack({a=1})).a", "return cmsgpack.pack({1,{2,{3}}})",
         "return {bit.band(0xff, 0x0f), bit.bor(1,2), bit.bxor(3,1), bit.bnot(0), bit.lshift(1,31), bit.rshift(-1, 28), bit.arshift(-16, 2), bit.rol(1, 33), bit.ror(1,1), bit.tobit(2^32+5), bit.tohex(255), bit.tohex(-1, -4), bit.tohex(255, 2)}",
         "return {bit.bswap(0x12345678), bit.tobit(0xffffffff), bit.arshift(256, 4), bit.band(-1, 0xffff, 0xff0), bit.tohex(65535, 3)}",
+        "return table.concat(cjson.decode('[0.0, -5e3, -1, 0.3e-3, 1023.2, 0e10]'), ' ')", "return table.concat({1.5, 2.0, 3, 'x'}, ',', 2)",
+        // lua-cjson's settings last in the Lua state: each script puts back the default it changed.
+        "return {cjson.encode_max_depth(), cjson.encode_max_depth(5), cjson.encode_max_depth(1000)}", "return cjson.encode_max_depth(0)",
+        "return cjson.encode_max_depth(1, 2)", "return cjson.decode_max_depth('x')", "return cjson.encode_invalid_numbers('bad')",
+        "cjson.encode_invalid_numbers(true) local r = cjson.encode({1/0, -1/0, 0/0}) cjson.encode_invalid_numbers(false) return r",
+        "cjson.encode_invalid_numbers('null') local r = cjson.encode({1/0}) cjson.encode_invalid_numbers(false) return r",
+        "local r = {cjson.encode_sparse_array(true, 3, 4)} cjson.encode_sparse_array(false, 2, 10) return r",
+        "cjson.encode_max_depth(1) local ok, e = pcall(cjson.encode, {{1}}) cjson.encode_max_depth(1000) return e",
+        "cjson.decode_max_depth(1) local ok, e = pcall(cjson.decode, '[[1]]') cjson.decode_max_depth(1000) return e",
+        "cjson.encode_number_precision(3) local r = cjson.encode(3.14159) cjson.encode_number_precision(14) return r",
+        "return {cjson.encode_keep_buffer(false), cjson.encode_keep_buffer(true), cjson.decode_invalid_numbers()}",
         "return struct.pack('>I2', 258)", "return {struct.unpack('>I2', '\\1\\2')}", "return struct.pack('<i4', -2)", "return struct.size('>I2i4')",
     ];
 
