@@ -136,6 +136,5 @@ internal sealed class ServerStats
     public long RejectedConnections;
     public long TotalNetInputBytes;
     public long TotalNetOutputBytes;
-    public long TotalErrorReplies;
     public long UnexpectedErrorReplies;
 }

@@ -32,7 +32,6 @@ internal static class CommandDispatcher
         {
             client.Transaction?.FlagError();
             reply.Error(UnknownCommand(context));
-            server.Stats.TotalErrorReplies++;
             return;
         }
 

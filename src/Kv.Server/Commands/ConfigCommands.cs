@@ -202,7 +202,6 @@ internal static class ConfigCommands
         stats.RejectedConnections = 0;
         stats.TotalNetInputBytes = 0;
         stats.TotalNetOutputBytes = 0;
-        stats.TotalErrorReplies = 0;
         stats.UnexpectedErrorReplies = 0;
         c.Server.ErrorStats.Reset();
         var keyspace = c.Keyspace.Stats;

@@ -23,10 +23,14 @@ internal sealed class ErrorStats : IErrorCounter
     private readonly Lock _lock = new();
     private readonly Dictionary<byte[], long> _counts = new(ByteKeyComparer.Instance);
 
+    /// <summary>Every error reply counted (INFO total_error_replies), codes past the table's limit too.</summary>
+    public long Total { get; private set; }
+
     public void Count(ReadOnlySpan<byte> code)
     {
         lock (_lock)
         {
+            Total++;
             var lookup = _counts.GetAlternateLookup<ReadOnlySpan<byte>>();
             if (lookup.TryGetValue(code, out long count))
             {
@@ -43,6 +47,7 @@ internal sealed class ErrorStats : IErrorCounter
     {
         lock (_lock)
         {
+            Total = 0;
             _counts.Clear();
         }
     }

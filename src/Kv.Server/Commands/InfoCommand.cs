@@ -221,11 +221,8 @@ internal static class InfoCommand
             case "stats":
                 var stats = server.Stats;
                 var keyspace = c.Keyspace.Stats;
-                long errors = stats.TotalErrorReplies;
-                foreach (var command in AllCommands(server.Commands))
-                {
-                    errors += command.Stats.FailedCalls + command.Stats.RejectedCalls;
-                }
+                // Redis's stat_total_error_replies: every error reply, once (a script's relayed error is not recounted).
+                long errors = server.ErrorStats.Total;
 
                 text.Append("# Stats\r\n");
                 line.Add("total_connections_received", Interlocked.Read(ref stats.TotalConnectionsReceived));

@@ -207,8 +207,16 @@ internal static class LuaReplies
     {
         if (LuaApi.RawGetField(l, index, "err"u8) == LuaApi.TypeString)
         {
-            // "-%s" of the err field, CR/LF as spaces (addReplyErrorFormat).
+            // "-%s" of the err field, CR/LF as spaces (addReplyErrorFormat); an error a redis.call already
+            // counted is not counted again (ERR_REPLY_FLAG_NO_STATS_UPDATE).
+            var counter = reply.ErrorCounter;
+            if (ErrorAlreadyCounted(l, index))
+            {
+                reply.ErrorCounter = null;
+            }
+
             WriteLine(reply, (byte)'-', LuaApi.ToSpan(l, -1), isError: true);
+            reply.ErrorCounter = counter;
             LuaApi.Pop(l, 1);
             return;
         }
@@ -315,6 +323,23 @@ internal static class LuaReplies
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Redis's ignore_error_stats_update: the error table came from a command a script ran (its reply or
+    /// its rejection), which counted the error when it happened.
+    /// </summary>
+    public static void MarkErrorCounted(IntPtr l)
+    {
+        LuaApi.lua_pushboolean(l, 1);
+        LuaApi.RawSetField(l, -2, "ignore_error_stats_update"u8);
+    }
+
+    public static bool ErrorAlreadyCounted(IntPtr l, int index)
+    {
+        bool counted = LuaApi.RawGetField(l, index, "ignore_error_stats_update"u8) == LuaApi.TypeBoolean && LuaApi.lua_toboolean(l, -1) != 0;
+        LuaApi.Pop(l, 1);
+        return counted;
     }
 
     private static void WriteLine(RespWriter reply, byte marker, ReadOnlySpan<byte> text, bool isError)

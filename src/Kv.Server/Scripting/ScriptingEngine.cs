@@ -457,6 +457,7 @@ internal sealed class ScriptingEngine : IDisposable
 
         string err = LuaApi.RawGetField(l, index, "err"u8) == LuaApi.TypeString ? Encoding.UTF8.GetString(LuaApi.ToSpan(l, -1)) : "ERR unknown error";
         LuaApi.Pop(l, 1);
+        bool counted = LuaReplies.ErrorAlreadyCounted(l, index);
         var text = new StringBuilder(err);
         bool hasSource = LuaApi.RawGetField(l, index, "source"u8) == LuaApi.TypeString;
         string source = hasSource ? Encoding.UTF8.GetString(LuaApi.ToSpan(l, -1)) : "";
@@ -469,7 +470,14 @@ internal sealed class ScriptingEngine : IDisposable
             text.Append(" script: ").Append(name).Append(", on ").Append(source).Append(':').Append(line).Append('.');
         }
 
+        var counter = c.Reply.ErrorCounter;
+        if (counted)
+        {
+            c.Reply.ErrorCounter = null;
+        }
+
         c.Reply.Error(text.ToString());
+        c.Reply.ErrorCounter = counter;
     }
 
     private void PrepareScriptClient(CommandContext c)
@@ -531,16 +539,20 @@ internal sealed class ScriptingEngine : IDisposable
         var context = _callContext!;
         context.SetArguments(_callArgs.AsMemory(0, used), _callRanges, 0, argc);
 
-        string? refusal = Check(context, argc);
+        string? refusal = Check(context, argc, out var refused);
         if (refusal is not null)
         {
-            if (raise)
+            // Counted now, as Redis's scriptCall does (afterErrorReply, a rejected call); not again when the
+            // script returns it.
+            _server.ErrorStats.Count(ErrorCode(refusal));
+            if (refused is not null)
             {
-                return RaiseTable(l, refusal);
+                refused.Stats.RejectedCalls++;
             }
 
-            LuaApi.lua_pushboolean(l, 1);
+            LuaApi.lua_pushboolean(l, raise ? 0 : 1);
             PushErrorTable(l, refusal);
+            LuaReplies.MarkErrorCounted(l);
             return 2;
         }
 
@@ -555,22 +567,21 @@ internal sealed class ScriptingEngine : IDisposable
             return 2;
         }
 
-        if (reply[0] == (byte)'-' && raise)
+        LuaApi.lua_pushboolean(l, reply[0] == (byte)'-' && raise ? 0 : 1);
+        LuaReplies.Push(l, reply);
+        if (reply[0] == (byte)'-')
         {
-            LuaApi.lua_pushboolean(l, 0);
-            LuaReplies.Push(l, reply);
-            return 2;
+            // The command's reply counted the error (redisProtocolToLuaType_Error marks it so).
+            LuaReplies.MarkErrorCounted(l);
         }
 
-        LuaApi.lua_pushboolean(l, 1);
-        LuaReplies.Push(l, reply);
         return 2;
     }
 
     // scriptCall's checks, in Redis's order; the error texts of a script's redis.call.
-    private string? Check(CommandContext context, int argc)
+    private string? Check(CommandContext context, int argc, out CommandDefinition? command)
     {
-        var command = _server.Commands.Find(context.Arg(0));
+        command = _server.Commands.Find(context.Arg(0));
         if (command is not null && command.Subcommands.Count > 0 && argc > 1)
         {
             command = command.Subcommands.GetValueOrDefault(context.ArgString(1));
@@ -606,6 +617,13 @@ internal sealed class ScriptingEngine : IDisposable
         }
 
         return null;
+    }
+
+    // The code Redis's afterErrorReply counts: the first word of the error ("ERR", "OOM"…).
+    private static ReadOnlySpan<byte> ErrorCode(string error)
+    {
+        int space = error.IndexOf(' ', StringComparison.Ordinal);
+        return Encoding.ASCII.GetBytes(space < 0 ? error : error[..space]);
     }
 
     private static int RaiseTable(IntPtr l, string error)
