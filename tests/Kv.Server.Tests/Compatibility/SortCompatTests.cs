@@ -287,6 +287,59 @@ public sealed class SortCompatTests : IClassFixture<RedisServerFixture>, IDispos
         Assert.Contains("SORT src STORE dst", expected);
     }
 
+    // Keyspace notifications: "sortstore" for a stored list (with "new" for a new key), "del" for a deleted
+    // destination, nothing for an empty result on a missing destination or for a plain SORT.
+    [RedisFact]
+    public async Task StoreNotifiesAsRedis()
+    {
+        await using var session = await _fixture.OpenSessionAsync();
+        await using var kvSubscriber = await _fixture.ConnectKvAsync();
+        await using var redisSubscriber = await _fixture.ConnectRedisAsync();
+        await session.CompareAsync(["FLUSHALL"]);
+        await session.CompareAsync(["RPUSH", "src", "2", "1"]);
+        await session.CompareAsync(["CONFIG", "SET", "notify-keyspace-events", "KEAn"]);
+        await kvSubscriber.SendAsync("PSUBSCRIBE", "__key*__:*");
+        await redisSubscriber.SendAsync("PSUBSCRIBE", "__key*__:*");
+        try
+        {
+            object[][] commands =
+            [
+                ["SORT", "src", "STORE", "dst"], ["SORT", "src", "DESC", "STORE", "dst"], ["SORT", "nokey", "STORE", "dst"], ["SORT", "nokey", "STORE", "dst"],
+                ["SORT", "src"], ["SORT_RO", "src", "BY", "nosort"], ["SET", "s", "x"], ["SORT", "src", "GET", "#", "STORE", "s"], ["SORT", "s"],
+            ];
+            foreach (var command in commands)
+            {
+                await session.CompareAsync(command);
+            }
+
+            await session.SendBothAsync(["PUBLISH", "__keyevent@99__:end", "0"]);
+            var kv = await ReadEventsAsync(kvSubscriber);
+            var redis = await ReadEventsAsync(redisSubscriber);
+            Assert.Contains("__keyevent@0__:sortstore dst", redis);
+            Assert.Equal(redis, kv);
+        }
+        finally
+        {
+            await session.SendBothAsync(["CONFIG", "SET", "notify-keyspace-events", ""]);
+        }
+    }
+
+    private static async Task<List<string>> ReadEventsAsync(RespTestClient subscriber)
+    {
+        var events = new List<string>();
+        while (true)
+        {
+            var items = (await subscriber.ReadReplyAsync(Deadline)).Items!;
+            string channel = items[^2].Text!;
+            if (channel == "__keyevent@99__:end")
+            {
+                return events;
+            }
+
+            events.Add(channel + " " + items[^1].Text);
+        }
+    }
+
     private static async Task<long> ChangesAsync(RespTestClient client)
     {
         string info = (await client.SendAsync("INFO", "persistence")).Text ?? "";
