@@ -758,7 +758,10 @@ internal static class SortCommands
     }
 
     // A stable top-down merge sort, as glibc's qsort (msort) that Redis's qsort call gets: elements that
-    // compare equal (ALPHA BY values that are the same or missing) keep their input order.
+    // compare equal (ALPHA BY values that are the same or missing) keep their input order. With BY and a
+    // LIMIT that cuts the output Redis uses its own unstable partial quicksort (pqsort) instead, so only there
+    // may elements with equal ALPHA BY values come out in another order than Redis's (which Redis leaves
+    // unspecified); every other comparison ends in a total order.
     private static void MergeSort(Span<Item> items, in Comparer comparer)
     {
         if (items.Length < 2)
