@@ -547,7 +547,16 @@ internal static class CommandCommands
         }
 
         var keys = new List<(int Position, string[] Flags)>();
-        if (!FindKeys(c, command, specs, argCount, keys) || keys.Count == 0)
+        bool found = FindKeys(c, command, specs, argCount, keys);
+        if (!found && command.GetKeys is { } getKeys)
+        {
+            // getKeysFromCommandWithSpecs: an unknown or invalid spec falls back to the command's getkeys_proc.
+            keys.Clear();
+            getKeys(c, 2, argCount, keys);
+            found = true;
+        }
+
+        if (!found || keys.Count == 0)
         {
             if (command.Has(CommandFlags.NoMandatoryKeys))
             {

@@ -10,6 +10,13 @@ internal delegate void CommandHandler(CommandContext context);
 internal delegate string[] VariableKeyFlags(CommandContext context, int first);
 
 /// <summary>
+/// A Redis getkeys_proc: the keys of one call (positions relative to its name, with their flags), for
+/// commands whose key specs cannot find them all (SORT's STORE). The call's arguments are
+/// <c>context.Arg(first)</c> (its name) to <c>context.Arg(first + argc - 1)</c>.
+/// </summary>
+internal delegate void GetKeysProc(CommandContext context, int first, int argc, List<(int Position, string[] Flags)> keys);
+
+/// <summary>
 /// One row of the command table: everything the dispatcher checks before a handler runs, and
 /// what COMMAND INFO / COMMAND DOCS report.
 /// </summary>
@@ -125,6 +132,15 @@ internal sealed class CommandDefinition
     public CommandDefinition WithArgs(string arguments)
     {
         Arguments = CommandArgument.ParseList(arguments);
+        return this;
+    }
+
+    /// <summary>Redis's getkeys_proc: used by COMMAND GETKEYS when the key specs cannot find the keys.</summary>
+    public GetKeysProc? GetKeys { get; private set; }
+
+    public CommandDefinition WithGetKeys(GetKeysProc getKeys)
+    {
+        GetKeys = getKeys;
         return this;
     }
 

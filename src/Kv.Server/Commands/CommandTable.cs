@@ -36,6 +36,7 @@ internal sealed class CommandTable
         SetCommands.Register(table);
         SortedSetCommands.Register(table);
         StreamCommands.Register(table);
+        SortCommands.Register(table);
         TransactionCommands.Register(table);
         PubSubCommands.Register(table);
         ScriptingCommands.Register(table);
