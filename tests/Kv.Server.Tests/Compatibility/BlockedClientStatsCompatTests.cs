@@ -89,6 +89,31 @@ public sealed partial class BlockedClientStatsCompatTests : IClassFixture<RedisS
         await s.CompareAsync(["INFO", "errorstats"]);
     }
 
+    /// <summary>
+    /// An error inside a script is counted once, where it happens (scripting.tcl "Consistent eval error
+    /// reporting"): EVAL relaying a redis.call error does not count it again; a script's own error does.
+    /// </summary>
+    [RedisTheory]
+    [InlineData("return redis.call('select', 99)", "0", "select", "ERR")]
+    [InlineData("local t = redis.pcall('select', 99) return t['err'] and 1 or 0", "0", "select", "ERR")]
+    [InlineData("return redis.pcall('select', 99)", "0", "select", "ERR")]
+    [InlineData("return redis.call('lpush', KEYS[1], 'x')", "1", "lpush", "WRONGTYPE")]
+    [InlineData("return redis.call('nosuchcommand')", "0", "eval", "ERR")]
+    [InlineData("return redis.call('get')", "0", "get", "ERR")]
+    [InlineData("return redis.error_reply('MY_CODE custom')", "0", "eval", "MY_CODE")]
+    [InlineData("return redis.pcall('get', 'a', 'b')", "0", "get", "ERR")]
+    public async Task ScriptErrorsAreCountedOnce(string script, string keys, string command, string code)
+    {
+        await using var s = await _fixture.OpenSessionAsync();
+        await s.SendBothAsync(["FLUSHALL"]);
+        await s.SendBothAsync(["SET", "es:str", "v"]);
+        await s.SendBothAsync(["CONFIG", "RESETSTAT"]);
+        await s.CompareAsync(keys == "0" ? ["EVAL", script, "0"] : ["EVAL", script, "1", "es:str"]);
+        await CompareStatsAsync(s, command, code);
+        var (kvStats, redisStats) = await s.SendBothAsync(["INFO", "commandstats"]);
+        Assert.Equal(Counts(redisStats.Text!, "eval"), Counts(kvStats.Text!, "eval"));
+    }
+
     private static async Task WriteBothAsync(CompatSession session, object[] args)
     {
         await session.Kv.WriteCommandAsync(args);
