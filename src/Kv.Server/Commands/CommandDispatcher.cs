@@ -20,16 +20,15 @@ internal static class CommandDispatcher
         var server = context.Server;
         var client = context.Client;
         var reply = context.Reply;
-        var name = context.Arg(0);
-        if (name.Length is 4 or 5 && IsCrossProtocolScripting(name))
-        {
-            RefuseCrossProtocolScripting(context);
-            return;
-        }
-
-        var command = server.Commands.Find(name);
+        var command = server.Commands.Find(context.Arg(0));
         if (command is null)
         {
+            if (IsCrossProtocolScripting(context.Arg(0)))
+            {
+                RefuseCrossProtocolScripting(context);
+                return;
+            }
+
             client.Transaction?.FlagError();
             reply.Error(UnknownCommand(context));
             return;
@@ -176,6 +175,7 @@ internal static class CommandDispatcher
 
     // Redis's processCommand: "POST" or "Host:" as a command is a browser made to talk to the server
     // (cross-protocol scripting): the connection is closed before anything it sent runs, with no reply.
+    // Neither is a command, so it is looked for only among unknown names, off the path of real commands.
     private static bool IsCrossProtocolScripting(ReadOnlySpan<byte> name) =>
         System.Text.Ascii.EqualsIgnoreCase(name, "post"u8) || System.Text.Ascii.EqualsIgnoreCase(name, "host:"u8);
 
