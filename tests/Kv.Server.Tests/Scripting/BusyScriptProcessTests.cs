@@ -78,12 +78,8 @@ public sealed class BusyScriptProcessTests
     [Fact]
     public async Task SigtermWaitsForTheBusyScriptThenExits()
     {
-        await using var server = await ServerProcess.StartKvAsync("--save", "", "--appendonly", "no");
-        await using var admin = await RespTestClient.ConnectAsync(server.Port);
-        await admin.SendAsync("CONFIG", "SET", "lua-time-limit", "10");
-        await using var runner = await RespTestClient.ConnectAsync(server.Port);
-        await runner.WriteCommandAsync("EVAL", "while true do end", "0");
-        await WaitForBusyAsync(server.Port);
+        await using var busy = await RunawayScript.StartAsync();
+        var (server, admin, runner) = busy;
 
         // Redis acts on SIGTERM in serverCron, which the script holds off: it keeps serving meanwhile.
         server.Signal(SigTerm);
@@ -99,12 +95,8 @@ public sealed class BusyScriptProcessTests
     [Fact]
     public async Task SecondSigintExitsAtOnceDuringABusyScript()
     {
-        await using var server = await ServerProcess.StartKvAsync("--save", "", "--appendonly", "no");
-        await using var admin = await RespTestClient.ConnectAsync(server.Port);
-        await admin.SendAsync("CONFIG", "SET", "lua-time-limit", "10");
-        await using var runner = await RespTestClient.ConnectAsync(server.Port);
-        await runner.WriteCommandAsync("EVAL", "while true do end", "0");
-        await WaitForBusyAsync(server.Port);
+        await using var busy = await RunawayScript.StartAsync();
+        var (server, admin, runner) = busy;
         server.Signal(SigInt);
         await WaitForLogAsync(server, "Received SIGINT scheduling shutdown");
         Assert.False(server.HasExited);
@@ -116,12 +108,8 @@ public sealed class BusyScriptProcessTests
     [Fact]
     public async Task OnlyShutdownNosaveStopsTheServerDuringABusyScript()
     {
-        await using var server = await ServerProcess.StartKvAsync("--save", "", "--appendonly", "no");
-        await using var admin = await RespTestClient.ConnectAsync(server.Port);
-        await admin.SendAsync("CONFIG", "SET", "lua-time-limit", "10");
-        await using var runner = await RespTestClient.ConnectAsync(server.Port);
-        await runner.WriteCommandAsync("EVAL", "while true do end", "0");
-        await WaitForBusyAsync(server.Port);
+        await using var busy = await RunawayScript.StartAsync();
+        var (server, admin, runner) = busy;
         Assert.StartsWith("-BUSY", (await admin.SendAsync("SHUTDOWN")).ToString(), StringComparison.Ordinal);
         Assert.StartsWith("-BUSY", (await admin.SendAsync("SHUTDOWN", "SAVE")).ToString(), StringComparison.Ordinal);
         await admin.WriteCommandAsync("SHUTDOWN", "NOSAVE");
@@ -150,6 +138,28 @@ public sealed class BusyScriptProcessTests
         while (!server.Output.Contains(text, StringComparison.Ordinal))
         {
             await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    /// <summary>A kv-server process with lua-time-limit 10 whose runner connection runs a script that never ends.</summary>
+    private sealed record RunawayScript(ServerProcess Server, RespTestClient Admin, RespTestClient Runner) : IAsyncDisposable
+    {
+        public static async Task<RunawayScript> StartAsync()
+        {
+            var server = await ServerProcess.StartKvAsync("--save", "", "--appendonly", "no");
+            var admin = await RespTestClient.ConnectAsync(server.Port);
+            Assert.Equal("+OK", (await admin.SendAsync("CONFIG", "SET", "lua-time-limit", "10")).ToString());
+            var runner = await RespTestClient.ConnectAsync(server.Port);
+            await runner.WriteCommandAsync("EVAL", "while true do end", "0");
+            await WaitForBusyAsync(server.Port);
+            return new RunawayScript(server, admin, runner);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Runner.DisposeAsync();
+            await Admin.DisposeAsync();
+            await Server.DisposeAsync();
         }
     }
 }
