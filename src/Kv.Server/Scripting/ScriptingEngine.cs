@@ -36,7 +36,6 @@ internal sealed class ScriptingEngine : IDisposable
     private const long LoadTimeoutMs = 500;
 
     private long _runStarted;
-    private long _runStartedAt;
     private volatile bool _killRequested;
     private volatile bool _wrote;
     private bool _loading;
@@ -393,9 +392,10 @@ internal sealed class ScriptingEngine : IDisposable
             _runningEval = isEval;
             _runningName = name;
             _runningCommand = command;
-            _runStartedAt = Stopwatch.GetTimestamp();
-            Volatile.Write(ref _runStarted, _runStartedAt);
+            Volatile.Write(ref _runStarted, Stopwatch.GetTimestamp());
         }
+
+        long started = _runStarted;
 
         int status;
         try
@@ -417,7 +417,7 @@ internal sealed class ScriptingEngine : IDisposable
                 // from processEventsWhileBlocked until the script returns).
                 WhileBusy.Close();
                 _busyError = null;
-                _server.Logger.LogWarning("Slow script finished after {Milliseconds} milliseconds.", (long)Stopwatch.GetElapsedTime(_runStartedAt).TotalMilliseconds);
+                _server.Logger.LogWarning("Slow script finished after {Milliseconds} milliseconds.", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
             t_current = previous;
@@ -542,9 +542,10 @@ internal sealed class ScriptingEngine : IDisposable
         string? refusal = Check(context, argc, out var refused);
         if (refusal is not null)
         {
-            // Counted now, as Redis's scriptCall does (afterErrorReply, a rejected call); not again when the
-            // script returns it.
-            _server.ErrorStats.Count(ErrorCode(refusal));
+            // Counted now, as Redis's scriptCall does (afterErrorReply, a rejected call), through the reply
+            // writer's one rule for an error's code; not again when the script returns it.
+            context.Reply.Error(refusal);
+            _callOutput.ResetWrittenCount();
             if (refused is not null)
             {
                 refused.Stats.RejectedCalls++;
@@ -619,13 +620,6 @@ internal sealed class ScriptingEngine : IDisposable
         return null;
     }
 
-    // The code Redis's afterErrorReply counts: the first word of the error ("ERR", "OOM"…).
-    private static ReadOnlySpan<byte> ErrorCode(string error)
-    {
-        int space = error.IndexOf(' ', StringComparison.Ordinal);
-        return Encoding.ASCII.GetBytes(space < 0 ? error : error[..space]);
-    }
-
     private static int RaiseTable(IntPtr l, string error)
     {
         LuaApi.lua_pushboolean(l, 0);
@@ -695,13 +689,14 @@ internal sealed class ScriptingEngine : IDisposable
     {
         if (_busyError is null)
         {
-            if (Volatile.Read(ref _runStarted) == 0)
+            long started = Volatile.Read(ref _runStarted);
+            if (started == 0)
             {
                 // Not a script run by EVAL/FCALL (a library's body during FUNCTION LOAD has its own limit).
                 return KillMessage();
             }
 
-            long elapsed = (long)Stopwatch.GetElapsedTime(_runStartedAt).TotalMilliseconds;
+            long elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (elapsed < _server.Config.BusyReplyThreshold)
             {
                 return KillMessage();

@@ -16,10 +16,7 @@ internal sealed class WhileBusyQueue
 {
     private readonly Lock _gate = new();
     private readonly Queue<Item> _items = new();
-    private volatile bool _open;
-
-    /// <summary>Whether work is being taken (a script is past busy-reply-threshold).</summary>
-    public bool IsOpen => _open;
+    private bool _open;
 
     /// <summary>The script thread, under the keyspace lock: work may now be handed over.</summary>
     public void Open()
