@@ -70,6 +70,14 @@ public sealed class KvClientOptions
     /// <summary>The longest delay between reconnection attempts. Default: 10 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Opens each connection instead of a TCP socket to <see cref="Host"/>:<see cref="Port"/>: for a
+    /// server in the same process (an embedded <c>KvServer</c>'s in-memory pipe) or a custom tunnel.
+    /// The client completes both directions of the pipe to close it. Host and port still name the
+    /// server in messages; <see cref="UseTls"/> does not apply. Null (default): TCP.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<System.IO.Pipelines.IDuplexPipe>>? ConnectCallback { get; set; }
+
     /// <summary>Which socket pipes to use; internal so benchmarks can compare them.</summary>
     internal TransportKind Transport { get; set; } = TransportKind.SocketConnection;
 

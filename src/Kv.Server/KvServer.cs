@@ -23,6 +23,7 @@ public sealed class KvServer : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILoggerFactory _loggerFactory;
     private ServerCron? _cron;
+    private RespConnectionHandler? _handler;
     private int _stopping;
 
     /// <summary>Creates a server; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -104,6 +105,7 @@ public sealed class KvServer : IAsyncDisposable
         // has even started (Redis answers nothing until loadDataFromDisk, which sets server.loading).
         State.Rdb.Loading = true;
         var handler = new RespConnectionHandler(State);
+        _handler = handler;
         foreach (var listener in _listeners)
         {
             _acceptLoops.Add(AcceptAsync(listener, handler));
@@ -128,6 +130,26 @@ public sealed class KvServer : IAsyncDisposable
 
         _cron = new ServerCron(State);
         _cron.Start();
+    }
+
+    /// <summary>
+    /// Opens a client connection without a socket: commands written to the returned pipe's output are
+    /// served as a TCP client's are (same limits, same CLIENT LIST entry with address <c>?:0</c>), and
+    /// replies arrive on its input. Completing the output closes the connection. For a client in the
+    /// same process (Kv.AspNetCore's embedded mode), which then skips the loopback TCP stack.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server is not started, or is stopping.</exception>
+    public System.IO.Pipelines.IDuplexPipe ConnectInMemory()
+    {
+        var handler = _handler ?? throw new InvalidOperationException("The server is not started: call StartAsync first.");
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            throw new InvalidOperationException("The server is stopping.");
+        }
+
+        var connection = new InMemoryConnection();
+        _ = RunAsync(connection, handler);
+        return connection.Application;
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     private static readonly byte[] LibraryVersion = System.Text.Encoding.ASCII.GetBytes(
         typeof(ServerConnection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0");
 
-    private readonly Socket _socket;
+    private readonly Socket? _socket;
     private readonly IDuplexPipe _pipe;
     private readonly IAsyncDisposable _owner;
     private readonly KvClientOptions _options;
@@ -49,7 +49,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     private int _bulkFilled;
     private bool _bulkPooled;
 
-    private ServerConnection(Socket socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options)
+    private ServerConnection(Socket? socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options)
     {
         _socket = socket;
         _pipe = pipe;
@@ -69,7 +69,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         var connection = new ServerConnection(socket, pipe, owner, options);
         try
         {
-            using var registration = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+            using var registration = cancellationToken.UnsafeRegister(static s => ((ServerConnection)s!).Close(null), connection);
             await connection.HandshakeAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -135,7 +135,7 @@ internal sealed class ServerConnection : IAsyncDisposable
             _pipe.Output.CancelPendingFlush();
             try
             {
-                _socket.Shutdown(SocketShutdown.Both);
+                _socket?.Shutdown(SocketShutdown.Both);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -154,7 +154,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
         }
 
-        _socket.Dispose();
+        _socket?.Dispose();
         _closing.Dispose();
     }
 

@@ -16,8 +16,15 @@ namespace Kv.Client.Internal;
 /// </summary>
 internal static class Transport
 {
-    public static async Task<(Socket Socket, IDuplexPipe Pipe, IAsyncDisposable Owner)> ConnectAsync(KvClientOptions options, CancellationToken cancellationToken)
+    public static async Task<(Socket? Socket, IDuplexPipe Pipe, IAsyncDisposable Owner)> ConnectAsync(KvClientOptions options, CancellationToken cancellationToken)
     {
+        if (options.ConnectCallback is { } connect)
+        {
+            var custom = await connect(cancellationToken).ConfigureAwait(false)
+                ?? throw new KvConnectionException("KvClientOptions.ConnectCallback returned no pipe.");
+            return (null, custom, new CompletePipe(custom));
+        }
+
         var addresses = IPAddress.TryParse(options.Host, out var ip)
             ? [ip]
             : await Dns.GetHostAddressesAsync(options.Host, cancellationToken).ConfigureAwait(false);
@@ -104,6 +111,24 @@ internal static class Transport
         public PipeReader Input { get; } = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
 
         public PipeWriter Output { get; } = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+    }
+
+    // A caller's pipe is closed by completing both directions (the peer sees the end of its input), then disposed if it owns a socket.
+    private sealed class CompletePipe(IDuplexPipe pipe) : IAsyncDisposable
+    {
+        async ValueTask IAsyncDisposable.DisposeAsync()
+        {
+            await pipe.Input.CompleteAsync().ConfigureAwait(false);
+            await pipe.Output.CompleteAsync().ConfigureAwait(false);
+            if (pipe is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (pipe is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
+        }
     }
 
     private sealed class DisposeAsync(IDisposable inner) : IAsyncDisposable

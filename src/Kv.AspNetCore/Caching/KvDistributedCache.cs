@@ -1,0 +1,245 @@
+using System.Buffers;
+using System.Diagnostics;
+using Kv.AspNetCore.Diagnostics;
+using Kv.Client;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Kv.AspNetCore.Caching;
+
+/// <summary>
+/// The Kv distributed cache: <see cref="IDistributedCache"/> and <see cref="IBufferDistributedCache"/>
+/// (so HybridCache uses it as its second level), stored as Microsoft's Redis cache stores entries (a
+/// hash with <c>absexp</c>, <c>sldexp</c> and <c>data</c> under the instance name followed by the key),
+/// so an app can switch packages without losing its cache. Unlike that package, a value and its TTL
+/// are written in one atomic MULTI/EXEC, a set without expiry clears an old TTL, a read refreshes a
+/// sliding expiration in the same round trip, and TTLs keep millisecond precision.
+/// </summary>
+/// <remarks>
+/// The synchronous methods block the calling thread on the network (the interface demands them);
+/// prefer the asynchronous ones, which never block a thread.
+/// </remarks>
+public sealed partial class KvDistributedCache : IBufferDistributedCache
+{
+    private readonly KvClient _client;
+    private readonly KvCacheOptions _options;
+    private readonly string _instanceName;
+    private readonly TimeProvider _time;
+    private readonly KvMetrics _metrics;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the cache over <paramref name="client"/> (DI does this for you with <c>AddKvCache</c>).</summary>
+    public KvDistributedCache(KvClient client, IOptions<KvOptions> options, ILogger<KvDistributedCache>? logger = null, TimeProvider? timeProvider = null)
+        : this(client, options.Value.Cache, new KvMetrics(), logger, timeProvider)
+    {
+    }
+
+    internal KvDistributedCache(KvClient client, KvCacheOptions options, KvMetrics metrics, ILogger? logger, TimeProvider? timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        _client = client;
+        _options = options;
+        _instanceName = options.InstanceName ?? "";
+        _metrics = metrics;
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public byte[]? Get(string key) => GetAsync(key, refresh: true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => GetAsync(key, refresh: true, token).AsTask();
+
+    /// <summary>
+    /// Gets a value. With <paramref name="refresh"/> (what <see cref="IDistributedCache.GetAsync"/> does),
+    /// an entry with a sliding expiration has its window pushed out by the same server call; without,
+    /// the read leaves its expiry alone.
+    /// </summary>
+    /// <returns>The value, or null when there is none.</returns>
+    public async ValueTask<byte[]?> GetAsync(string key, bool refresh, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        token.ThrowIfCancellationRequested();
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            var reply = await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [Expand(key)], [NowTicks(), 1, refresh ? 1 : 0], token).ConfigureAwait(false);
+            byte[]? data = DataOf(reply);
+            _metrics.Lookup(hit: data is not null, near: false);
+            return data;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            return Unavailable<byte[]?>("get", key, ex, null);
+        }
+        finally
+        {
+            _metrics.Duration("get", start);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryGet(string key, IBufferWriter<byte> destination) => TryGetAsync(key, destination, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        byte[]? data = await GetAsync(key, refresh: true, token).ConfigureAwait(false);
+        if (data is null)
+        {
+            return false;
+        }
+
+        destination.Write(data);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SetAsync(key, value, options, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return SetCoreAsync(key, value, options, token).AsTask();
+    }
+
+    /// <inheritdoc />
+    public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options) => SetAsync(key, value, options, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
+        => SetCoreAsync(key, value.IsSingleSegment ? value.First : value.ToArray(), options, token);
+
+    /// <inheritdoc />
+    public void Refresh(string key) => RefreshAsync(key, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public async Task RefreshAsync(string key, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        token.ThrowIfCancellationRequested();
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [Expand(key)], [NowTicks(), 0, 1], token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Unavailable<bool>("refresh", key, ex, false);
+        }
+        finally
+        {
+            _metrics.Duration("refresh", start);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Remove(string key) => RemoveAsync(key, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public async Task RemoveAsync(string key, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        token.ThrowIfCancellationRequested();
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            await _client.ExecuteAsync("UNLINK", [Expand(key)], token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Unavailable<bool>("remove", key, ex, false);
+        }
+        finally
+        {
+            _metrics.Duration("remove", start);
+        }
+    }
+
+    private async ValueTask SetCoreAsync(string key, ReadOnlyMemory<byte> value, DistributedCacheEntryOptions options, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(options);
+        token.ThrowIfCancellationRequested();
+        var (absolute, sliding, ttl) = CacheEntryLayout.Expiry(options, _time.GetUtcNow());
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            var batch = _client.CreateBatch();
+            var entry = AddSet(batch, Expand(key), value, absolute, sliding, ttl);
+            batch.Execute(token);
+            await entry.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            Unavailable<bool>("set", key, ex, false);
+        }
+        finally
+        {
+            _metrics.Duration("set", start);
+        }
+    }
+
+    /// <summary>
+    /// Adds MULTI, HSET of the three fields, PEXPIRE (or PERSIST, so a set without expiry clears an
+    /// old TTL) and EXEC to <paramref name="batch"/>: the value and its TTL land together or not at all.
+    /// </summary>
+    private static async Task AddSet(KvBatch batch, KvKey key, ReadOnlyMemory<byte> value, long absolute, long sliding, long ttl)
+    {
+        var multi = batch.Add("MULTI");
+        var hset = batch.Add("HSET", key, CacheEntryLayout.AbsoluteExpiration, absolute, CacheEntryLayout.SlidingExpiration, sliding, CacheEntryLayout.Data, value);
+        var expire = ttl > 0 ? batch.Add("PEXPIRE", key, ttl) : batch.Add("PERSIST", key);
+        var exec = batch.Add("EXEC");
+
+        // Every reply is awaited (each pooled operation goes back to its pool); EXEC's error says what failed.
+        await multi.ConfigureAwait(false);
+        await hset.ConfigureAwait(false);
+        await expire.ConfigureAwait(false);
+        var results = await exec.ConfigureAwait(false);
+        foreach (var result in results.Items)
+        {
+            if (result.IsError)
+            {
+                throw new KvServerException(result.AsString()!, "EXEC");
+            }
+        }
+    }
+
+    private KvKey Expand(string key) => _instanceName.Length == 0 ? key : string.Concat(_instanceName, key);
+
+    private long NowTicks() => _time.GetUtcNow().UtcTicks;
+
+    private static byte[]? DataOf(in KvResult reply)
+        => reply.Count >= 3 && !reply[2].IsNull ? (byte[]?)reply[2].AsValue() : null;
+
+    private static bool IsUnavailable(Exception ex) => ex is KvConnectionException or TimeoutException;
+
+    private T Unavailable<T>(string operation, string key, Exception ex, T fallback)
+    {
+        bool ignore = _options.OnServerUnavailable == KvFailureMode.Ignore;
+        _metrics.Failure(operation, ignore);
+        if (!ignore)
+        {
+            LogFailed(_logger, operation, key, ex);
+            ExceptionDispatch(ex);
+        }
+
+        LogIgnored(_logger, operation, key, ex.Message);
+        return fallback;
+    }
+
+    [StackTraceHidden]
+    private static void ExceptionDispatch(Exception ex) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kv cache {Operation} of '{Key}' failed: the server could not be reached.")]
+    private static partial void LogFailed(ILogger logger, string operation, string key, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kv cache {Operation} of '{Key}' skipped (OnServerUnavailable = Ignore): {Reason}")]
+    private static partial void LogIgnored(ILogger logger, string operation, string key, string reason);
+}
