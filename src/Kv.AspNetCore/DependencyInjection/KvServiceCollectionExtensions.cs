@@ -61,7 +61,12 @@ public static class KvServiceCollectionExtensions
     public static IServiceCollection AddKvCache(this IServiceCollection services, Action<KvOptions>? configure = null)
     {
         services.AddKv(configure);
-        services.TryAddSingleton<KvDistributedCache>();
+        services.TryAddSingleton(sp => new KvDistributedCache(
+            sp.GetRequiredService<KvClient>(),
+            sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache,
+            sp.GetRequiredService<KvMetrics>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<KvDistributedCache>>(),
+            sp.GetService<TimeProvider>()));
         services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         services.Replace(ServiceDescriptor.Singleton<IBufferDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         return services;
