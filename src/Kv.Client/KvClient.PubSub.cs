@@ -4,7 +4,7 @@ namespace Kv.Client;
 
 public sealed partial class KvClient
 {
-    /// <summary>Raised on the subscriber connection's reader when a message handler throws; the other handlers still run.</summary>
+    /// <summary>Raised on the connection's reader when a message handler (or an <see cref="Invalidated"/> handler) throws; the other handlers still run.</summary>
     public event EventHandler<KvConnectionEventArgs>? MessageHandlerFailed;
 
     /// <summary>PUBLISH: sends a message; returns how many subscribers received it.</summary>

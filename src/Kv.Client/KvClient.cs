@@ -15,6 +15,7 @@ public sealed partial class KvClient : IAsyncDisposable
     private readonly Multiplexer _main;
     private readonly DedicatedConnections _dedicated;
     private readonly Lazy<Subscriber> _subscriber;
+    private readonly Invalidations? _invalidations;
 
     /// <summary>
     /// Creates a client that connects in the background: commands issued before the connection is
@@ -27,14 +28,61 @@ public sealed partial class KvClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options.Clone();
-        _main = new Multiplexer(_options, reconnect: true)
+        Tracking? tracking = null;
+        if (_options.Tracking is not null)
+        {
+            _invalidations = new Invalidations(ReportHandlerFailure);
+            tracking = new Tracking(_options.Tracking, _invalidations, () => _subscriber!.Value);
+        }
+
+        _main = new Multiplexer(_options, reconnect: true, tracking: tracking)
         {
             ConnectionFailed = ex => ConnectionFailed?.Invoke(this, new KvConnectionEventArgs(_options.EndPointText, ex)),
             ConnectionRestored = () => ConnectionRestored?.Invoke(this, new KvConnectionEventArgs(_options.EndPointText, null)),
         };
         _dedicated = new DedicatedConnections(_options);
-        _subscriber = new Lazy<Subscriber>(() => new Subscriber(_options, ex => MessageHandlerFailed?.Invoke(this, new KvConnectionEventArgs(_options.EndPointText, ex))));
+        _subscriber = new Lazy<Subscriber>(() => new Subscriber(_options, ReportHandlerFailure, _invalidations, _invalidations is null ? null : _main.OnRedirectLost));
         _main.Start();
+    }
+
+    /// <summary>
+    /// With <see cref="KvClientOptions.Tracking"/>: raised when keys this client read (or, in broadcast
+    /// mode, keys under its prefixes) changed on the server, and with <see cref="KvInvalidation.All"/>
+    /// when every key must be assumed changed: a flush, or a lost connection during which changes
+    /// went unreported (raised before any command is sent on the new connection).
+    /// <para>
+    /// Handlers run synchronously on the thread that read the notification. With RESP3 that is the
+    /// main connection's reader, in order with replies: the reply of a read the server ran before a
+    /// change always comes before that change's invalidation, so a near cache that reserves an entry
+    /// before sending a read, and drops it on invalidation, never keeps a stale value. With RESP2 it
+    /// is the subscriber connection's reader, not ordered with replies (the same reservation still
+    /// works), and "all" notifications also come from the reconnecting loop: handlers must be
+    /// thread-safe. They must be fast and must never block nor wait for a command of this client
+    /// (that would stall every reply behind them). An exception from a handler is reported through
+    /// <see cref="MessageHandlerFailed"/>; the other handlers still run.
+    /// </para>
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Adding a handler to a client without <see cref="KvClientOptions.Tracking"/>.</exception>
+    public event Action<KvInvalidation>? Invalidated
+    {
+        add
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (_invalidations is null)
+            {
+                throw new InvalidOperationException("KvClient.Invalidated needs KvClientOptions.Tracking: without it the server sends no invalidations. Set Tracking (new KvTrackingOptions()) on the options the client is created with.");
+            }
+
+            _invalidations.Add(value);
+        }
+
+        remove
+        {
+            if (value is not null)
+            {
+                _invalidations?.Remove(value);
+            }
+        }
     }
 
     /// <summary>Raised on the thread pool when the connection is lost; commands then wait for the reconnection.</summary>
@@ -122,6 +170,8 @@ public sealed partial class KvClient : IAsyncDisposable
     internal void AbortConnection() => _main.Abort(new KvConnectionException("The connection was aborted by the test."));
 
     internal Multiplexer Main => _main;
+
+    private void ReportHandlerFailure(Exception ex) => MessageHandlerFailed?.Invoke(this, new KvConnectionEventArgs(_options.EndPointText, ex));
 
     internal ValueTask<T> Send<T>(Operation<T> op, CancellationToken cancellationToken)
     {

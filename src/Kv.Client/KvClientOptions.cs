@@ -78,6 +78,14 @@ public sealed class KvClientOptions
     /// </summary>
     public Func<CancellationToken, ValueTask<System.IO.Pipelines.IDuplexPipe>>? ConnectCallback { get; set; }
 
+    /// <summary>
+    /// Client-side caching: when set, the server notifies the client of changes to the keys it read
+    /// (<c>CLIENT TRACKING</c>), raised as <see cref="KvClient.Invalidated"/>. With RESP3 the
+    /// notifications arrive on the main connection, in order with replies; with RESP2 they are
+    /// redirected to the subscriber connection. Null (default): off, nothing is sent.
+    /// </summary>
+    public KvTrackingOptions? Tracking { get; set; }
+
     /// <summary>Which socket pipes to use; internal so benchmarks can compare them.</summary>
     internal TransportKind Transport { get; set; } = TransportKind.SocketConnection;
 
@@ -160,9 +168,18 @@ public sealed class KvClientOptions
         {
             throw new ArgumentOutOfRangeException(nameof(CommandTimeout), CommandTimeout, "KvClientOptions.CommandTimeout must be positive or Timeout.InfiniteTimeSpan.");
         }
+
+        Tracking?.Validate();
     }
 
-    internal KvClientOptions Clone() => (KvClientOptions)MemberwiseClone();
+    internal KvClientOptions Clone()
+    {
+        var clone = (KvClientOptions)MemberwiseClone();
+
+        // The client keeps its own copy: changing the caller's prefixes later must not change what a reconnection asks for.
+        clone.Tracking = Tracking?.Clone();
+        return clone;
+    }
 
     internal string EndPointText => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 

@@ -11,6 +11,7 @@ internal sealed class Multiplexer : IAsyncDisposable
     private readonly KvClientOptions _options;
     private readonly bool _reconnect;
     private readonly IPushSink? _sink;
+    private readonly Tracking? _tracking;
     private readonly CommandQueue _queue = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly TaskCompletionSource _firstConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -21,11 +22,12 @@ internal sealed class Multiplexer : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private int _disposed;
 
-    public Multiplexer(KvClientOptions options, bool reconnect, IPushSink? sink = null)
+    public Multiplexer(KvClientOptions options, bool reconnect, IPushSink? sink = null, Tracking? tracking = null)
     {
         _options = options;
         _reconnect = reconnect;
         _sink = sink;
+        _tracking = tracking;
         _timeoutMs = options.CommandTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.CommandTimeout.TotalMilliseconds;
 
         // Deadlines are checked a few times per timeout period, so a command fails within about a tenth of its timeout late.
@@ -44,7 +46,13 @@ internal sealed class Multiplexer : IAsyncDisposable
     public Action? ConnectionRestored { get; set; }
 
     /// <summary>Runs on each new connection before queued commands are written (subscriptions re-established).</summary>
-    public Action? Connected { get; set; }
+    public Action<ServerConnection>? Connected { get; set; }
+
+    /// <summary>Runs on the reconnecting loop when an established connection was lost, before the next one is opened.</summary>
+    public Action<ServerConnection>? Disconnected { get; set; }
+
+    /// <summary>Connections are the subscriber connection of a tracking client: see <see cref="ServerConnection.OpenAsync"/>.</summary>
+    public bool InvalidationTarget { get; init; }
 
     public bool IsConnected => Volatile.Read(ref _current) is not null;
 
@@ -102,6 +110,22 @@ internal sealed class Multiplexer : IAsyncDisposable
     /// <summary>Closes the current connection as if the network failed (tests and health checks use it).</summary>
     public void Abort(Exception reason) => Volatile.Read(ref _current)?.Close(reason);
 
+    /// <summary>
+    /// The subscriber connection that RESP2 invalidations were redirected to was lost (its epoch
+    /// already moved on): a connection redirecting to it gets no more notifications, so it is closed
+    /// and the next one redirects to the new subscriber connection. A connection still in its
+    /// handshake is caught by the epoch check in <see cref="RunAsync"/>.
+    /// </summary>
+    public void OnRedirectLost()
+    {
+        var current = Volatile.Read(ref _current);
+        if (current is not null && current.TrackingEpoch != Tracking.NoRedirect)
+        {
+            _tracking!.Invalidations.RaiseAll(KvInvalidationReason.ConnectionLost);
+            current.Close(new KvConnectionException($"The subscriber connection to {_options.EndPointText} that received client tracking invalidations was lost; reconnecting to enable tracking again."));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -140,7 +164,7 @@ internal sealed class Multiplexer : IAsyncDisposable
                 timeout.CancelAfter(_options.ConnectTimeout);
                 try
                 {
-                    connection = await ServerConnection.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
+                    connection = await ServerConnection.OpenAsync(_options, _tracking, InvalidationTarget, timeout.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
                 {
@@ -170,8 +194,16 @@ internal sealed class Multiplexer : IAsyncDisposable
             }
 
             attempt = 0;
-            Connected?.Invoke();
-            Volatile.Write(ref _current, connection);
+
+            // A full fence, paired with the one in Subscriber's loss of its connection: either this
+            // sees the new epoch, or OnRedirectLost sees this connection and closes it.
+            Interlocked.Exchange(ref _current, connection);
+            if (_tracking is not null && !_tracking.IsCurrent(connection.TrackingEpoch))
+            {
+                connection.Close(new KvConnectionException($"The subscriber connection to {_options.EndPointText} that client tracking redirected to was lost during the handshake; reconnecting."));
+            }
+
+            Connected?.Invoke(connection);
             _firstConnection.TrySetResult();
             if (lost)
             {
@@ -193,6 +225,11 @@ internal sealed class Multiplexer : IAsyncDisposable
             }
 
             lost = true;
+
+            // Changes made while disconnected were not reported: a near cache drops everything before
+            // any command is sent on the next connection.
+            _tracking?.Invalidations.RaiseAll(KvInvalidationReason.ConnectionLost);
+            Disconnected?.Invoke(connection);
             var failed = ConnectionFailed;
             if (failed is not null)
             {

@@ -35,6 +35,8 @@ internal sealed class ServerConnection : IAsyncDisposable
     private readonly KvClientOptions _options;
     private readonly InflightQueue _inflight = new();
     private readonly CancellationTokenSource _closing = new();
+    private readonly Tracking? _tracking;
+    private readonly bool _invalidationTarget;
     private IPushSink? _sink;
     private Exception? _fault;
     private long _needed;
@@ -49,24 +51,37 @@ internal sealed class ServerConnection : IAsyncDisposable
     private int _bulkFilled;
     private bool _bulkPooled;
 
-    private ServerConnection(Socket? socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options)
+    private ServerConnection(Socket? socket, IDuplexPipe pipe, IAsyncDisposable owner, KvClientOptions options, Tracking? tracking, bool invalidationTarget)
     {
         _socket = socket;
         _pipe = pipe;
         _owner = owner;
         _options = options;
+        _tracking = tracking;
+        _invalidationTarget = invalidationTarget;
     }
 
     /// <summary>The RESP version agreed in the handshake.</summary>
     public int Protocol { get; private set; } = 2;
 
+    /// <summary>The server's id for this connection (CLIENT ID), asked for by an invalidation target only; else 0.</summary>
+    public long ClientId { get; private set; }
+
+    /// <summary>For a tracking connection that redirects (RESP2), which subscriber connection it redirects to; else <see cref="Tracking.NoRedirect"/>.</summary>
+    public int TrackingEpoch { get; private set; } = Tracking.NoRedirect;
+
     public InflightQueue Inflight => _inflight;
 
-    /// <summary>Connects and runs the handshake: HELLO (or AUTH for RESP2 servers), SELECT, CLIENT SETNAME/SETINFO.</summary>
-    public static async Task<ServerConnection> OpenAsync(KvClientOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects and runs the handshake: HELLO (or AUTH for RESP2 servers), SELECT, CLIENT
+    /// SETNAME/SETINFO; then, with <paramref name="tracking"/>, CLIENT TRACKING ON, and for an
+    /// <paramref name="invalidationTarget"/> (the subscriber connection of a tracking client) CLIENT
+    /// ID and, in RESP2, SUBSCRIBE __redis__:invalidate.
+    /// </summary>
+    public static async Task<ServerConnection> OpenAsync(KvClientOptions options, Tracking? tracking, bool invalidationTarget, CancellationToken cancellationToken)
     {
         var (socket, pipe, owner) = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        var connection = new ServerConnection(socket, pipe, owner, options);
+        var connection = new ServerConnection(socket, pipe, owner, options, tracking, invalidationTarget);
         try
         {
             using var registration = cancellationToken.UnsafeRegister(static s => ((ServerConnection)s!).Close(null), connection);
@@ -293,9 +308,11 @@ internal sealed class ServerConnection : IAsyncDisposable
             return;
         }
 
-        // Out-of-band data (client tracking invalidations) is not an answer to a command.
+        // Out-of-band data (client tracking invalidations) is not an answer to a command. Handled
+        // here, between replies, so a near cache sees an invalidation before any later reply.
         if (reply.Type == KvResultType.Push)
         {
+            _tracking?.Invalidations.OnPush(reply);
             return;
         }
 
@@ -509,6 +526,14 @@ internal sealed class ServerConnection : IAsyncDisposable
             }
         }
 
+        // With RESP2 this waits for the subscriber connection the notifications go to.
+        List<KvValue>? tracking = null;
+        if (_tracking is not null)
+        {
+            (tracking, int epoch) = await _tracking.HandshakeCommandAsync(Protocol, cancellationToken).ConfigureAwait(false);
+            TrackingEpoch = epoch;
+        }
+
         var commands = new List<(string Name, bool Required)>();
         if (!authenticated)
         {
@@ -536,6 +561,27 @@ internal sealed class ServerConnection : IAsyncDisposable
         commands.Add(("CLIENT SETINFO", false));
         WriteCommand(output, ["CLIENT", "SETINFO", "LIB-VER", LibraryVersion]);
         commands.Add(("CLIENT SETINFO", false));
+        if (_invalidationTarget)
+        {
+            WriteCommand(output, ["CLIENT", "ID"]);
+            commands.Add(("CLIENT ID", true));
+
+            // A RESP2 redirect target gets invalidations only while subscribed (as messages on this
+            // channel); RESP3 gets them as pushes. Subscribed before the id is handed out, so none is lost.
+            if (Protocol == 2)
+            {
+                WriteCommand(output, ["SUBSCRIBE", "__redis__:invalidate"]);
+                commands.Add(("SUBSCRIBE", true));
+            }
+        }
+
+        // Last, so no notification can arrive before the handshake's replies are read.
+        if (tracking is not null)
+        {
+            WriteCommand(output, tracking);
+            commands.Add(("CLIENT TRACKING", true));
+        }
+
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (name, required) in commands)
         {
@@ -543,6 +589,11 @@ internal sealed class ServerConnection : IAsyncDisposable
             if (reply.IsError && required)
             {
                 throw Refused(name, reply.AsString()!);
+            }
+
+            if (name == "CLIENT ID")
+            {
+                ClientId = reply.Number;
             }
         }
     }
@@ -554,6 +605,7 @@ internal sealed class ServerConnection : IAsyncDisposable
             "NOAUTH" => " The server requires a password: put it in the connection string (redis://:password@host) or KvClientOptions.Password.",
             "WRONGPASS" => " Check the user name and password in the connection string or KvClientOptions.",
             _ when command == "SELECT" => " Check the database number (the server's 'databases' setting limits it).",
+            _ when command == "CLIENT TRACKING" => " KvClientOptions.Tracking needs a server with client-side caching (Redis 6+); check the tracking options, or set Tracking to null.",
             _ => "",
         };
         return new KvServerException(message + hint, command);

@@ -6,6 +6,12 @@ namespace Kv.Client.Internal;
 /// (and a slow handler) would otherwise sit in front of every other caller's replies. Handlers run
 /// in publish order on this connection's reader. After a reconnect every channel and pattern is
 /// subscribed again before anything else is sent.
+/// <para>
+/// With client tracking it is also where RESP2 invalidations are redirected: each of its connections
+/// subscribes to <c>__redis__:invalidate</c> in its handshake and is handed out as the
+/// <see cref="RedirectTarget"/>; when one is lost, the main connection redirecting to it is closed
+/// (it would get no more notifications) and reconnects to redirect to the next.
+/// </para>
 /// </summary>
 internal sealed class Subscriber : IPushSink, IAsyncDisposable
 {
@@ -14,14 +20,44 @@ internal sealed class Subscriber : IPushSink, IAsyncDisposable
     private readonly Dictionary<KvChannel, TaskCompletionSource> _confirmations = [];
     private readonly Multiplexer _connection;
     private readonly KvClientOptions _options;
+    private readonly Invalidations? _invalidations;
+    private readonly Action? _redirectLost;
+    private TaskCompletionSource<(long ClientId, int Epoch)> _redirect = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _redirectEpoch;
 
-    public Subscriber(KvClientOptions options, Action<Exception> handlerFailed)
+    /// <param name="options">The client's options.</param>
+    /// <param name="handlerFailed">Reports a handler's exception.</param>
+    /// <param name="invalidations">With client tracking: where invalidations read on this connection go.</param>
+    /// <param name="redirectLost">With client tracking: called when a connection handed out as <see cref="RedirectTarget"/> is lost.</param>
+    public Subscriber(KvClientOptions options, Action<Exception> handlerFailed, Invalidations? invalidations = null, Action? redirectLost = null)
     {
         _options = options;
         HandlerFailed = handlerFailed;
-        _connection = new Multiplexer(options, reconnect: true, this) { Connected = Resubscribe };
+        _invalidations = invalidations;
+        _redirectLost = redirectLost;
+        _connection = new Multiplexer(options, reconnect: true, this)
+        {
+            Connected = OnConnected,
+            Disconnected = OnDisconnected,
+            InvalidationTarget = invalidations is not null,
+        };
         _connection.Start();
     }
+
+    /// <summary>Completes with the server's id of the current connection, subscribed to invalidations, and its epoch.</summary>
+    public Task<(long ClientId, int Epoch)> RedirectTarget
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _redirect.Task;
+            }
+        }
+    }
+
+    /// <summary>Moves on each time a connection handed out as <see cref="RedirectTarget"/> is lost.</summary>
+    public int RedirectEpoch => Volatile.Read(ref _redirectEpoch);
 
     private Action<Exception> HandlerFailed { get; }
 
@@ -84,6 +120,12 @@ internal sealed class Subscriber : IPushSink, IAsyncDisposable
         var k = kind.AsSpan();
         if (k.SequenceEqual("message"u8) && push.Count >= 3)
         {
+            if (_invalidations is not null && push[1].Bytes.AsSpan().SequenceEqual("__redis__:invalidate"u8))
+            {
+                _invalidations.OnInvalidate(push[2]);
+                return;
+            }
+
             Deliver(KvChannel.Literal(push[1].AsString()!), new KvMessage(push[1].AsString()!, push[2].AsValue(), null));
         }
         else if (k.SequenceEqual("pmessage"u8) && push.Count >= 4)
@@ -101,6 +143,11 @@ internal sealed class Subscriber : IPushSink, IAsyncDisposable
             }
 
             confirmation?.TrySetResult();
+        }
+        else if (_invalidations is not null)
+        {
+            // A RESP3 redirect target gets invalidations as pushes, not as messages.
+            _invalidations.OnPush(push);
         }
     }
 
@@ -146,6 +193,39 @@ internal sealed class Subscriber : IPushSink, IAsyncDisposable
             _confirmations.Remove(channel);
             Send(channel.IsPattern ? CommandNames.PUnsubscribe : CommandNames.Unsubscribe, [channel.Name]);
         }
+    }
+
+    private void OnConnected(ServerConnection connection)
+    {
+        Resubscribe();
+        if (connection.ClientId != 0)
+        {
+            lock (_lock)
+            {
+                _redirect.TrySetResult((connection.ClientId, _redirectEpoch));
+            }
+        }
+    }
+
+    private void OnDisconnected(ServerConnection connection)
+    {
+        if (connection.ClientId == 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            // A full fence, paired with the one in Multiplexer.RunAsync: either the main connection
+            // sees the new epoch after its handshake, or the callback below sees it and closes it.
+            Interlocked.Increment(ref _redirectEpoch);
+            if (_redirect.Task.IsCompleted)
+            {
+                _redirect = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        _redirectLost?.Invoke();
     }
 
     private void Resubscribe()
