@@ -29,6 +29,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     private readonly TimeProvider _time;
     private readonly KvMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly NearCache? _near;
 
     /// <summary>Creates the cache over <paramref name="client"/> (DI does this for you with <c>AddKvCache</c>).</summary>
     public KvDistributedCache(KvClient client, IOptions<KvOptions> options, ILogger<KvDistributedCache>? logger = null, TimeProvider? timeProvider = null)
@@ -36,11 +37,14 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     {
     }
 
-    internal KvDistributedCache(KvClient client, KvCacheOptions options, KvMetrics metrics, ILogger? logger, TimeProvider? timeProvider)
+    internal KvDistributedCache(KvClient client, KvCacheOptions options, KvMetrics metrics, ILogger? logger, TimeProvider? timeProvider, NearCache? near = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _client = client;
+
+        // With a near cache every command goes through its tracking client: reads must, to be tracked.
+        _near = near;
+        _client = near?.Client ?? client;
         _options = options;
         _instanceName = options.InstanceName ?? "";
         _metrics = metrics;
@@ -64,12 +68,42 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     {
         ArgumentNullException.ThrowIfNull(key);
         token.ThrowIfCancellationRequested();
+        string expanded = Expand(key);
+        long now = NowTicks();
+        object? reservation = null;
+        if (_near is { } near)
+        {
+            if (near.TryGet(expanded, now, out var kept))
+            {
+                _metrics.Lookup(hit: true, near: true);
+                return kept;
+            }
+
+            reservation = near.Reserve(expanded);
+        }
+
         long start = Stopwatch.GetTimestamp();
         try
         {
-            var reply = await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [Expand(key)], [NowTicks(), 1, refresh ? 1 : 0], token).ConfigureAwait(false);
+            var reply = await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [expanded], [now, 1, refresh ? 1 : 0], token).ConfigureAwait(false);
             byte[]? data = DataOf(reply);
             _metrics.Lookup(hit: data is not null, near: false);
+            if (reservation is not null)
+            {
+                // Only entries without a sliding window: a hit from memory would not push it out on the server.
+                if (data is not null && NumberOf(reply, 1) == CacheEntryLayout.NotPresent)
+                {
+                    long absolute = NumberOf(reply, 0);
+                    _near!.Keep(expanded, reservation, data, absolute == CacheEntryLayout.NotPresent ? long.MaxValue : absolute);
+                }
+                else
+                {
+                    _near!.Release(expanded, reservation);
+                }
+
+                reservation = null;
+            }
+
             return data;
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -78,6 +112,11 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         }
         finally
         {
+            if (reservation is not null)
+            {
+                _near!.Release(expanded, reservation);
+            }
+
             _metrics.Duration("get", start);
         }
     }
@@ -148,9 +187,11 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         ArgumentNullException.ThrowIfNull(key);
         token.ThrowIfCancellationRequested();
         long start = Stopwatch.GetTimestamp();
+        string expanded = Expand(key);
+        _near?.Remove(expanded);
         try
         {
-            await _client.ExecuteAsync("UNLINK", [Expand(key)], token).ConfigureAwait(false);
+            await _client.ExecuteAsync("UNLINK", [expanded], token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -168,11 +209,16 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         ArgumentNullException.ThrowIfNull(options);
         token.ThrowIfCancellationRequested();
         var (absolute, sliding, ttl) = CacheEntryLayout.Expiry(options, _time.GetUtcNow());
+        string expanded = Expand(key);
+
+        // The next read goes to the server (and is tracked there): a value written here is not kept
+        // from the write, since the server reports changes only to keys this client has read.
+        _near?.Remove(expanded);
         long start = Stopwatch.GetTimestamp();
         try
         {
             var batch = _client.CreateBatch();
-            var entry = AddSet(batch, Expand(key), value, absolute, sliding, ttl);
+            var entry = AddSet(batch, expanded, value, absolute, sliding, ttl);
             batch.Execute(token);
             await entry.ConfigureAwait(false);
         }
@@ -211,12 +257,15 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         }
     }
 
-    private KvKey Expand(string key) => _instanceName.Length == 0 ? key : string.Concat(_instanceName, key);
+    private string Expand(string key) => _instanceName.Length == 0 ? key : string.Concat(_instanceName, key);
 
     private long NowTicks() => _time.GetUtcNow().UtcTicks;
 
     private static byte[]? DataOf(in KvResult reply)
         => reply.Count >= 3 && !reply[2].IsNull ? (byte[]?)reply[2].AsValue() : null;
+
+    private static long NumberOf(in KvResult reply, int index)
+        => reply.Count > index && !reply[index].IsNull && reply[index].AsValue().TryGetInt64(out long n) ? n : CacheEntryLayout.NotPresent;
 
     private static bool IsUnavailable(Exception ex) => ex is KvConnectionException or TimeoutException;
 

@@ -61,12 +61,22 @@ public static class KvServiceCollectionExtensions
     public static IServiceCollection AddKvCache(this IServiceCollection services, Action<KvOptions>? configure = null)
     {
         services.AddKv(configure);
-        services.TryAddSingleton(sp => new KvDistributedCache(
-            sp.GetRequiredService<KvClient>(),
-            sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache,
-            sp.GetRequiredService<KvMetrics>(),
-            sp.GetService<Microsoft.Extensions.Logging.ILogger<KvDistributedCache>>(),
-            sp.GetService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var cache = sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache;
+            return new KvDistributedCache(
+                sp.GetRequiredService<KvClient>(),
+                cache,
+                sp.GetRequiredService<KvMetrics>(),
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<KvDistributedCache>>(),
+                sp.GetService<TimeProvider>(),
+                cache.NearCache.Enabled ? sp.GetRequiredService<NearCache>() : null);
+        });
+
+        // The near cache's own client tracks the keys it reads (CLIENT TRACKING); made only when enabled.
+        services.TryAddSingleton(sp => new NearCache(
+            sp.GetRequiredService<KvClientFactory>().Create(o => o.Tracking = new KvTrackingOptions()),
+            sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache.NearCache.MaxBytes));
         services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         services.Replace(ServiceDescriptor.Singleton<IBufferDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         return services;
