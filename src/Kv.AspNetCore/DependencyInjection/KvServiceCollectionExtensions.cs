@@ -7,6 +7,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -61,7 +62,14 @@ public static class KvServiceCollectionExtensions
     public static IServiceCollection AddKvCache(this IServiceCollection services, Action<KvOptions>? configure = null)
     {
         services.AddKv(configure);
-        services.TryAddSingleton<KvDistributedCache>();
+        // The internal constructor takes the app's KvMetrics (its meter from IMeterFactory); DI would
+        // pick the public one, which makes a meter of its own that nothing disposes.
+        services.TryAddSingleton(sp => new KvDistributedCache(
+            sp.GetRequiredService<KvClient>(),
+            sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache,
+            sp.GetRequiredService<KvMetrics>(),
+            sp.GetService<ILogger<KvDistributedCache>>(),
+            sp.GetService<TimeProvider>()));
         services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         services.Replace(ServiceDescriptor.Singleton<IBufferDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         return services;
