@@ -51,7 +51,17 @@ public sealed class TestApp : IAsyncDisposable
         services(builder.Services);
         var app = builder.Build();
         endpoints?.Invoke(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A start that fails (options validation) still leaves services to dispose.
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new TestApp(app, contentRoot);
     }
 
