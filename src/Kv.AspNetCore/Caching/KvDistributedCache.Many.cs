@@ -97,9 +97,14 @@ public sealed partial class KvDistributedCache
         var names = new List<string>();
         foreach (var (key, value) in entries)
         {
-            if (key is null || value is null)
+            if (key is null)
             {
-                throw new ArgumentException($"The entry {(key is null ? "with a null key" : $"'{key}'")} has no {(key is null ? "key" : "value")}: every entry needs both.", nameof(entries));
+                throw new ArgumentException("An entry in the list has a null key.", nameof(entries));
+            }
+
+            if (value is null)
+            {
+                throw new ArgumentException($"The entry '{key}' has a null value.", nameof(entries));
             }
 
             items.Add((Expand(key), value));

@@ -189,9 +189,10 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     /// land together or not at all.
     /// </summary>
     /// <remarks>
-    /// Sent without the caller's token: a command cancelled while queued is dropped by the client's
-    /// writer, and dropping EXEC (or MULTI) of a transaction would leave the shared connection inside
-    /// MULTI, queueing every other caller's commands. Callers check their token before.
+    /// Sent without the caller's token: the client's writer drops a command cancelled while queued,
+    /// one command at a time, so a cancellation racing the writer could drop part of a transaction:
+    /// without MULTI it runs unprotected, without EXEC the shared connection stays inside MULTI and
+    /// queues every other caller's commands. Callers check their token before.
     /// </remarks>
     private async Task WriteEntriesAsync((KvKey Key, ReadOnlyMemory<byte> Value)[] entries, long absolute, long sliding, long ttl)
     {
