@@ -10,23 +10,30 @@ public sealed class EmbeddedServerTests
     [Fact]
     public async Task DataSurvivesARestartOfTheAppOnTheSameContentRoot()
     {
-        string contentRoot;
-        await using (var first = await TestApp.StartAsync(s => s.AddKvCache()))
+        string contentRoot = Directory.CreateTempSubdirectory("kv-app-").FullName;
+        try
         {
-            contentRoot = first.ContentRoot;
-            var cache = first.Services.GetRequiredService<IDistributedCache>();
-            await cache.SetStringAsync("kept", "across restarts");
-            await cache.SetStringAsync("expiring", "with its ttl", new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+            await using (var first = await TestApp.StartAsync(s => s.AddKvCache(), contentRoot: contentRoot))
+            {
+                var cache = first.Services.GetRequiredService<IDistributedCache>();
+                await cache.SetStringAsync("kept", "across restarts");
+                await cache.SetStringAsync("expiring", "with its ttl", new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) });
+            }
+
+            string data = Path.Combine(contentRoot, "kv-data");
+            Assert.True(File.Exists(Path.Combine(data, "appendonly.aof")) || Directory.Exists(Path.Combine(data, "appendonlydir")), "No append-only file in kv-data.");
+
+            await using var second = await TestApp.StartAsync(s => s.AddKvCache(), contentRoot: contentRoot);
+            var reopened = second.Services.GetRequiredService<IDistributedCache>();
+            Assert.Equal("across restarts", await reopened.GetStringAsync("kept"));
+            Assert.Equal("with its ttl", await reopened.GetStringAsync("expiring"));
+            Assert.InRange(await second.Kv().PTtlAsync("expiring"), 500_000, 600_000);
+            Assert.Equal(-1, await second.Kv().PTtlAsync("kept"));
         }
-
-        Assert.True(File.Exists(Path.Combine(contentRoot, "kv-data", "appendonly.aof")) || Directory.Exists(Path.Combine(contentRoot, "kv-data", "appendonlydir")), "No append-only file in kv-data.");
-
-        await using var second = await TestApp.StartAsync(s => s.AddKvCache(), contentRoot: contentRoot);
-        var reopened = second.Services.GetRequiredService<IDistributedCache>();
-        Assert.Equal("across restarts", await reopened.GetStringAsync("kept"));
-        Assert.Equal("with its ttl", await reopened.GetStringAsync("expiring"));
-        Assert.InRange(await second.Kv().PTtlAsync("expiring"), 500_000, 600_000);
-        Assert.Equal(-1, await second.Kv().PTtlAsync("kept"));
+        finally
+        {
+            Directory.Delete(contentRoot, recursive: true);
+        }
     }
 
     [Fact]
