@@ -217,10 +217,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
-            var batch = _client.CreateBatch();
-            var entry = AddSet(batch, expanded, value, absolute, sliding, ttl);
-            batch.Execute(token);
-            await entry.ConfigureAwait(false);
+            await WriteEntriesAsync([(expanded, value)], absolute, sliding, ttl).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -233,21 +230,70 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     }
 
     /// <summary>
-    /// Adds MULTI, HSET of the three fields, PEXPIRE (or PERSIST, so a set without expiry clears an
-    /// old TTL) and EXEC to <paramref name="batch"/>: the value and its TTL land together or not at all.
+    /// Writes <paramref name="entries"/> in one MULTI/EXEC: per entry, HSET of the three fields and
+    /// PEXPIRE (or PERSIST, so a set without expiry clears an old TTL). The values and their TTLs
+    /// land together or not at all.
     /// </summary>
-    private static async Task AddSet(KvBatch batch, KvKey key, ReadOnlyMemory<byte> value, long absolute, long sliding, long ttl)
+    /// <remarks>
+    /// Sent without the caller's token: the client's writer drops a command cancelled while queued,
+    /// one command at a time, so a cancellation racing the writer could drop part of a transaction:
+    /// without MULTI it runs unprotected, without EXEC the shared connection stays inside MULTI and
+    /// queues every other caller's commands. Callers check their token before.
+    /// </remarks>
+    private async Task WriteEntriesAsync((KvKey Key, ReadOnlyMemory<byte> Value)[] entries, long absolute, long sliding, long ttl)
     {
+        var batch = _client.CreateBatch();
         var multi = batch.Add("MULTI");
-        var hset = batch.Add("HSET", key, CacheEntryLayout.AbsoluteExpiration, absolute, CacheEntryLayout.SlidingExpiration, sliding, CacheEntryLayout.Data, value);
-        var expire = ttl > 0 ? batch.Add("PEXPIRE", key, ttl) : batch.Add("PERSIST", key);
-        var exec = batch.Add("EXEC");
+        var queued = new ValueTask<KvResult>[entries.Length * 2];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            var (key, value) = entries[i];
+            queued[2 * i] = batch.Add("HSET", key, CacheEntryLayout.AbsoluteExpiration, absolute, CacheEntryLayout.SlidingExpiration, sliding, CacheEntryLayout.Data, value);
+            queued[(2 * i) + 1] = ttl > 0 ? batch.Add("PEXPIRE", key, ttl) : batch.Add("PERSIST", key);
+        }
 
-        // Every reply is awaited (each pooled operation goes back to its pool); EXEC's error says what failed.
-        await multi.ConfigureAwait(false);
-        await hset.ConfigureAwait(false);
-        await expire.ConfigureAwait(false);
-        var results = await exec.ConfigureAwait(false);
+        var exec = batch.Add("EXEC");
+        batch.Execute(CancellationToken.None);
+
+        // Every reply is awaited (each pooled operation goes back to its pool); the first failure is
+        // the one thrown: a command refused while queueing (OOM) says more than EXEC's EXECABORT.
+        Exception? failure = null;
+        try
+        {
+            await multi.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        foreach (var reply in queued)
+        {
+            try
+            {
+                await reply.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex;
+            }
+        }
+
+        KvResult results = default;
+        try
+        {
+            results = await exec.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure ??= ex;
+        }
+
+        if (failure is not null)
+        {
+            ExceptionDispatch(failure);
+        }
+
         foreach (var result in results.Items)
         {
             if (result.IsError)

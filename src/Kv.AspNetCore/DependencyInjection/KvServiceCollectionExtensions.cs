@@ -7,6 +7,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -68,7 +69,7 @@ public static class KvServiceCollectionExtensions
                 sp.GetRequiredService<KvClient>(),
                 cache,
                 sp.GetRequiredService<KvMetrics>(),
-                sp.GetService<Microsoft.Extensions.Logging.ILogger<KvDistributedCache>>(),
+                sp.GetService<ILogger<KvDistributedCache>>(),
                 sp.GetService<TimeProvider>(),
                 cache.NearCache.Enabled ? sp.GetRequiredService<NearCache>() : null);
         });

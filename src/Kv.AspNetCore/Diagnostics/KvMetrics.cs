@@ -29,7 +29,7 @@ internal sealed class KvMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>(
             "kv.cache.operation.duration",
             "s",
-            "Duration of cache operations that went to the server, by operation (get, set, refresh, remove).",
+            "Duration of cache operations that went to the server, by operation (get, set, refresh, remove, get_many, set_many, remove_many, clear).",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5] });
         _failures = _meter.CreateCounter<long>("kv.cache.failures", "{failure}", "Cache operations that failed because the server could not be reached, by operation and whether they were ignored (fail open).");

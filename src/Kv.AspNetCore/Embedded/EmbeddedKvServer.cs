@@ -65,7 +65,7 @@ internal sealed partial class EmbeddedKvServer : IAsyncDisposable
         }
         catch (KvConfigException ex)
         {
-            var failure = new OptionsValidationException(KvOptions.SectionName, typeof(KvOptions), [$"Kv:Embedded: {ex.Message}"]);
+            var failure = new OptionsValidationException(KvOptions.SectionName, typeof(KvOptions), [$"{SettingAtFault(ex.Message, embedded)}: the embedded server refused it: {ex.Message}"]);
             _started.TrySetException(failure);
             throw failure;
         }
@@ -84,6 +84,31 @@ internal sealed partial class EmbeddedKvServer : IAsyncDisposable
         _server = server;
         LogStarted(_logger, server.Port, directory, embedded.AppendOnly ? "on" : "off", embedded.MaxMemory, embedded.MaxMemoryPolicy);
         _started.TrySetResult(server);
+    }
+
+    /// <summary>
+    /// The Kv:Embedded setting behind a refused server option: the server's message names the option
+    /// as given on its command line (<c>command line option --maxmemory: …</c>), and each option
+    /// comes from one setting.
+    /// </summary>
+    private static string SettingAtFault(string message, KvEmbeddedServerOptions embedded)
+    {
+        if (message.Contains("--maxmemory-policy:", StringComparison.Ordinal))
+        {
+            return $"Kv:Embedded:MaxMemoryPolicy is '{embedded.MaxMemoryPolicy}'";
+        }
+
+        if (message.Contains("--maxmemory:", StringComparison.Ordinal))
+        {
+            return $"Kv:Embedded:MaxMemory is '{embedded.MaxMemory}' (use redis.conf units such as 256mb or 1gb, or 0 for no ceiling)";
+        }
+
+        if (message.Contains("--dir:", StringComparison.Ordinal))
+        {
+            return $"Kv:Embedded:DataDirectory is '{embedded.DataDirectory}'";
+        }
+
+        return $"Kv:Embedded:Arguments is [{string.Join(' ', embedded.Arguments)}]";
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

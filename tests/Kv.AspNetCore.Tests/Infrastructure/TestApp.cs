@@ -11,14 +11,18 @@ namespace Kv.AspNetCore.Tests.Infrastructure;
 
 /// <summary>
 /// A real ASP.NET Core app on Kestrel, bound to 127.0.0.1 on a free port, with its own content root
-/// (so the embedded server's data folder is private to the test). Disposing stops the host cleanly.
+/// (so the embedded server's data folder is private to the test). Disposing stops the host cleanly
+/// and deletes the content root it made; a content root passed in belongs to the caller.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
-    private TestApp(WebApplication app, string contentRoot)
+    private readonly bool _ownsContentRoot;
+
+    private TestApp(WebApplication app, string contentRoot, bool ownsContentRoot)
     {
         App = app;
         ContentRoot = contentRoot;
+        _ownsContentRoot = ownsContentRoot;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Client = new HttpClient { BaseAddress = new Uri(addresses.First()) };
     }
@@ -31,13 +35,17 @@ public sealed class TestApp : IAsyncDisposable
 
     public string ContentRoot { get; }
 
-    /// <summary>Starts an app. <paramref name="settings"/> are configuration keys such as <c>Kv:Endpoint</c>.</summary>
+    /// <summary>
+    /// Starts an app. <paramref name="settings"/> are configuration keys such as <c>Kv:Endpoint</c>;
+    /// <paramref name="contentRoot"/> (kept on dispose) lets a second app open the first one's data.
+    /// </summary>
     public static async Task<TestApp> StartAsync(
         Action<IServiceCollection> services,
         Action<WebApplication>? endpoints = null,
         IDictionary<string, string?>? settings = null,
         string? contentRoot = null)
     {
+        bool ownsContentRoot = contentRoot is null;
         contentRoot ??= Directory.CreateTempSubdirectory("kv-app-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, EnvironmentName = "Development" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -51,8 +59,23 @@ public sealed class TestApp : IAsyncDisposable
         services(builder.Services);
         var app = builder.Build();
         endpoints?.Invoke(app);
-        await app.StartAsync();
-        return new TestApp(app, contentRoot);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A start that fails (options validation) still leaves services to dispose.
+            await app.DisposeAsync();
+            if (ownsContentRoot)
+            {
+                Directory.Delete(contentRoot, recursive: true);
+            }
+
+            throw;
+        }
+
+        return new TestApp(app, contentRoot, ownsContentRoot);
     }
 
     /// <summary>The settings that point an app at <paramref name="redis"/>, or none for the embedded server.</summary>
@@ -64,5 +87,9 @@ public sealed class TestApp : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        if (_ownsContentRoot)
+        {
+            Directory.Delete(ContentRoot, recursive: true);
+        }
     }
 }
