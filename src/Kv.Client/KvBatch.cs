@@ -3,9 +3,10 @@ using Kv.Client.Internal;
 namespace Kv.Client;
 
 /// <summary>
-/// Commands sent back to back in one write when <see cref="Execute"/> is called. Not atomic (other
-/// callers' commands are not interleaved, but each command runs on its own; use
-/// <see cref="KvTransaction"/> for all-or-nothing).
+/// Commands sent back to back in one write when <see cref="Execute"/> is called, whole or not at all:
+/// other callers' commands are never interleaved, and a batch cancelled or timed out before it is
+/// written is not sent (so a batch may hold MULTI … EXEC safely). Not atomic on the server by itself:
+/// each command runs on its own unless the batch wraps them in MULTI/EXEC (or use <see cref="KvTransaction"/>).
 /// </summary>
 public sealed class KvBatch
 {
@@ -47,7 +48,11 @@ public sealed class KvBatch
         return op.Task;
     }
 
-    /// <summary>Sends every added command together; the batch is empty afterwards and can be reused.</summary>
+    /// <summary>
+    /// Sends every added command together; the batch is empty afterwards and can be reused.
+    /// <paramref name="cancellationToken"/> cancels the whole batch while it waits to be written; once
+    /// written, it only stops the callers waiting for replies.
+    /// </summary>
     public void Execute(CancellationToken cancellationToken = default)
     {
         _client.Main.SendRange(_ops, cancellationToken);

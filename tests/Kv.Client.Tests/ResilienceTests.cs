@@ -39,6 +39,43 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task ABatchCancelledWhileQueuedIsNotSentAtAll()
+    {
+        var server = await StartKvAsync();
+        int port = server.Port;
+        await using var client = await KvClient.ConnectAsync(Options(port));
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConnectionFailed += (_, _) => failed.TrySetResult();
+        client.ConnectionRestored += (_, _) => restored.TrySetResult();
+        await server.DisposeAsync();
+        await failed.Task.WaitAsync(Deadline);
+
+        // MULTI, SET, EXEC queued while disconnected, then cancelled: none of it may reach the server.
+        using var cts = new CancellationTokenSource();
+        var batch = client.CreateBatch();
+        var replies = new[] { batch.Add("MULTI").AsTask(), batch.Add("SET", "batched", "1").AsTask(), batch.Add("EXEC").AsTask() };
+        batch.Execute(cts.Token);
+        await cts.CancelAsync();
+        foreach (var reply in replies)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reply).WaitAsync(Deadline);
+        }
+
+        server = await StartKvAsync(port);
+        try
+        {
+            await restored.Task.WaitAsync(Deadline);
+            Assert.True((await client.GetAsync("batched")).IsNull);
+            Assert.Equal("PONG", (await client.ExecuteAsync("PING")).AsString());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task CommandsIssuedWhileDisconnectedWaitForTheReconnection()
     {
         var server = await StartKvAsync();

@@ -85,6 +85,7 @@ internal sealed class Multiplexer : IAsyncDisposable
         _queue.Enqueue(op);
     }
 
+    /// <summary>Queues commands that are sent together, whole or not at all (<see cref="OperationGroup"/>).</summary>
     public void SendRange(List<Operation> ops, CancellationToken cancellationToken)
     {
         long deadline = _timeoutMs == long.MaxValue ? long.MaxValue : Environment.TickCount64 + _timeoutMs;
@@ -94,17 +95,16 @@ internal sealed class Multiplexer : IAsyncDisposable
             op.RegisterCancellation(cancellationToken);
         }
 
-        if (Volatile.Read(ref _disposed) != 0)
+        if (ops.Count == 1)
         {
-            foreach (var op in ops)
-            {
-                op.TryFail(new ObjectDisposedException(nameof(KvClient), "The KvClient was disposed; create a new one."));
-            }
-
+            Submit(ops[0], CancellationToken.None);
             return;
         }
 
-        _queue.EnqueueRange(ops);
+        if (ops.Count > 0)
+        {
+            Submit(new OperationGroup(ops) { Deadline = deadline }, CancellationToken.None);
+        }
     }
 
     /// <summary>Closes the current connection as if the network failed (tests and health checks use it).</summary>

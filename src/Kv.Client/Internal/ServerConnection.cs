@@ -193,6 +193,33 @@ internal sealed class ServerConnection : IAsyncDisposable
                 long pending = 0;
                 while (batch.TryDequeue(out var op))
                 {
+                    if (op is OperationGroup group)
+                    {
+                        if (group.TryStart())
+                        {
+                            long start = output.UnflushedBytes;
+                            foreach (var member in group.Members)
+                            {
+                                if (member.LeasesReply)
+                                {
+                                    Interlocked.Increment(ref _leasesPending);
+                                }
+
+                                member.Write(output);
+                                (member.ExpectsReply ? written : unreplied).Add(member);
+                            }
+
+                            pending += output.UnflushedBytes - start;
+                            if (pending >= FlushThreshold)
+                            {
+                                await FlushAsync(output, written, unreplied).ConfigureAwait(false);
+                                pending = 0;
+                            }
+                        }
+
+                        continue;
+                    }
+
                     // Cancelled or timed out while queued: never sent.
                     if (op.IsCompleted)
                     {
