@@ -46,6 +46,18 @@ internal static class CacheEntryLayout
         return f
         """);
 
+    /// <summary>The TTL in milliseconds a read gives a sliding entry: min(window, time left to the absolute expiry); 0 when none is left.</summary>
+    public static long SlidingTtl(long absolute, long sliding, long nowTicks)
+    {
+        long ticks = sliding;
+        if (absolute > 0 && absolute - nowTicks < ticks)
+        {
+            ticks = absolute - nowTicks;
+        }
+
+        return ticks <= 0 ? 0 : Math.Max(1, ticks / TimeSpan.TicksPerMillisecond);
+    }
+
     /// <summary>
     /// The entry's absolute expiry (UTC ticks, or <see cref="NotPresent"/>), sliding window (ticks, or
     /// <see cref="NotPresent"/>) and the key's TTL in milliseconds (0: none), as Microsoft's cache computes

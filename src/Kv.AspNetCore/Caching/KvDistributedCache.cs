@@ -30,6 +30,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     private readonly KvMetrics _metrics;
     private readonly ILogger _logger;
     private readonly NearCache? _near;
+    private volatile bool _expireGreaterThan = true;
 
     /// <summary>Creates the cache over <paramref name="client"/> (DI does this for you with <c>AddKvCache</c>).</summary>
     public KvDistributedCache(KvClient client, IOptions<KvOptions> options, ILogger<KvDistributedCache>? logger = null, TimeProvider? timeProvider = null)
@@ -60,9 +61,17 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
 
     /// <summary>
     /// Gets a value. With <paramref name="refresh"/> (what <see cref="IDistributedCache.GetAsync"/> does),
-    /// an entry with a sliding expiration has its window pushed out by the same server call; without,
-    /// the read leaves its expiry alone.
+    /// an entry with a sliding expiration has its window pushed out; without, the read leaves its
+    /// expiry alone.
     /// </summary>
+    /// <remarks>
+    /// One round trip: <c>HMGET absexp sldexp data</c>, the cheapest read the server has. For a sliding
+    /// entry the refresh (<c>PEXPIRE … GT</c>) is queued before this returns, on the same connection,
+    /// but not waited for: Microsoft's cache waits for it (a second round trip), and reading and
+    /// refreshing in one Lua script cost redis-server 5.2 µs of CPU a call against 0.8 µs for the two
+    /// plain commands (benchmarks/Kv.AspNetCore.Benchmarks). <c>GT</c> never shortens a TTL nor gives
+    /// one to a key that was meanwhile set without expiry. A refresh that fails is logged.
+    /// </remarks>
     /// <returns>The value, or null when there is none.</returns>
     public async ValueTask<byte[]?> GetAsync(string key, bool refresh, CancellationToken token = default)
     {
@@ -85,22 +94,27 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
-            var reply = await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [expanded], [now, 1, refresh ? 1 : 0], token).ConfigureAwait(false);
+            var reply = await _client.ExecuteAsync("HMGET", [expanded, CacheEntryLayout.AbsoluteExpiration, CacheEntryLayout.SlidingExpiration, CacheEntryLayout.Data], token).ConfigureAwait(false);
             byte[]? data = DataOf(reply);
             _metrics.Lookup(hit: data is not null, near: false);
-            if (reservation is not null)
+            if (data is null)
+            {
+                return null;
+            }
+
+            long absolute = NumberOf(reply, 0);
+            long sliding = NumberOf(reply, 1);
+            if (sliding > 0)
+            {
+                if (refresh && CacheEntryLayout.SlidingTtl(absolute, sliding, now) is > 0 and var ttl)
+                {
+                    RefreshInBackground(expanded, ttl);
+                }
+            }
+            else if (reservation is not null)
             {
                 // Only entries without a sliding window: a hit from memory would not push it out on the server.
-                if (data is not null && NumberOf(reply, 1) == CacheEntryLayout.NotPresent)
-                {
-                    long absolute = NumberOf(reply, 0);
-                    _near!.Keep(expanded, reservation, data, absolute == CacheEntryLayout.NotPresent ? long.MaxValue : absolute);
-                }
-                else
-                {
-                    _near!.Release(expanded, reservation);
-                }
-
+                _near!.Keep(expanded, reservation, data, absolute == CacheEntryLayout.NotPresent ? long.MaxValue : absolute);
                 reservation = null;
             }
 
@@ -217,7 +231,24 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
-            await WriteEntriesAsync([(expanded, value)], absolute, sliding, ttl).ConfigureAwait(false);
+            // One entry, inline (WriteEntriesAsync's arrays and second state machine cost a third of a Set's bytes).
+            var batch = _client.CreateBatch();
+            var multi = batch.Add("MULTI");
+            var hset = batch.Add("HSET", expanded, CacheEntryLayout.AbsoluteExpiration, absolute, CacheEntryLayout.SlidingExpiration, sliding, CacheEntryLayout.Data, value);
+            var expire = ttl > 0 ? batch.Add("PEXPIRE", expanded, ttl) : batch.Add("PERSIST", expanded);
+            var exec = batch.Add("EXEC");
+            batch.Execute(CancellationToken.None);
+            await multi.ConfigureAwait(false);
+            await hset.ConfigureAwait(false);
+            await expire.ConfigureAwait(false);
+            var results = await exec.ConfigureAwait(false);
+            foreach (var result in results.Items)
+            {
+                if (result.IsError)
+                {
+                    throw new KvServerException(result.AsString()!, "EXEC");
+                }
+            }
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -310,6 +341,40 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     private static byte[]? DataOf(in KvResult reply)
         => reply.Count >= 3 && !reply[2].IsNull ? (byte[]?)reply[2].AsValue() : null;
 
+    // Queued now (so any later command of this client follows it), awaited off the caller's path.
+    private void RefreshInBackground(string key, long ttlMilliseconds)
+    {
+        var pending = _expireGreaterThan
+            ? _client.ExecuteAsync("PEXPIRE", [key, ttlMilliseconds, "GT"], CancellationToken.None)
+            : _client.ExecuteAsync("PEXPIRE", [key, ttlMilliseconds], CancellationToken.None);
+        if (pending.IsCompletedSuccessfully)
+        {
+            pending.GetAwaiter().GetResult();
+            return;
+        }
+
+        _ = ObserveRefreshAsync(pending, key, ttlMilliseconds);
+    }
+
+    private async Task ObserveRefreshAsync(ValueTask<KvResult> pending, string key, long ttlMilliseconds)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (KvServerException) when (_expireGreaterThan)
+        {
+            // A server before Redis 7.0 has no GT: plain PEXPIRE from now on.
+            _expireGreaterThan = false;
+            RefreshInBackground(key, ttlMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            _metrics.Failure("refresh", ignored: true);
+            LogRefreshFailed(_logger, key, ex.Message);
+        }
+    }
+
     private static long NumberOf(in KvResult reply, int index)
         => reply.Count > index && !reply[index].IsNull && reply[index].AsValue().TryGetInt64(out long n) ? n : CacheEntryLayout.NotPresent;
 
@@ -334,6 +399,9 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kv cache {Operation} of '{Key}' failed: the server could not be reached.")]
     private static partial void LogFailed(ILogger logger, string operation, string key, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kv cache: the sliding expiration of '{Key}' was not pushed out after a read: {Reason}")]
+    private static partial void LogRefreshFailed(ILogger logger, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kv cache {Operation} of '{Key}' skipped (OnServerUnavailable = Ignore): {Reason}")]
     private static partial void LogIgnored(ILogger logger, string operation, string key, string reason);
