@@ -56,6 +56,12 @@ internal sealed class KvOptionsValidator : IValidateOptions<KvOptions>
             failures.Add($"Kv:CommandTimeout is {options.CommandTimeout}: it must be positive.");
         }
 
+        if (options.Cache is { UseGenerations: true } && string.IsNullOrEmpty(options.Cache.InstanceName))
+        {
+            failures.Add("Kv:Cache:UseGenerations is true but Kv:Cache:InstanceName is empty: generations need an instance name, such as 'shop:' "
+                + "(the generation is kept at InstanceName + '__generation', and a clear sweeps the keys that start with it).");
+        }
+
         if (options.Cache is { NearCache: { Enabled: true, MaxBytes: <= 0 } })
         {
             failures.Add($"Kv:Cache:NearCache:MaxBytes is {options.Cache.NearCache.MaxBytes}: it must be positive.");

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using System.Runtime.CompilerServices;
 using Kv.Client;
 using Microsoft.Extensions.Caching.Distributed;
 
@@ -8,8 +8,6 @@ namespace Kv.AspNetCore.Caching;
 // Several entries in one round trip, and the removal of every entry of the instance.
 public sealed partial class KvDistributedCache
 {
-    private const int ClearPageSize = 1000;
-
     /// <summary>
     /// Gets several values in one round trip: one pipelined script call per key, each reading its
     /// entry and pushing a sliding expiration out as <see cref="GetAsync(string, CancellationToken)"/> does.
@@ -46,15 +44,16 @@ public sealed partial class KvDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
+            string prefix = await PrefixAsync(token).ConfigureAwait(false);
             var replies = new KvResult[unique.Count];
-            var (refused, noScript) = await GetAndRefreshBatchAsync(unique, null, replies, token).ConfigureAwait(false);
+            var (refused, noScript) = await GetAndRefreshBatchAsync(prefix, unique, null, replies, token).ConfigureAwait(false);
             if (refused is not null)
             {
                 // NOSCRIPT: the server lost its script cache (a restart, SCRIPT FLUSH). A batch cannot
                 // fall back to EVAL call by call as EvalAsync does, so the script is loaded once and
                 // the refused calls run again.
                 await _client.ExecuteAsync("SCRIPT", ["LOAD", CacheEntryLayout.GetAndRefresh.Source], token).ConfigureAwait(false);
-                (refused, noScript) = await GetAndRefreshBatchAsync(unique, refused, replies, token).ConfigureAwait(false);
+                (refused, noScript) = await GetAndRefreshBatchAsync(prefix, unique, refused, replies, token).ConfigureAwait(false);
                 if (noScript is not null)
                 {
                     ExceptionDispatch(noScript);
@@ -93,7 +92,7 @@ public sealed partial class KvDistributedCache
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(options);
-        var items = new List<(KvKey Key, ReadOnlyMemory<byte> Value)>();
+        var values = new List<byte[]>();
         var names = new List<string>();
         foreach (var (key, value) in entries)
         {
@@ -107,14 +106,12 @@ public sealed partial class KvDistributedCache
                 throw new ArgumentException($"The entry '{key}' has a null value.", nameof(entries));
             }
 
-            string full = Expand(key);
-            _near?.Remove(full);
-            items.Add((full, value));
+            values.Add(value);
             names.Add(key);
         }
 
         var (absolute, sliding, ttl) = CacheEntryLayout.Expiry(options, _time.GetUtcNow());
-        if (items.Count == 0)
+        if (names.Count == 0)
         {
             return;
         }
@@ -123,7 +120,16 @@ public sealed partial class KvDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
-            await WriteEntriesAsync([.. items], absolute, sliding, ttl).ConfigureAwait(false);
+            string prefix = await PrefixAsync(token).ConfigureAwait(false);
+            var items = new (KvKey Key, ReadOnlyMemory<byte> Value)[names.Count];
+            for (int i = 0; i < items.Length; i++)
+            {
+                string full = Expand(prefix, names[i]);
+                _near?.Remove(full);
+                items[i] = (full, values[i]);
+            }
+
+            await WriteEntriesAsync(items, absolute, sliding, ttl).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -142,7 +148,6 @@ public sealed partial class KvDistributedCache
     public async Task RemoveManyAsync(IEnumerable<string> keys, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var expanded = new List<KvValue>();
         var names = new List<string>();
         foreach (string key in keys)
         {
@@ -151,13 +156,10 @@ public sealed partial class KvDistributedCache
                 throw new ArgumentException("A key in the list is null.", nameof(keys));
             }
 
-            string full = Expand(key);
-            _near?.Remove(full);
-            expanded.Add(full);
             names.Add(key);
         }
 
-        if (expanded.Count == 0)
+        if (names.Count == 0)
         {
             return;
         }
@@ -166,7 +168,16 @@ public sealed partial class KvDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
-            await _client.ExecuteAsync("UNLINK", [.. expanded], token).ConfigureAwait(false);
+            string prefix = await PrefixAsync(token).ConfigureAwait(false);
+            var expanded = new KvValue[names.Count];
+            for (int i = 0; i < expanded.Length; i++)
+            {
+                string full = Expand(prefix, names[i]);
+                _near?.Remove(full);
+                expanded[i] = full;
+            }
+
+            await _client.ExecuteAsync("UNLINK", expanded, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -179,17 +190,30 @@ public sealed partial class KvDistributedCache
     }
 
     /// <summary>
-    /// Removes every entry of this cache: each key that starts with <see cref="KvCacheOptions.InstanceName"/>,
-    /// found with SCAN … MATCH and removed with UNLINK, up to 1,000 keys a round trip. Entries of
-    /// other instance names and keys outside the prefix stay.
+    /// Removes every entry of this cache. By default each key that starts with
+    /// <see cref="KvCacheOptions.InstanceName"/>, found with SCAN … MATCH and removed with UNLINK, up to
+    /// 1,000 keys a round trip; entries of other instance names and keys outside the prefix stay. With
+    /// <see cref="KvCacheOptions.UseGenerations"/>, one command that moves the instance to a new
+    /// generation: every entry written before is invisible when this returns, and is removed by a
+    /// sweep in the background.
     /// </summary>
     /// <remarks>
-    /// O(n) in the keys of the whole database, not only this cache's: SCAN walks them all, in short
-    /// steps that never block the server for long. Not atomic: an entry written by another caller
-    /// while it runs may be removed or may stay; one written after it returns stays.
+    /// <para>
+    /// Without generations: O(n) in the keys of the whole database, not only this cache's: SCAN walks
+    /// them all, in short steps that never block the server for long. Not atomic: an entry written by
+    /// another caller while it runs may be removed or may stay; one written after it returns stays.
+    /// </para>
+    /// <para>
+    /// With generations: O(1). This app instance sees the new generation at once; other instances as
+    /// soon as the server's report of the change reaches them (milliseconds; until then they still read
+    /// the old entries). A write that races the clear may land in the old generation: it is then
+    /// cleared with the rest. The sweep (SCAN … MATCH and UNLINK of the older generations' keys, logged,
+    /// its failures too) runs after this returns, so that entries without expiry do not stay in memory
+    /// for ever; a sweep cut short (a failure, the app stopping) is finished by the next clear's.
+    /// </para>
     /// </remarks>
-    /// <param name="token">Stops between pages (the pages already sent are removed).</param>
-    /// <returns>The number of entries removed.</returns>
+    /// <param name="token">Stops between pages (the pages already sent are removed); with generations, stops waiting for the reply.</param>
+    /// <returns>The number of entries removed; with generations 0 (the sweep, after this returns, logs how many it removed).</returns>
     /// <exception cref="InvalidOperationException">No instance name is set, so this cache's keys cannot be told from the rest of the database.</exception>
     public async Task<long> ClearAsync(CancellationToken token = default)
     {
@@ -201,65 +225,27 @@ public sealed partial class KvDistributedCache
         }
 
         token.ThrowIfCancellationRequested();
-        _near?.Clear();
-        string pattern = EscapeGlob(_instanceName) + "*";
-        long removed = 0;
+        var removed = new StrongBox<long>();
         long start = Stopwatch.GetTimestamp();
         try
         {
-            var page = await _client.ExecuteAsync("SCAN", ["0", "MATCH", pattern, "COUNT", ClearPageSize], token).ConfigureAwait(false);
-            while (true)
+            if (_generation is { } generation)
             {
-                KvValue cursor = page[0].AsValue();
-                bool last = cursor.TryGetInt64(out long position) && position == 0;
-                var keys = page[1].Items;
-                if (keys.Length == 0 && last)
-                {
-                    break;
-                }
+                long current = await generation.AdvanceAsync(token).ConfigureAwait(false);
 
-                var batch = _client.CreateBatch();
-                ValueTask<KvResult>? unlink = null;
-                if (keys.Length > 0)
-                {
-                    var names = new KvValue[keys.Length];
-                    for (int i = 0; i < keys.Length; i++)
-                    {
-                        names[i] = keys[i].AsValue();
-                    }
-
-                    unlink = batch.Add("UNLINK", names);
-                }
-
-                // The next page is asked for with this page's UNLINK: one round trip a page.
-                ValueTask<KvResult>? next = last ? null : batch.Add("SCAN", cursor, "MATCH", pattern, "COUNT", ClearPageSize);
-                batch.Execute(token);
-                try
-                {
-                    if (unlink is { } removal)
-                    {
-                        removed += (await removal.ConfigureAwait(false)).AsInt64();
-                    }
-                }
-                finally
-                {
-                    if (next is { } scan)
-                    {
-                        page = await scan.ConfigureAwait(false);
-                    }
-                }
-
-                if (last)
-                {
-                    break;
-                }
+                // After the move: a read in flight until now may have kept an entry of the old generation.
+                _near?.Clear();
+                generation.Sweep(below: current);
+                return 0;
             }
 
-            return removed;
+            _near?.Clear();
+            await MatchingKeys.UnlinkAsync(_client, MatchingKeys.EscapeGlob(_instanceName) + "*", null, removed, token).ConfigureAwait(false);
+            return removed.Value;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            return Unavailable("clear", _instanceName + "*", ex, removed);
+            return Unavailable("clear", _instanceName + "*", ex, removed.Value);
         }
         finally
         {
@@ -272,7 +258,7 @@ public sealed partial class KvDistributedCache
     /// as EVALSHA calls in one batch and puts the replies in <paramref name="replies"/>.
     /// </summary>
     /// <returns>The indexes the server refused with NOSCRIPT and the first such refusal (nulls when none).</returns>
-    private async Task<(List<int>? Refused, KvServerException? NoScript)> GetAndRefreshBatchAsync(List<string> keys, List<int>? indexes, KvResult[] replies, CancellationToken token)
+    private async Task<(List<int>? Refused, KvServerException? NoScript)> GetAndRefreshBatchAsync(string prefix, List<string> keys, List<int>? indexes, KvResult[] replies, CancellationToken token)
     {
         int count = indexes?.Count ?? keys.Count;
         var calls = new ValueTask<KvResult>[count];
@@ -281,7 +267,7 @@ public sealed partial class KvDistributedCache
         string sha = CacheEntryLayout.GetAndRefresh.Sha1;
         for (int i = 0; i < count; i++)
         {
-            calls[i] = batch.Add("EVALSHA", sha, 1, Expand(keys[indexes?[i] ?? i]), now, 1, 1);
+            calls[i] = batch.Add("EVALSHA", sha, 1, Expand(prefix, keys[indexes?[i] ?? i]), now, 1, 1);
         }
 
         batch.Execute(token);
@@ -322,22 +308,5 @@ public sealed partial class KvDistributedCache
         const int Shown = 3;
         string first = string.Join(", ", keys.Count > Shown ? keys.GetRange(0, Shown) : keys);
         return keys.Count > Shown ? $"{first} (+{keys.Count - Shown} more)" : first;
-    }
-
-    /// <summary>Escapes Redis's glob characters (<c>* ? [ ] \</c>) so MATCH takes the text literally.</summary>
-    private static string EscapeGlob(string text)
-    {
-        var escaped = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
-        {
-            if (c is '*' or '?' or '[' or ']' or '\\')
-            {
-                escaped.Append('\\');
-            }
-
-            escaped.Append(c);
-        }
-
-        return escaped.ToString();
     }
 }

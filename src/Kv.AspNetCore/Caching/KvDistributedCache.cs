@@ -15,7 +15,9 @@ namespace Kv.AspNetCore.Caching;
 /// hash with <c>absexp</c>, <c>sldexp</c> and <c>data</c> under the instance name followed by the key),
 /// so an app can switch packages without losing its cache. Unlike that package, a value and its TTL
 /// are written in one atomic MULTI/EXEC, a set without expiry clears an old TTL, a read refreshes a
-/// sliding expiration in the same round trip, and TTLs keep millisecond precision.
+/// sliding expiration in the same round trip, and TTLs keep millisecond precision. With
+/// <see cref="KvCacheOptions.UseGenerations"/> (off by default) a generation number follows the
+/// instance name in every key, so <see cref="ClearAsync"/> is one command.
 /// </summary>
 /// <remarks>
 /// The synchronous methods block the calling thread on the network (the interface demands them);
@@ -30,22 +32,40 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     private readonly KvMetrics _metrics;
     private readonly ILogger _logger;
     private readonly NearCache? _near;
+    private readonly CacheGeneration? _generation;
     private volatile bool _expireGreaterThan = true;
 
     /// <summary>Creates the cache over <paramref name="client"/> (DI does this for you with <c>AddKvCache</c>).</summary>
+    /// <remarks>
+    /// With <see cref="KvCacheOptions.UseGenerations"/> the client must have been created with
+    /// <see cref="KvClientOptions.Tracking"/> (its <see cref="KvClient.Invalidated"/> reports other
+    /// instances' clears; the cache handles that event from now on), and the instance name must be set.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Generations are on without an instance name, or over a client that does not track keys.</exception>
     public KvDistributedCache(KvClient client, IOptions<KvOptions> options, ILogger<KvDistributedCache>? logger = null, TimeProvider? timeProvider = null)
-        : this(client, options.Value.Cache, new KvMetrics(), logger, timeProvider)
+        : this(
+            client,
+            options.Value.Cache,
+            new KvMetrics(),
+            logger,
+            timeProvider,
+            generation: options.Value.Cache.UseGenerations
+                ? new CacheGeneration(client, options.Value.Cache.InstanceName ?? "", null, ownsClient: false, (ILogger?)logger ?? NullLogger.Instance)
+                : null)
     {
     }
 
-    internal KvDistributedCache(KvClient client, KvCacheOptions options, KvMetrics metrics, ILogger? logger, TimeProvider? timeProvider, NearCache? near = null)
+    internal KvDistributedCache(KvClient client, KvCacheOptions options, KvMetrics metrics, ILogger? logger, TimeProvider? timeProvider, NearCache? near = null, CacheGeneration? generation = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
 
-        // With a near cache every command goes through its tracking client: reads must, to be tracked.
+        // With a near cache or generations every command goes through their tracking client: reads
+        // must, to be tracked; and while the connection the server's reports come on is down, commands
+        // wait, and the lost reports drop what is kept (generation, entries) before any is sent again.
         _near = near;
-        _client = near?.Client ?? client;
+        _generation = generation;
+        _client = generation?.Client ?? near?.Client ?? client;
         _options = options;
         _instanceName = options.InstanceName ?? "";
         _metrics = metrics;
@@ -77,7 +97,16 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     {
         ArgumentNullException.ThrowIfNull(key);
         token.ThrowIfCancellationRequested();
-        string expanded = Expand(key);
+        string expanded;
+        try
+        {
+            expanded = Expand(await PrefixAsync(token).ConfigureAwait(false), key);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            return Unavailable<byte[]?>("get", key, ex, null);
+        }
+
         long now = NowTicks();
         object? reservation = null;
         if (_near is { } near)
@@ -180,7 +209,8 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
-            await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [Expand(key)], [NowTicks(), 0, 1], token).ConfigureAwait(false);
+            string expanded = Expand(await PrefixAsync(token).ConfigureAwait(false), key);
+            await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [expanded], [NowTicks(), 0, 1], token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -201,10 +231,10 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         ArgumentNullException.ThrowIfNull(key);
         token.ThrowIfCancellationRequested();
         long start = Stopwatch.GetTimestamp();
-        string expanded = Expand(key);
-        _near?.Remove(expanded);
         try
         {
+            string expanded = Expand(await PrefixAsync(token).ConfigureAwait(false), key);
+            _near?.Remove(expanded);
             await _client.ExecuteAsync("UNLINK", [expanded], token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -223,14 +253,15 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         ArgumentNullException.ThrowIfNull(options);
         token.ThrowIfCancellationRequested();
         var (absolute, sliding, ttl) = CacheEntryLayout.Expiry(options, _time.GetUtcNow());
-        string expanded = Expand(key);
-
-        // The next read goes to the server (and is tracked there): a value written here is not kept
-        // from the write, since the server reports changes only to keys this client has read.
-        _near?.Remove(expanded);
         long start = Stopwatch.GetTimestamp();
         try
         {
+            string expanded = Expand(await PrefixAsync(token).ConfigureAwait(false), key);
+
+            // The next read goes to the server (and is tracked there): a value written here is not kept
+            // from the write, since the server reports changes only to keys this client has read.
+            _near?.Remove(expanded);
+
             // One entry, inline (WriteEntriesAsync's arrays and second state machine cost a third of a Set's bytes).
             var batch = _client.CreateBatch();
             var multi = batch.Add("MULTI");
@@ -334,7 +365,13 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         }
     }
 
-    private string Expand(string key) => _instanceName.Length == 0 ? key : string.Concat(_instanceName, key);
+    /// <summary>
+    /// What goes before every key: the instance name, and with generations the current generation
+    /// and a colon (at once when it is known, else read first; the read can fail as any command can).
+    /// </summary>
+    private ValueTask<string> PrefixAsync(CancellationToken token) => _generation is null ? new ValueTask<string>(_instanceName) : _generation.PrefixAsync(token);
+
+    private static string Expand(string prefix, string key) => prefix.Length == 0 ? key : string.Concat(prefix, key);
 
     private long NowTicks() => _time.GetUtcNow().UtcTicks;
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -71,13 +72,37 @@ public static class KvServiceCollectionExtensions
                 sp.GetRequiredService<KvMetrics>(),
                 sp.GetService<ILogger<KvDistributedCache>>(),
                 sp.GetService<TimeProvider>(),
-                cache.NearCache.Enabled ? sp.GetRequiredService<NearCache>() : null);
+                cache.NearCache.Enabled ? sp.GetRequiredService<NearCache>() : null,
+                cache.UseGenerations ? sp.GetRequiredService<CacheGeneration>() : null);
         });
 
         // The near cache's own client tracks the keys it reads (CLIENT TRACKING); made only when enabled.
         services.TryAddSingleton(sp => new NearCache(
             sp.GetRequiredService<KvClientFactory>().Create(o => o.Tracking = new KvTrackingOptions()),
             sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache.NearCache.MaxBytes));
+
+        // Generations (made only when enabled) need a tracking client too: the near cache's when there
+        // is one (resolved first, so it is disposed after the sweep that uses its client); otherwise
+        // their own, in broadcast mode for the generation key alone, so the server remembers no key
+        // per read and reports nothing but changes of the generation.
+        services.TryAddSingleton(sp =>
+        {
+            var cache = sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache;
+            string instanceName = cache.InstanceName ?? "";
+            var logger = (ILogger?)sp.GetService<ILogger<KvDistributedCache>>() ?? NullLogger.Instance;
+            if (cache.NearCache.Enabled)
+            {
+                var near = sp.GetRequiredService<NearCache>();
+                return new CacheGeneration(near.Client, instanceName, near, ownsClient: false, logger);
+            }
+
+            var client = sp.GetRequiredService<KvClientFactory>().Create(o => o.Tracking = new KvTrackingOptions
+            {
+                Broadcast = true,
+                Prefixes = [CacheGeneration.KeyOf(instanceName)],
+            });
+            return new CacheGeneration(client, instanceName, null, ownsClient: true, logger);
+        });
         services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         services.Replace(ServiceDescriptor.Singleton<IBufferDistributedCache>(sp => sp.GetRequiredService<KvDistributedCache>()));
         return services;
