@@ -1,0 +1,30 @@
+namespace Kv.AspNetCore.Benchmarks;
+
+/// <summary>
+/// IDistributedCache load: <c>dotnet run -c Release --project benchmarks/Kv.AspNetCore.Benchmarks -- load --seconds 2</c>;
+/// <c>benchmarks/cache-benchmark.sh</c> builds, pins and runs the whole comparison.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "load")
+        {
+            Console.Error.WriteLine(LoadSettings.Usage);
+            return 2;
+        }
+
+        LoadSettings settings;
+        try
+        {
+            settings = LoadSettings.Parse(args.AsSpan(1));
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        return await LoadHarness.RunAsync(settings);
+    }
+}
