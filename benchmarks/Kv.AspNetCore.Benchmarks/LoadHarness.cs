@@ -48,6 +48,63 @@ internal static class LoadHarness
     }
 
     /// <summary>
+    /// Where each contender's bytes per call go (<c>allocations</c> mode): one caller per operation, the
+    /// allocated types sampled by <see cref="AllocationSampler"/>, the largest shown with their share of
+    /// the measured bytes per call.
+    /// </summary>
+    public static async Task<int> AllocationsAsync(LoadSettings settings)
+    {
+        var workload = new CacheWorkload(settings.Keys, settings.ValueSize);
+        var loop = new ClosedLoop(workload, 1);
+        using var sampler = new AllocationSampler();
+        Console.WriteLine("## Allocations per call by type (one caller; sampled by the runtime's allocation ticks)");
+        foreach (string server in settings.Servers)
+        {
+            await using var process = server switch
+            {
+                "redis" => await ServerProcess.StartRedisAsync(settings.RedisServer, settings.ServerCpu),
+                "kv" => await ServerProcess.StartKvAsync(settings.KvServer, settings.ServerCpu),
+                _ => null,
+            };
+            var apps = process is null
+                ? [await CacheApp.EmbeddedAsync("Kv in-memory pipe", KvEmbeddedTransport.InMemory)]
+                : await ExternalContendersAsync(process.Port, settings);
+            try
+            {
+                foreach (var app in apps)
+                {
+                    await workload.FillAsync(app.Cache);
+                    foreach (var operation in settings.Operations)
+                    {
+                        await loop.RunAsync(app.Cache, operation, 1, settings.Warmup);
+                        sampler.Start();
+                        var m = await loop.RunAsync(app.Cache, operation, 1, settings.Duration);
+                        var shares = sampler.Stop();
+                        Console.WriteLine();
+                        Console.WriteLine(FormattableString.Invariant($"### {app.Name} on {process?.Name ?? "its embedded server"}: {CacheOperations.Title(operation)}, {m.BytesPerOp:N0} B/op"));
+                        Console.WriteLine();
+                        Console.WriteLine("| type | share | ≈ B/op |");
+                        Console.WriteLine("|---|---:|---:|");
+                        foreach (var (type, share) in shares.Take(12))
+                        {
+                            Console.WriteLine(FormattableString.Invariant($"| `{type}` | {share:P0} | {share * m.BytesPerOp:N0} |"));
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var app in apps)
+                {
+                    await app.DisposeAsync();
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
     /// The caches compared on one external server. The near-cache hook: <c>--near</c> adds Kv's cache with
     /// <see cref="KvCacheOptions.NearCache"/> on; once every key has been read in the warm-up, its Get rows
     /// measure near-cache hits (a Set or Refresh still goes to the server). Until the near cache is built,
@@ -123,7 +180,7 @@ internal static class LoadHarness
     {
         Console.WriteLine("## IDistributedCache: Kv.AspNetCore's KvDistributedCache vs Microsoft.Extensions.Caching.StackExchangeRedis");
         Console.WriteLine();
-        Console.WriteLine(FormattableString.Invariant($"- {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} cores, load average {LoadAverage()} at the start"));
+        Console.WriteLine(FormattableString.Invariant($"- {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, cores {OnlineCpus()} online, load average {LoadAverage()} at the start"));
         Console.WriteLine($"- Microsoft.Extensions.Caching.StackExchangeRedis {VersionOf(typeof(RedisCache).Assembly)} on StackExchange.Redis {VersionOf(typeof(StackExchange.Redis.ConnectionMultiplexer).Assembly)}");
         Console.WriteLine($"- servers pinned to core {(settings.ServerCpu?.ToString(CultureInfo.InvariantCulture) ?? "(none)")}; this harness on cores {AllowedCpus()}");
         Console.WriteLine(FormattableString.Invariant(
@@ -161,6 +218,9 @@ internal static class LoadHarness
 
     private static string LoadAverage()
         => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    private static string OnlineCpus()
+        => File.Exists("/sys/devices/system/cpu/online") ? File.ReadAllText("/sys/devices/system/cpu/online").Trim() : Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
 
     private static string AllowedCpus()
     {

@@ -2,13 +2,14 @@ namespace Kv.AspNetCore.Benchmarks;
 
 /// <summary>
 /// IDistributedCache load: <c>dotnet run -c Release --project benchmarks/Kv.AspNetCore.Benchmarks -- load --seconds 2</c>;
-/// <c>benchmarks/cache-benchmark.sh</c> builds, pins and runs the whole comparison.
+/// <c>benchmarks/cache-benchmark.sh</c> builds, pins and runs the whole comparison. <c>allocations</c> (same
+/// options) shows which types each contender's calls allocate.
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] != "load")
+        if (args.Length == 0 || args[0] is not ("load" or "allocations"))
         {
             Console.Error.WriteLine(LoadSettings.Usage);
             return 2;
@@ -25,6 +26,6 @@ public static class Program
             return 2;
         }
 
-        return await LoadHarness.RunAsync(settings);
+        return args[0] == "load" ? await LoadHarness.RunAsync(settings) : await LoadHarness.AllocationsAsync(settings);
     }
 }
