@@ -9,7 +9,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("load" or "allocations"))
+        if (args.Length == 0 || args[0] is not ("load" or "allocations") || args.Contains("--help") || args.Contains("-h"))
         {
             Console.Error.WriteLine(LoadSettings.Usage);
             return 2;
