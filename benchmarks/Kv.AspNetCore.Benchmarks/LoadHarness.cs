@@ -16,6 +16,7 @@ internal static class LoadHarness
 {
     public static async Task<int> RunAsync(LoadSettings settings)
     {
+        ApplyMinThreads(settings);
         var workload = new CacheWorkload(settings.Keys, settings.ValueSize);
         var loop = new ClosedLoop(workload, settings.MaxCallers);
         WriteHeader(settings);
@@ -54,6 +55,7 @@ internal static class LoadHarness
     /// </summary>
     public static async Task<int> AllocationsAsync(LoadSettings settings)
     {
+        ApplyMinThreads(settings);
         var workload = new CacheWorkload(settings.Keys, settings.ValueSize);
         var loop = new ClosedLoop(workload, 1);
         using var sampler = new AllocationSampler();
@@ -182,13 +184,23 @@ internal static class LoadHarness
         Console.WriteLine();
         Console.WriteLine(FormattableString.Invariant($"- {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, cores {OnlineCpus()} online, load average {LoadAverage()} at the start"));
         Console.WriteLine($"- Microsoft.Extensions.Caching.StackExchangeRedis {VersionOf(typeof(RedisCache).Assembly)} on StackExchange.Redis {VersionOf(typeof(StackExchange.Redis.ConnectionMultiplexer).Assembly)}");
-        Console.WriteLine($"- servers pinned to core {(settings.ServerCpu?.ToString(CultureInfo.InvariantCulture) ?? "(none)")}; this harness on cores {AllowedCpus()}");
+        ThreadPool.GetMinThreads(out int minWorkers, out _);
+        Console.WriteLine($"- servers pinned to core {(settings.ServerCpu?.ToString(CultureInfo.InvariantCulture) ?? "(none)")}; this harness on cores {AllowedCpus()}, thread pool minimum {minWorkers} workers (SE.Redis's backlog processor blocks one)");
         Console.WriteLine(FormattableString.Invariant(
             $"- each cell: median of {settings.Repeats} runs of {settings.Duration.TotalSeconds} s per contender, after a {settings.Warmup.TotalSeconds} s warm-up of each; the contender that runs first rotates"));
         Console.WriteLine(FormattableString.Invariant(
             $"- {settings.ValueSize}-byte values, {settings.Keys:N0} keys per operation; sliding entries 20 min, absolute 1 h; Set writes a sliding entry"));
         Console.WriteLine("- B/op: GC.GetTotalAllocatedBytes over the run / calls (every thread of this process: the client's reply reader too; for the embedded rows, the server's allocations as well)");
         Console.Out.Flush();
+    }
+
+    private static void ApplyMinThreads(LoadSettings settings)
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        if (settings.MinThreads > workers)
+        {
+            ThreadPool.SetMinThreads(settings.MinThreads, io);
+        }
     }
 
     private static string ServerTitle(string server, LoadSettings settings)

@@ -18,6 +18,7 @@ internal sealed class LoadSettings
           --server-cpu N         pin the spawned servers to this core with taskset (default: not pinned)
           --value-size BYTES     size of a cached value (default 256)
           --keys N               entries per operation (default 1000)
+          --min-threads N        thread pool's minimum worker threads (default 8; 0: the runtime's default)
           --near                 add a 'Kv near' contender: the Kv cache with KvCacheOptions.NearCache on
           --redis-server PATH    redis-server to start (default /usr/bin/redis-server)
           --kv-server PATH       Kv.Server.dll to start (default src/Kv.Server/bin/Release/net10.0/Kv.Server.dll)
@@ -43,6 +44,14 @@ internal sealed class LoadSettings
     public int ValueSize { get; set; } = 256;
 
     public int Keys { get; set; } = 1000;
+
+    /// <summary>
+    /// The thread pool's minimum worker threads. StackExchange.Redis 2.7's backlog processor (writes queued
+    /// while its write lock is contended) blocks a pool thread in WaitOne; on one core the pool starts
+    /// with one thread, so without this every contender in the process stalls for the ~0.5 s the pool
+    /// takes to add a thread.
+    /// </summary>
+    public int MinThreads { get; set; } = 8;
 
     /// <summary>Adds the near-cache contender (hook for the near cache: see <see cref="Contenders"/>).</summary>
     public bool Near { get; set; }
@@ -84,6 +93,7 @@ internal sealed class LoadSettings
                 case "--server-cpu": settings.ServerCpu = NonNegative(name, value); break;
                 case "--value-size": settings.ValueSize = Positive(name, value); break;
                 case "--keys": settings.Keys = Positive(name, value); break;
+                case "--min-threads": settings.MinThreads = NonNegative(name, value); break;
                 case "--redis-server": settings.RedisServer = value; break;
                 case "--kv-server": settings.KvServer = value; break;
                 default: throw new ArgumentException($"Unknown option {name}.\n{Usage}");
