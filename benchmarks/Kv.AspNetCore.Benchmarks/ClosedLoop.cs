@@ -3,8 +3,12 @@ using Microsoft.Extensions.Caching.Distributed;
 
 namespace Kv.AspNetCore.Benchmarks;
 
-/// <summary>One measured run: throughput, latency percentiles and bytes allocated per call.</summary>
-internal readonly record struct Measurement(double OpsPerSecond, double P50, double P99, double BytesPerOp, long Misses);
+/// <summary>
+/// One measured run: throughput, latency percentiles, bytes allocated per call, and CPU time per call
+/// in this process (the client; for an embedded server, the server too) and in the server's process
+/// (NaN when it has none).
+/// </summary>
+internal readonly record struct Measurement(double OpsPerSecond, double P50, double P99, double BytesPerOp, long Misses, double ClientCpuMicroseconds, double ServerCpuMicroseconds);
 
 /// <summary>
 /// N callers in a closed loop on one <see cref="IDistributedCache"/> for a fixed time: each awaits its
@@ -18,7 +22,8 @@ internal sealed class ClosedLoop(CacheWorkload workload, int maxCallers)
     private readonly LatencyHistogram[] _histograms = MakeHistograms(maxCallers);
     private readonly LatencyHistogram _merged = new();
 
-    public async Task<Measurement> RunAsync(IDistributedCache cache, CacheOperation operation, int callers, TimeSpan duration)
+    /// <param name="serverCpu">The server process's CPU time so far, or null when the server runs in this process.</param>
+    public async Task<Measurement> RunAsync(IDistributedCache cache, CacheOperation operation, int callers, TimeSpan duration, Func<TimeSpan>? serverCpu = null)
     {
         if (callers > _histograms.Length)
         {
@@ -34,6 +39,9 @@ internal sealed class ClosedLoop(CacheWorkload workload, int maxCallers)
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+        using var self = Process.GetCurrentProcess();
+        TimeSpan serverCpuBefore = serverCpu?.Invoke() ?? TimeSpan.Zero;
+        TimeSpan clientCpuBefore = self.TotalProcessorTime;
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         long start = Stopwatch.GetTimestamp();
         long stop = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -53,13 +61,17 @@ internal sealed class ClosedLoop(CacheWorkload workload, int maxCallers)
 
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         long bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        self.Refresh();
+        double perCall = 1_000_000.0 / Math.Max(1, calls);
+        double clientCpu = (self.TotalProcessorTime - clientCpuBefore).TotalSeconds * perCall;
+        double serverCpuUsed = serverCpu is null ? double.NaN : (serverCpu() - serverCpuBefore).TotalSeconds * perCall;
         _merged.Clear();
         for (int c = 0; c < callers; c++)
         {
             _merged.Add(_histograms[c]);
         }
 
-        return new Measurement(calls / elapsed, _merged.Microseconds(0.50), _merged.Microseconds(0.99), (double)bytes / Math.Max(1, calls), misses);
+        return new Measurement(calls / elapsed, _merged.Microseconds(0.50), _merged.Microseconds(0.99), (double)bytes / Math.Max(1, calls), misses, clientCpu, serverCpuUsed);
     }
 
     private async Task<(long Calls, long Misses)> CallerAsync(IDistributedCache cache, CacheOperation operation, int caller, long stop)

@@ -6,7 +6,8 @@ namespace Kv.AspNetCore.Benchmarks;
 /// The markdown table of one comparison: a row per operation and caller count, the contenders side by
 /// side (each cell the median of the repeated runs), and the first contender's throughput over the second's.
 /// </summary>
-internal sealed class ComparisonTable(string title, IReadOnlyList<string> contenders)
+/// <param name="serverCpu">Whether the server runs in a process of its own, whose CPU time per call gets a column.</param>
+internal sealed class ComparisonTable(string title, IReadOnlyList<string> contenders, bool serverCpu)
 {
     private readonly List<string> _rows = [];
 
@@ -36,6 +37,14 @@ internal sealed class ComparisonTable(string title, IReadOnlyList<string> conten
             cells.Add(Number(Median(list, m => m.BytesPerOp)));
         }
 
+        if (serverCpu)
+        {
+            foreach (var list in runs)
+            {
+                cells.Add(Median(list, m => m.ServerCpuMicroseconds).ToString("N1", CultureInfo.InvariantCulture));
+            }
+        }
+
         _rows.Add("| " + string.Join(" | ", cells) + " |");
     }
 
@@ -50,6 +59,11 @@ internal sealed class ComparisonTable(string title, IReadOnlyList<string> conten
 
         header.AddRange(contenders.Select(c => $"{c} p50 / p99 µs"));
         header.AddRange(contenders.Select(c => $"{c} B/op"));
+        if (serverCpu)
+        {
+            header.AddRange(contenders.Select(c => $"{c} server CPU µs/call"));
+        }
+
         output.WriteLine();
         output.WriteLine($"### {title}");
         output.WriteLine();

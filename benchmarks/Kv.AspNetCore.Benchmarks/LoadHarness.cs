@@ -24,13 +24,13 @@ internal static class LoadHarness
         if (settings.Servers.Contains("redis"))
         {
             await using var redis = await ServerProcess.StartRedisAsync(settings.RedisServer, settings.ServerCpu);
-            await CompareAsync(ServerTitle(RedisVersion(settings.RedisServer), settings), await ExternalContendersAsync(redis.Port, settings), settings.Callers, settings, workload, loop);
+            await CompareAsync(ServerTitle(RedisVersion(settings.RedisServer), settings), await ExternalContendersAsync(redis.Port, settings), settings.Callers, settings, workload, loop, redis.CpuTime);
         }
 
         if (settings.Servers.Contains("kv"))
         {
             await using var kv = await ServerProcess.StartKvAsync(settings.KvServer, settings.ServerCpu);
-            await CompareAsync(ServerTitle("kv-server (this tree's Release build, its own process)", settings), await ExternalContendersAsync(kv.Port, settings), settings.Callers, settings, workload, loop);
+            await CompareAsync(ServerTitle("kv-server (this tree's Release build, its own process)", settings), await ExternalContendersAsync(kv.Port, settings), settings.Callers, settings, workload, loop, kv.CpuTime);
         }
 
         if (settings.Servers.Contains("embedded"))
@@ -127,7 +127,7 @@ internal static class LoadHarness
         return apps;
     }
 
-    private static async Task CompareAsync(string title, List<CacheApp> apps, IReadOnlyList<int> callers, LoadSettings settings, CacheWorkload workload, ClosedLoop loop)
+    private static async Task CompareAsync(string title, List<CacheApp> apps, IReadOnlyList<int> callers, LoadSettings settings, CacheWorkload workload, ClosedLoop loop, Func<TimeSpan>? serverCpu = null)
     {
         try
         {
@@ -136,7 +136,7 @@ internal static class LoadHarness
                 await workload.FillAsync(app.Cache);
             }
 
-            var table = new ComparisonTable(title, apps.Select(a => a.Name).ToArray());
+            var table = new ComparisonTable(title, apps.Select(a => a.Name).ToArray(), serverCpu is not null);
             foreach (var operation in settings.Operations)
             {
                 foreach (int count in callers)
@@ -156,10 +156,10 @@ internal static class LoadHarness
                         for (int j = 0; j < apps.Count; j++)
                         {
                             int a = (repeat + j) % apps.Count;
-                            var m = await loop.RunAsync(apps[a].Cache, operation, count, settings.Duration);
+                            var m = await loop.RunAsync(apps[a].Cache, operation, count, settings.Duration, serverCpu);
                             runs[a].Add(m);
                             Console.Error.WriteLine(FormattableString.Invariant(
-                                $"{title[..Math.Min(title.Length, 24)]} | {CacheOperations.Title(operation)} | {count} callers | {apps[a].Name}: {m.OpsPerSecond:N0} ops/s, p99 {m.P99:N0} µs, {m.BytesPerOp:N0} B/op{(m.Misses > 0 ? $", {m.Misses} MISSES" : "")}"));
+                                $"{title[..Math.Min(title.Length, 24)]} | {CacheOperations.Title(operation)} | {count} callers | {apps[a].Name}: {m.OpsPerSecond:N0} ops/s, p99 {m.P99:N0} µs, {m.BytesPerOp:N0} B/op, CPU {m.ClientCpuMicroseconds:N1} / {m.ServerCpuMicroseconds:N1} µs{(m.Misses > 0 ? $", {m.Misses} MISSES" : "")}"));
                         }
                     }
 
@@ -191,6 +191,7 @@ internal static class LoadHarness
         Console.WriteLine(FormattableString.Invariant(
             $"- {settings.ValueSize}-byte values, {settings.Keys:N0} keys per operation; sliding entries 20 min, absolute 1 h; Set writes a sliding entry"));
         Console.WriteLine("- B/op: GC.GetTotalAllocatedBytes over the run / calls (every thread of this process: the client's reply reader too; for the embedded rows, the server's allocations as well)");
+        Console.WriteLine("- server CPU µs/call: the server process's CPU time (/proc, all threads) over the run / calls: what each call costs the server's core");
         Console.Out.Flush();
     }
 
