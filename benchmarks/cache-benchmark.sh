@@ -7,7 +7,7 @@
 #
 #   benchmarks/cache-benchmark.sh [harness options, e.g. --seconds 3 --servers redis,kv --near]
 #
-# Defaults: 2 s runs, 3 repeats (medians), 1 s warm-up per contender and row: about 8 minutes.
+# Defaults: 2 s runs, 3 repeats (medians), 1 s warm-up per contender and row: about 9 minutes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
