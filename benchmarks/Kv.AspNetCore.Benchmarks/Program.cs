@@ -1,0 +1,31 @@
+namespace Kv.AspNetCore.Benchmarks;
+
+/// <summary>
+/// IDistributedCache load: <c>dotnet run -c Release --project benchmarks/Kv.AspNetCore.Benchmarks -- load --seconds 2</c>;
+/// <c>benchmarks/cache-benchmark.sh</c> builds, pins and runs the whole comparison. <c>allocations</c> (same
+/// options) shows which types each contender's calls allocate.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("load" or "allocations") || args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.Error.WriteLine(LoadSettings.Usage);
+            return 2;
+        }
+
+        LoadSettings settings;
+        try
+        {
+            settings = LoadSettings.Parse(args.AsSpan(1));
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        return args[0] == "load" ? await LoadHarness.RunAsync(settings) : await LoadHarness.AllocationsAsync(settings);
+    }
+}
