@@ -209,8 +209,16 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         long start = Stopwatch.GetTimestamp();
         try
         {
+            // As a read's refresh (GetAsync): one round trip; the PEXPIRE … GT is queued on this
+            // connection before this returns (so this client's later commands follow it), not waited for.
             string expanded = Expand(await PrefixAsync(token).ConfigureAwait(false), key);
-            await _client.EvalAsync(CacheEntryLayout.GetAndRefresh, [expanded], [NowTicks(), 0, 1], token).ConfigureAwait(false);
+            long now = NowTicks();
+            var reply = await _client.ExecuteAsync("HMGET", [expanded, CacheEntryLayout.AbsoluteExpiration, CacheEntryLayout.SlidingExpiration], token).ConfigureAwait(false);
+            long sliding = NumberOf(reply, 1);
+            if (sliding > 0 && CacheEntryLayout.SlidingTtl(NumberOf(reply, 0), sliding, now) is > 0 and var ttl)
+            {
+                RefreshInBackground(expanded, ttl);
+            }
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {

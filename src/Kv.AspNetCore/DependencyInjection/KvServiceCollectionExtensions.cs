@@ -77,8 +77,10 @@ public static class KvServiceCollectionExtensions
         });
 
         // The near cache's own client tracks the keys it reads (CLIENT TRACKING); made only when enabled.
+        // NOLOOP: the cache drops its own copy before it writes, so reports of its own writes would only
+        // arrive after the write's reply and throw away the next read's value for nothing.
         services.TryAddSingleton(sp => new NearCache(
-            sp.GetRequiredService<KvClientFactory>().Create(o => o.Tracking = new KvTrackingOptions()),
+            sp.GetRequiredService<KvClientFactory>().Create(o => o.Tracking = new KvTrackingOptions { NoLoop = true }),
             sp.GetRequiredService<IOptions<KvOptions>>().Value.Cache.NearCache.MaxBytes));
 
         // Generations (made only when enabled) need a tracking client too: the near cache's when there

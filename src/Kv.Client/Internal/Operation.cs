@@ -14,7 +14,8 @@ internal delegate T ReplyConverter<T>(in KvResult reply);
 /// </summary>
 internal abstract class Operation
 {
-    private KvValue[] _args = new KvValue[4];
+    // Grown on first use: an OperationGroup, which has no arguments of its own, allocates none.
+    private KvValue[] _args = [];
     private int _argCount;
     private int _state;
     private CancellationTokenRegistration _cancellation;
@@ -42,7 +43,7 @@ internal abstract class Operation
     {
         if (_argCount == _args.Length)
         {
-            Array.Resize(ref _args, _args.Length * 2);
+            Array.Resize(ref _args, Math.Max(4, _args.Length * 2));
         }
 
         _args[_argCount++] = value;
