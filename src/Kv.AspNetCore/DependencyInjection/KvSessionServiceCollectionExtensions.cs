@@ -32,7 +32,6 @@ public static class KvSessionServiceCollectionExtensions
                 .BindConfiguration(KvSessionOptions.SectionName)
                 .ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KvSessionOptions>, KvSessionOptionsValidator>());
-            services.TryAddSingleton<KvSessionMetrics>();
             services.AddSingleton<KvSessionStore>();
         }
 

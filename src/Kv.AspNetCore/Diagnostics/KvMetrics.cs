@@ -6,7 +6,8 @@ namespace Kv.AspNetCore.Diagnostics;
 /// <summary>
 /// The building blocks' metrics, on the meter <c>Kv.AspNetCore</c> (add it to OpenTelemetry with
 /// <c>AddMeter("Kv.AspNetCore")</c>). Names follow OpenTelemetry's conventions: dotted lower case,
-/// durations in seconds as histograms, outcomes as attributes rather than separate instruments.
+/// durations in seconds as histograms, outcomes as attributes rather than separate instruments. The
+/// cache's and the session's instruments live here together.
 /// </summary>
 internal sealed class KvMetrics : IDisposable
 {
@@ -21,6 +22,8 @@ internal sealed class KvMetrics : IDisposable
     private readonly Counter<long> _lookups;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _failures;
+    private readonly Histogram<double> _sessionDuration;
+    private readonly Counter<long> _sessionFailures;
 
     public KvMetrics(IMeterFactory? meterFactory = null)
     {
@@ -31,22 +34,39 @@ internal sealed class KvMetrics : IDisposable
             "s",
             "Duration of cache operations that went to the server, by operation (get, set, refresh, remove, get_many, set_many, remove_many, clear).",
             tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5] });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _failures = _meter.CreateCounter<long>("kv.cache.failures", "{failure}", "Cache operations that failed because the server could not be reached, by operation and whether they were ignored (fail open).");
+        _sessionDuration = _meter.CreateHistogram<double>(
+            "kv.session.operation.duration",
+            "s",
+            "Duration of session loads and saves, by operation (load, commit).",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _sessionFailures = _meter.CreateCounter<long>("kv.session.failures", "{failure}", "Session loads and saves that failed because the server could not be reached, by operation and whether they were ignored (fail open).");
     }
+
+    private static double[] DurationBuckets => [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
 
     public void Lookup(bool hit, bool near) => _lookups.Add(1, hit ? Hit : Miss, near ? Near : Remote);
 
-    public void Duration(string operation, long startTimestamp)
+    public void Duration(string operation, long startTimestamp) => Record(_duration, "kv.cache.operation", operation, startTimestamp);
+
+    public void Failure(string operation, bool ignored) => Count(_failures, "kv.cache.operation", operation, ignored);
+
+    public void SessionDuration(string operation, long startTimestamp) => Record(_sessionDuration, "kv.session.operation", operation, startTimestamp);
+
+    public void SessionFailure(string operation, bool ignored) => Count(_sessionFailures, "kv.session.operation", operation, ignored);
+
+    public void Dispose() => _meter.Dispose();
+
+    private static void Record(Histogram<double> histogram, string tag, string operation, long startTimestamp)
     {
-        if (_duration.Enabled)
+        if (histogram.Enabled)
         {
-            _duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>("kv.cache.operation", operation));
+            histogram.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>(tag, operation));
         }
     }
 
-    public void Failure(string operation, bool ignored)
-        => _failures.Add(1, new KeyValuePair<string, object?>("kv.cache.operation", operation), new KeyValuePair<string, object?>("kv.failure.ignored", ignored));
-
-    public void Dispose() => _meter.Dispose();
+    private static void Count(Counter<long> counter, string tag, string operation, bool ignored)
+        => counter.Add(1, new KeyValuePair<string, object?>(tag, operation), new KeyValuePair<string, object?>("kv.failure.ignored", ignored));
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using Kv.AspNetCore.Diagnostics;
 using Kv.Client;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
@@ -18,11 +19,11 @@ internal sealed partial class KvSessionStore
 {
     private readonly KvClient _client;
     private readonly KvSessionOptions _options;
-    private readonly KvSessionMetrics _metrics;
+    private readonly KvMetrics _metrics;
     private readonly ILogger _logger;
     private readonly long _idleMilliseconds;
 
-    public KvSessionStore(KvClient client, IOptions<KvSessionOptions> options, IDataProtectionProvider dataProtection, KvSessionMetrics metrics, ILoggerFactory loggerFactory)
+    public KvSessionStore(KvClient client, IOptions<KvSessionOptions> options, IDataProtectionProvider dataProtection, KvMetrics metrics, ILoggerFactory loggerFactory)
     {
         _client = client;
         _options = options.Value;
@@ -67,7 +68,7 @@ internal sealed partial class KvSessionStore
         }
         finally
         {
-            _metrics.Duration("load", start);
+            _metrics.SessionDuration("load", start);
         }
     }
 
@@ -167,7 +168,7 @@ internal sealed partial class KvSessionStore
         }
         finally
         {
-            _metrics.Duration("commit", start);
+            _metrics.SessionDuration("commit", start);
         }
     }
 
@@ -182,7 +183,7 @@ internal sealed partial class KvSessionStore
     public void Unavailable(string operation, Exception ex)
     {
         bool ignore = _options.OnServerUnavailable == KvFailureMode.Ignore;
-        _metrics.Failure(operation, ignore);
+        _metrics.SessionFailure(operation, ignore);
         if (!ignore)
         {
             LogFailed(_logger, operation, ex);
