@@ -37,6 +37,28 @@ public sealed class EmbeddedServerTests
     }
 
     [Fact]
+    public async Task TheServerIsUpBeforeEveryOtherServiceStartsAndUntilEveryOneHasStopped()
+    {
+        string contentRoot = Directory.CreateTempSubdirectory("kv-app-").FullName;
+        try
+        {
+            // Registered before AddKvCache: a plain hosted service stops after the ones registered later,
+            // so it is the last to use the cache (as requests draining through Kestrel, registered first).
+            await using (var first = await TestApp.StartAsync(s => s.AddHostedService<WritesOnStartAndStop>().AddKvCache(), contentRoot: contentRoot))
+            {
+                Assert.Equal("started", await first.Services.GetRequiredService<IDistributedCache>().GetStringAsync("start"));
+            }
+
+            await using var second = await TestApp.StartAsync(s => s.AddKvCache(), contentRoot: contentRoot);
+            Assert.Equal("stopped", await second.Services.GetRequiredService<IDistributedCache>().GetStringAsync("stop"));
+        }
+        finally
+        {
+            Directory.Delete(contentRoot, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task TheDefaultCeilingIs256MbWithVolatileLru()
     {
         await using var app = await TestApp.StartAsync(s => s.AddKvCache());
@@ -68,5 +90,12 @@ public sealed class EmbeddedServerTests
         // Over the loopback port, the app's connection is a TCP client of its own server.
         string clients = (await app.Kv().ExecuteAsync("CLIENT", "INFO")).AsString()!;
         Assert.Contains("addr=127.0.0.1:", clients);
+    }
+
+    private sealed class WritesOnStartAndStop(IDistributedCache cache) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => cache.SetStringAsync("start", "started", cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => cache.SetStringAsync("stop", "stopped", cancellationToken);
     }
 }
