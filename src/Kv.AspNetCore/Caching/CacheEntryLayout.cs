@@ -20,20 +20,15 @@ internal static class CacheEntryLayout
 
     /// <summary>
     /// Reads an entry and, when it has a sliding window, pushes its TTL out in the same call:
-    /// min(sliding window, time left to the absolute expiry). ARGV[1] is the caller's clock in UTC
-    /// ticks (the clock the absolute expiry was computed with), ARGV[2] is 1 to return the data too,
-    /// ARGV[3] is 1 to refresh (0 reads without touching the expiry).
-    /// Returns {absexp, sldexp[, data]}; missing fields are nil. Ticks are 10,000 a millisecond.
+    /// min(sliding window, time left to the absolute expiry), as <see cref="SlidingTtl"/> computes it.
+    /// ARGV[1] is the caller's clock in UTC ticks (the clock the absolute expiry was computed with).
+    /// Returns {absexp, sldexp, data}; missing fields are nil. Ticks are 10,000 a millisecond.
+    /// Used by GetManyAsync, where one batch of these calls reads and refreshes many entries.
     /// </summary>
     public static readonly KvScript GetAndRefresh = new("""
-        local f
-        if ARGV[2] == '1' then
-          f = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
-        else
-          f = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp')
-        end
+        local f = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
         local sliding = tonumber(f[2])
-        if ARGV[3] == '1' and sliding and sliding > 0 then
+        if sliding and sliding > 0 then
           local ttl = sliding
           local absolute = tonumber(f[1])
           if absolute and absolute > 0 then

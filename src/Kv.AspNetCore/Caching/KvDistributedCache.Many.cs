@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Kv.Client;
 using Microsoft.Extensions.Caching.Distributed;
 
@@ -56,7 +57,7 @@ public sealed partial class KvDistributedCache
                 (refused, noScript) = await GetAndRefreshBatchAsync(prefix, unique, refused, replies, token).ConfigureAwait(false);
                 if (noScript is not null)
                 {
-                    ExceptionDispatch(noScript);
+                    ExceptionDispatchInfo.Throw(noScript);
                 }
             }
 
@@ -267,7 +268,7 @@ public sealed partial class KvDistributedCache
         string sha = CacheEntryLayout.GetAndRefresh.Sha1;
         for (int i = 0; i < count; i++)
         {
-            calls[i] = batch.Add("EVALSHA", sha, 1, Expand(prefix, keys[indexes?[i] ?? i]), now, 1, 1);
+            calls[i] = batch.Add("EVALSHA", sha, 1, Expand(prefix, keys[indexes?[i] ?? i]), now);
         }
 
         batch.Execute(token);
@@ -296,7 +297,7 @@ public sealed partial class KvDistributedCache
 
         if (failure is not null)
         {
-            ExceptionDispatch(failure);
+            ExceptionDispatchInfo.Throw(failure);
         }
 
         return (refused, noScript);

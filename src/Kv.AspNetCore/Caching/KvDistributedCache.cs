@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Kv.AspNetCore.Diagnostics;
 using Kv.Client;
 using Microsoft.Extensions.Caching.Distributed;
@@ -280,14 +281,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
             await multi.ConfigureAwait(false);
             await hset.ConfigureAwait(false);
             await expire.ConfigureAwait(false);
-            var results = await exec.ConfigureAwait(false);
-            foreach (var result in results.Items)
-            {
-                if (result.IsError)
-                {
-                    throw new KvServerException(result.AsString()!, "EXEC");
-                }
-            }
+            BatchReplies.ThrowIfFailed(await exec.ConfigureAwait(false));
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -305,72 +299,26 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
     /// land together or not at all.
     /// </summary>
     /// <remarks>
-    /// Sent without the caller's token: the client's writer drops a command cancelled while queued,
-    /// one command at a time, so a cancellation racing the writer could drop part of a transaction:
-    /// without MULTI it runs unprotected, without EXEC the shared connection stays inside MULTI and
-    /// queues every other caller's commands. Callers check their token before.
+    /// Sent without the caller's token (callers check it before): once a write has begun its callers
+    /// wait for its outcome rather than leave it unknown. (A batch is sent whole or not at all either
+    /// way: Kv.Client's OperationGroup.)
     /// </remarks>
     private async Task WriteEntriesAsync((KvKey Key, ReadOnlyMemory<byte> Value)[] entries, long absolute, long sliding, long ttl)
     {
         var batch = _client.CreateBatch();
-        var multi = batch.Add("MULTI");
-        var queued = new ValueTask<KvResult>[entries.Length * 2];
+        var replies = new ValueTask<KvResult>[(entries.Length * 2) + 2];
+        replies[0] = batch.Add("MULTI");
         for (int i = 0; i < entries.Length; i++)
         {
             var (key, value) = entries[i];
-            queued[2 * i] = batch.Add("HSET", key, CacheEntryLayout.AbsoluteExpiration, absolute, CacheEntryLayout.SlidingExpiration, sliding, CacheEntryLayout.Data, value);
-            queued[(2 * i) + 1] = ttl > 0 ? batch.Add("PEXPIRE", key, ttl) : batch.Add("PERSIST", key);
+            replies[(2 * i) + 1] = batch.Add("HSET", key, CacheEntryLayout.AbsoluteExpiration, absolute, CacheEntryLayout.SlidingExpiration, sliding, CacheEntryLayout.Data, value);
+            replies[(2 * i) + 2] = ttl > 0 ? batch.Add("PEXPIRE", key, ttl) : batch.Add("PERSIST", key);
         }
 
-        var exec = batch.Add("EXEC");
+        replies[^1] = batch.Add("EXEC");
         batch.Execute(CancellationToken.None);
-
-        // Every reply is awaited (each pooled operation goes back to its pool); the first failure is
-        // the one thrown: a command refused while queueing (OOM) says more than EXEC's EXECABORT.
-        Exception? failure = null;
-        try
-        {
-            await multi.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
-        foreach (var reply in queued)
-        {
-            try
-            {
-                await reply.ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                failure ??= ex;
-            }
-        }
-
-        KvResult results = default;
-        try
-        {
-            results = await exec.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure ??= ex;
-        }
-
-        if (failure is not null)
-        {
-            ExceptionDispatch(failure);
-        }
-
-        foreach (var result in results.Items)
-        {
-            if (result.IsError)
-            {
-                throw new KvServerException(result.AsString()!, "EXEC");
-            }
-        }
+        var results = await BatchReplies.AwaitAllAsync(replies).ConfigureAwait(false);
+        BatchReplies.ThrowIfFailed(results[^1]);
     }
 
     /// <summary>
@@ -432,15 +380,12 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         if (!ignore)
         {
             LogFailed(_logger, operation, key, ex);
-            ExceptionDispatch(ex);
+            ExceptionDispatchInfo.Throw(ex);
         }
 
         LogIgnored(_logger, operation, key, ex.Message);
         return fallback;
     }
-
-    [StackTraceHidden]
-    private static void ExceptionDispatch(Exception ex) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kv cache {Operation} of '{Key}' failed: the server could not be reached.")]
     private static partial void LogFailed(ILogger logger, string operation, string key, Exception exception);

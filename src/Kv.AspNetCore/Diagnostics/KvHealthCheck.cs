@@ -10,13 +10,15 @@ namespace Kv.AspNetCore.Diagnostics;
 /// </summary>
 internal sealed class KvHealthCheck(KvClient client, IOptions<KvOptions> options) : IHealthCheck
 {
+    // Named once: the endpoint without its password (the options were validated at start).
+    private readonly string _where = options.Value.IsEmbedded ? "embedded" : EndpointWithoutPassword(options.Value.Endpoint!);
+
     /// <summary>A round trip slower than this reports Degraded.</summary>
     public static readonly TimeSpan DegradedAfter = TimeSpan.FromMilliseconds(250);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var kv = options.Value;
-        string where = kv.IsEmbedded ? "embedded" : EndpointWithoutPassword(kv.Endpoint!);
+        string where = _where;
         try
         {
             var roundTrip = await client.PingAsync(cancellationToken).ConfigureAwait(false);

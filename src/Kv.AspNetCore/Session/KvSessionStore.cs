@@ -54,7 +54,7 @@ internal sealed partial class KvSessionStore
             var batch = _client.CreateBatch();
             ValueTask<KvResult>[] replies = [batch.Add("HGETALL", key), batch.Add("PEXPIRE", key, _idleMilliseconds)];
             batch.Execute(cancellationToken);
-            var results = await RepliesAsync(replies).ConfigureAwait(false);
+            var results = await BatchReplies.AwaitAllAsync(replies).ConfigureAwait(false);
 
             // RESP2 answers an array and RESP3 a map; both alternate field and value.
             var fields = results[0].Items;
@@ -157,14 +157,8 @@ internal sealed partial class KvSessionStore
 
             replies.Add(batch.Add("EXEC"));
             batch.Execute(cancellationToken);
-            var results = await RepliesAsync([.. replies]).ConfigureAwait(false);
-            foreach (var result in results[^1].Items)
-            {
-                if (result.IsError)
-                {
-                    throw new KvServerException(result.AsString()!, "EXEC");
-                }
-            }
+            var results = await BatchReplies.AwaitAllAsync([.. replies]).ConfigureAwait(false);
+            BatchReplies.ThrowIfFailed(results[^1]);
         }
         finally
         {
@@ -201,30 +195,6 @@ internal sealed partial class KvSessionStore
     }
 
     /// <summary>Awaits every reply of a batch (so each pooled operation goes back to its pool), then rethrows the first failure.</summary>
-    private static async Task<KvResult[]> RepliesAsync(ValueTask<KvResult>[] replies)
-    {
-        var results = new KvResult[replies.Length];
-        Exception? failure = null;
-        for (int i = 0; i < replies.Length; i++)
-        {
-            try
-            {
-                results[i] = await replies[i].ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                failure ??= ex;
-            }
-        }
-
-        if (failure is not null)
-        {
-            ExceptionDispatchInfo.Throw(failure);
-        }
-
-        return results;
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Kv session {Operation} failed: the server could not be reached (Kv:Session:OnServerUnavailable = Throw, so the request fails).")]
     private static partial void LogFailed(ILogger logger, string operation, Exception exception);
 

@@ -193,48 +193,27 @@ internal sealed class ServerConnection : IAsyncDisposable
                 long pending = 0;
                 while (batch.TryDequeue(out var op))
                 {
+                    long before = output.UnflushedBytes;
                     if (op is OperationGroup group)
                     {
-                        if (group.TryStart())
+                        // Sent whole, or not at all when a member was cancelled or timed out while queued.
+                        if (!group.TryStart())
                         {
-                            long start = output.UnflushedBytes;
-                            foreach (var member in group.Members)
-                            {
-                                if (member.LeasesReply)
-                                {
-                                    Interlocked.Increment(ref _leasesPending);
-                                }
-
-                                member.Write(output);
-                                (member.ExpectsReply ? written : unreplied).Add(member);
-                            }
-
-                            pending += output.UnflushedBytes - start;
-                            if (pending >= FlushThreshold)
-                            {
-                                await FlushAsync(output, written, unreplied).ConfigureAwait(false);
-                                pending = 0;
-                            }
+                            continue;
                         }
 
-                        continue;
+                        foreach (var member in group.Members)
+                        {
+                            Write(member, output, written, unreplied);
+                        }
                     }
-
-                    // Cancelled or timed out while queued: never sent.
-                    if (op.IsCompleted)
+                    else if (!op.IsCompleted)
                     {
-                        continue;
+                        // (A command cancelled or timed out while queued is never sent.)
+                        Write(op, output, written, unreplied);
                     }
 
-                    if (op.LeasesReply)
-                    {
-                        Interlocked.Increment(ref _leasesPending);
-                    }
-
-                    long before = output.UnflushedBytes;
-                    op.Write(output);
                     pending += output.UnflushedBytes - before;
-                    (op.ExpectsReply ? written : unreplied).Add(op);
                     if (pending >= FlushThreshold)
                     {
                         await FlushAsync(output, written, unreplied).ConfigureAwait(false);
@@ -263,6 +242,17 @@ internal sealed class ServerConnection : IAsyncDisposable
 
             throw;
         }
+    }
+
+    private void Write(Operation op, PipeWriter output, List<Operation> written, List<Operation> unreplied)
+    {
+        if (op.LeasesReply)
+        {
+            Interlocked.Increment(ref _leasesPending);
+        }
+
+        op.Write(output);
+        (op.ExpectsReply ? written : unreplied).Add(op);
     }
 
     private async ValueTask FlushAsync(PipeWriter output, List<Operation> written, List<Operation> unreplied)
