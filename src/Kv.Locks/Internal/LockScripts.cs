@@ -54,15 +54,18 @@ internal static class LockScripts
             redis.call('HDEL', KEYS[4], id)
           end
         end
-        -- A counter that was lost (a restart without persistence) restarts from the server clock in
-        -- microseconds, above every token minted before; built as a string, as Lua 5.1 prints large
-        -- numbers in exponent form.
+        -- A counter that was missing (first use, or lost in a restart without persistence) starts from
+        -- the server clock in microseconds, above every token minted before; built as a string, as
+        -- Lua 5.1 prints large numbers in exponent form.
         local function mint_fence()
-          if redis.call('EXISTS', KEYS[2]) == 0 then
+          local fence = redis.call('INCR', KEYS[2])
+          if fence == 1 then
             local t = redis.call('TIME')
-            redis.call('SET', KEYS[2], t[1] .. string.rep('0', 6 - #t[2]) .. t[2])
+            local seed = t[1] .. string.rep('0', 6 - #t[2]) .. t[2]
+            redis.call('SET', KEYS[2], seed)
+            return tonumber(seed)
           end
-          return redis.call('INCR', KEYS[2])
+          return fence
         end
 
         """;
@@ -70,16 +73,17 @@ internal static class LockScripts
     /// <summary>ARGV: token, lease ms, waiter id ('' to try without queueing), waiter registration ms.</summary>
     public static readonly KvScript AcquireLock = new(Prelude + """
         local waiter = ARGV[3]
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          if redis.call('EXISTS', KEYS[3]) == 1 then
-            local now = now_ms()
-            local head = live_waiters(now, 1)[1]
-            if head and head ~= waiter then
-              if waiter ~= '' then enqueue(now, waiter, tonumber(ARGV[4])) end
-              return 0
-            end
-            dequeue(waiter)
+        if redis.call('EXISTS', KEYS[3]) == 0 then
+          -- Nobody waits: the uncontended case, three calls.
+          if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return mint_fence() end
+        elseif redis.call('EXISTS', KEYS[1]) == 0 then
+          local now = now_ms()
+          local head = live_waiters(now, 1)[1]
+          if head and head ~= waiter then
+            if waiter ~= '' then enqueue(now, waiter, tonumber(ARGV[4])) end
+            return 0
           end
+          dequeue(waiter)
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
           return mint_fence()
         end
@@ -110,7 +114,7 @@ internal static class LockScripts
           released = 1
         end
         dequeue(ARGV[2])
-        if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+        if redis.call('EXISTS', KEYS[3]) == 1 and (released == 1 or redis.call('EXISTS', KEYS[1]) == 0) then
           local head = live_waiters(now_ms(), 1)[1]
           if head then redis.call('PUBLISH', ARGV[3], head) end
         end
