@@ -12,6 +12,12 @@ internal sealed class KvLeaderboard : ILeaderboard
     /// <summary>Members per ZADD or script in <see cref="SetManyAsync"/>: big enough to amortize the round trip, small enough not to stall the server.</summary>
     internal const int BatchSize = 1000;
 
+    /// <summary>
+    /// Batches of <see cref="SetManyAsync"/> in flight at once: enough to keep the connection busy, few enough that the
+    /// last one's reply never waits behind the whole import (each command has CommandTimeout to answer).
+    /// </summary>
+    internal const int BatchesInFlight = 8;
+
     private readonly KvClient _client;
     private readonly LeaderboardLayout _layout;
     private readonly ScoreEncoding _encoding;
@@ -107,9 +113,33 @@ internal sealed class KvLeaderboard : ILeaderboard
         }
 
         var period = Now().Period;
-        var replies = new List<ValueTask<KvResult>>((pairs.Count + BatchSize - 1) / BatchSize);
+        var inFlight = new Queue<ValueTask<KvResult>>(BatchesInFlight);
         for (int start = 0; start < pairs.Count; start += BatchSize)
         {
+            if (inFlight.Count == BatchesInFlight)
+            {
+                try
+                {
+                    Written(await inFlight.Dequeue().ConfigureAwait(false));
+                }
+                catch
+                {
+                    // The first failure is the one thrown; the others' replies are still awaited (pooled operations).
+                    foreach (var pending in inFlight)
+                    {
+                        try
+                        {
+                            await pending.ConfigureAwait(false);
+                        }
+                        catch (Exception)
+                        {
+                        }
+                    }
+
+                    throw;
+                }
+            }
+
             int count = Math.Min(BatchSize, pairs.Count - start);
             if (_singleKeyWrites)
             {
@@ -121,7 +151,7 @@ internal sealed class KvLeaderboard : ILeaderboard
                     args[2 + (2 * i)] = pairs[start + i].Key;
                 }
 
-                replies.Add(_client.ExecuteAsync("ZADD", args, cancellationToken));
+                inFlight.Enqueue(_client.ExecuteAsync("ZADD", args, cancellationToken));
             }
             else
             {
@@ -133,17 +163,14 @@ internal sealed class KvLeaderboard : ILeaderboard
                     args[6 + (2 * i)] = Argument(pairs[start + i].Value);
                 }
 
-                replies.Add(_client.EvalAsync(LeaderboardScripts.Write, Keys(period), args, cancellationToken));
+                inFlight.Enqueue(_client.EvalAsync(LeaderboardScripts.Write, Keys(period), args, cancellationToken));
             }
         }
 
-        // Every batch is sent before the first reply is awaited: the batches pipeline on the connection.
-        foreach (var reply in await BatchReplies.AwaitAllAsync([.. replies]).ConfigureAwait(false))
+        // Every reply is awaited (each pooled operation goes back to its pool) before the first failure is thrown.
+        foreach (var reply in await BatchReplies.AwaitAllAsync([.. inFlight]).ConfigureAwait(false))
         {
-            if (!_singleKeyWrites)
-            {
-                Written(reply);
-            }
+            Written(reply);
         }
     }
 
