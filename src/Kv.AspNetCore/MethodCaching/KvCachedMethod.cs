@@ -255,6 +255,8 @@ public sealed partial class KvCachedMethod<T>
 
         public CancellationToken Token => _cancel.Token;
 
+        public int Waiters => Volatile.Read(ref _waiters);
+
         public bool Invalidated => _invalidated;
 
         public void Invalidate() => _invalidated = true;

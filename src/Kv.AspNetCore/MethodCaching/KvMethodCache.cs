@@ -41,15 +41,15 @@ public sealed partial class KvMethodCache : IKvMethodCache
         Logger = logger;
         JsonOptions = options.JsonSerializerOptions;
         JsonOptions.MakeReadOnly(populateMissingResolver: true);
-        KeyPrefix = options.KeyPrefix + options.Version;
+        KeyPrefix = options.KeyPrefix + options.Version + ":";
         MaxKeyLength = options.MaxKeyLength;
 
         // With generations the cache's sweep removes keys under the instance name that are not of the
         // current generation, so the tag sets stay out of it.
-        _tagPrefix = (cacheOptions.UseGenerations ? "" : cacheOptions.InstanceName ?? "") + KeyPrefix + "#tag:";
+        _tagPrefix = (cacheOptions.UseGenerations ? "" : cacheOptions.InstanceName ?? "") + options.KeyPrefix + options.Version + "#tag:";
     }
 
-    /// <summary>What every key starts with: the key prefix and the version (the cache adds its instance name).</summary>
+    /// <summary>What every key starts with: the key prefix, the version and a colon (the cache adds its instance name before).</summary>
     public string KeyPrefix { get; }
 
     /// <summary>Longer keys (UTF-8 bytes) are shortened with a hash.</summary>
@@ -247,5 +247,8 @@ public sealed partial class KvMethodCache : IKvMethodCache
 /// <summary>What invalidation needs of a call in flight, whatever its result type.</summary>
 internal interface IFlight
 {
+    /// <summary>The callers waiting for the call (tests watch it).</summary>
+    int Waiters { get; }
+
     void Invalidate();
 }
