@@ -193,7 +193,7 @@ internal static class DecoratorEmitter
             {
                 case "Seconds" when named.Value.Value is int s:
                     seconds = s;
-                    if (s <= 0)
+                    if (s < 0)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidDuration, location, display, s.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                     }

@@ -66,8 +66,8 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor InvalidDuration = new(
         "KVC008",
-        "A [Cache] duration must be positive",
-        "'{0}' has [Cache(Seconds = {1})]: use a positive number of seconds, or leave Seconds out for Kv:MethodCache:DefaultDuration",
+        "A [Cache] duration cannot be negative",
+        "'{0}' has [Cache(Seconds = {1})]: use a positive number of seconds, or 0 (or none) for Kv:MethodCache:DefaultDuration",
         Category,
         DiagnosticSeverity.Error,
         isEnabledByDefault: true);
