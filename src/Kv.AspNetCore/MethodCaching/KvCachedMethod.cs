@@ -57,7 +57,11 @@ public sealed partial class KvCachedMethod<T>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<T> GetOrCallAsync<TState>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> call, CancellationToken token)
     {
-        var (found, value) = await ReadAsync(key, token).ConfigureAwait(false);
+        // The Kv cache's read inline, not through ReadAsync: one async method on the hit path, not two
+        // (each a state machine box: completions arrive on the connection's thread, so the pool rarely reuses one).
+        var (found, value) = _cache.Kv is { } kv
+            ? Decode(key, await kv.GetAsync(key, refresh: false, token).ConfigureAwait(false))
+            : await ReadAsync(key, token).ConfigureAwait(false);
         _cache.Metrics.MethodLookup(_metricTag, found);
         if (found)
         {
