@@ -78,8 +78,8 @@ public sealed partial class KvCachedMethod<T>
                     return await joined.WaitAsync(token).ConfigureAwait(false);
                 }
 
-                // Every caller of that flight gave up (its call is being cancelled): start over.
-                var replacement = new Flight();
+                // Every caller of that flight gave up (its call is being cancelled), or it failed: start over.
+                var replacement = new Flight(_tags);
                 replacement.TryJoin();
                 if (_cache.Flights.TryUpdate(key, replacement, existing))
                 {
@@ -89,7 +89,7 @@ public sealed partial class KvCachedMethod<T>
                 continue;
             }
 
-            var flight = new Flight();
+            var flight = new Flight(_tags);
             flight.TryJoin();
             if (_cache.Flights.TryAdd(key, flight))
             {
@@ -130,6 +130,12 @@ public sealed partial class KvCachedMethod<T>
             if (!flight.Invalidated && (value is not null || _cacheNulls))
             {
                 await WriteAsync(key, value).ConfigureAwait(false);
+
+                // Invalidated while it was being written (its tag may have been taken before this key was added).
+                if (flight.Invalidated)
+                {
+                    await _cache.Cache.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex)
@@ -249,7 +255,7 @@ public sealed partial class KvCachedMethod<T>
     /// One call of the real method that callers of the same key share. Its token is cancelled when the
     /// last waiting caller gives up, not before: one caller's cancellation leaves the others' call running.
     /// </summary>
-    private sealed class Flight : IFlight, IDisposable
+    private sealed class Flight(string[]? tags) : IFlight, IDisposable
     {
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _cancel = new();
@@ -265,11 +271,15 @@ public sealed partial class KvCachedMethod<T>
 
         public void Invalidate() => _invalidated = true;
 
+        public bool HasTag(string tag) => tags is not null && Array.IndexOf(tags, tag) >= 0;
+
         public bool TryJoin()
         {
             lock (_lock)
             {
-                if (_cancel.IsCancellationRequested)
+                // A failed call is not shared with callers that come after it: they try again. A call that
+                // succeeded is, until its entry is stored.
+                if (_cancel.IsCancellationRequested || _result.Task.IsFaulted || _result.Task.IsCanceled)
                 {
                     return false;
                 }

@@ -144,6 +144,14 @@ public sealed partial class KvMethodCache : IKvMethodCache
     public async ValueTask InvalidateTagAsync(string tag, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(tag);
+        foreach (var (_, flight) in Flights)
+        {
+            if (((IFlight)flight).HasTag(tag))
+            {
+                ((IFlight)flight).Invalidate();
+            }
+        }
+
         string setKey = TagKey(tag);
         KvResult members;
         try
@@ -250,5 +258,8 @@ internal interface IFlight
     /// <summary>The callers waiting for the call (tests watch it).</summary>
     int Waiters { get; }
 
+    /// <summary>Its result must not be stored (or, if being stored, is removed after): its data changed meanwhile.</summary>
     void Invalidate();
+
+    bool HasTag(string tag);
 }

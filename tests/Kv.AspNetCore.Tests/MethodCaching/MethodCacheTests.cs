@@ -149,6 +149,24 @@ public sealed class MethodCacheTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task AResultWhoseEntryWasInvalidatedDuringTheCallIsReturnedButNotStored()
+    {
+        await using var app = await StartAsync("embedded");
+        var calls = app.Services.GetRequiredService<CallCounter>();
+        var catalog = app.Services.GetRequiredService<IProductCatalog>();
+        var pending = catalog.SlowAsync(4, CancellationToken.None);
+        await calls.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The data changed while the method was reading it: its result may be stale.
+        await app.Services.GetRequiredService<IKvMethodCache>().InvalidateAsync<IProductCatalog>(nameof(IProductCatalog.SlowAsync), [4]);
+        calls.Gate.SetResult(40);
+        Assert.Equal(40, await pending.WaitAsync(TimeSpan.FromSeconds(10)));
+        await WaitUntilAsync(() => Flights(app) == 0);
+        Assert.Equal(40, await catalog.SlowAsync(4, CancellationToken.None));
+        Assert.Equal(2, calls[nameof(IProductCatalog.SlowAsync)]);
+    }
+
+    [Fact]
     public async Task ExceptionsReachEveryWaiterAndAreNotCached()
     {
         await using var app = await StartAsync("embedded");
@@ -220,6 +238,7 @@ public sealed class MethodCacheTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.Equal(2, calls[nameof(IProductCatalog.FindAsync)]);
         Assert.Equal(1, calls[nameof(IProductCatalog.DescribeAsync)]);
 
+        await WaitUntilAsync(() => Flights(app) == 0);
         await app.Services.GetRequiredService<IKvMethodCache>().InvalidateTagAsync("products");
         await catalog.GetProductAsync(1);
         Assert.Equal(5, calls[nameof(IProductCatalog.GetProductAsync)]);

@@ -128,8 +128,8 @@ public sealed class ProductCatalog(CallCounter calls) : IProductCatalog
 
     public async Task<int> SlowAsync(int id, CancellationToken cancellationToken)
     {
-        calls.Add(nameof(SlowAsync));
         calls.SlowToken = cancellationToken;
+        calls.Add(nameof(SlowAsync));
         calls.Started.TrySetResult();
         return await calls.Gate.Task.WaitAsync(cancellationToken);
     }
