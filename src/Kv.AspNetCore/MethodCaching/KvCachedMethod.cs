@@ -78,7 +78,7 @@ public sealed partial class KvCachedMethod<T>
                     return await joined.WaitAsync(token).ConfigureAwait(false);
                 }
 
-                // Every caller of that flight gave up (its call is being cancelled), or it failed: start over.
+                // Every caller of that flight gave up (its call is being cancelled), it failed, or it was invalidated: start over.
                 var replacement = new Flight(_tags);
                 replacement.TryJoin();
                 if (_cache.Flights.TryUpdate(key, replacement, existing))
@@ -277,9 +277,9 @@ public sealed partial class KvCachedMethod<T>
         {
             lock (_lock)
             {
-                // A failed call is not shared with callers that come after it: they try again. A call that
-                // succeeded is, until its entry is stored.
-                if (_cancel.IsCancellationRequested || _result.Task.IsFaulted || _result.Task.IsCanceled)
+                // A failed call is not shared with callers that come after it: they try again; nor is one
+                // whose data changed meanwhile. A call that succeeded is, until its entry is stored.
+                if (_cancel.IsCancellationRequested || _invalidated || _result.Task.IsFaulted || _result.Task.IsCanceled)
                 {
                     return false;
                 }
