@@ -21,7 +21,7 @@ public sealed class CacheKeyTests : IAsyncLifetime
     {
         // Keys need no server: the client (for tags) points where nothing listens and is never used.
         _client = new KvClient(new KvClientOptions { Host = "127.0.0.1", Port = RedisProcess.FreePort() });
-        _cache = new KvMethodCache(new KvMethodCacheOptions(), new KvCacheOptions(), new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())), _client, new KvMetrics(), NullLogger.Instance);
+        _cache = CacheForKeys(_client);
         return Task.CompletedTask;
     }
 
@@ -123,12 +123,48 @@ public sealed class CacheKeyTests : IAsyncLifetime
         Assert.True(allocated <= 22 + (2 * key.Length) + 8, $"{allocated} bytes for a key of {key.Length} characters");
     }
 
-    private string Key(KeyParts parts)
+    [Fact]
+    public async Task AnotherProcessInAnotherTimeZoneBuildsTheSameKeys()
     {
-        var key = new KvCacheKeyBuilder(stackalloc char[256], _cache, "M");
+        // This test assembly run as a program (Program.cs) prints every golden kind's key.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(CacheKeyTests).Assembly.Location, Program.PrintKeys])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.Environment["TZ"] = "Pacific/Chatham";
+        using var child = System.Diagnostics.Process.Start(start)!;
+        string output = await child.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, child.ExitCode);
+        Assert.Equal(PrintedKeys(_cache).Split('\n'), output.Replace("\r", "", StringComparison.Ordinal).Split('\n'));
+    }
+
+    /// <summary>Every golden kind and its key, a line each (what the child process prints).</summary>
+    internal static string PrintedKeys(KvMethodCache cache)
+    {
+        var lines = new System.Text.StringBuilder();
+        foreach (var row in Golden)
+        {
+            string kind = (string)row[0];
+            var parts = Parts(kind);
+            lines.Append(kind).Append('\t').Append(Key(cache, parts)).Append('\n');
+        }
+
+        return lines.ToString();
+    }
+
+    internal static KvMethodCache CacheForKeys(KvClient client)
+        => new(new KvMethodCacheOptions(), new KvCacheOptions(), new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())), client, new KvMetrics(), NullLogger.Instance);
+
+    private static string Key(KvMethodCache cache, KeyParts parts)
+    {
+        var key = new KvCacheKeyBuilder(stackalloc char[256], cache, "M");
         parts(ref key);
         return key.ToKey();
     }
+
+    private string Key(KeyParts parts) => Key(_cache, parts);
 
     private static KeyParts Parts(string kind) => kind switch
     {
