@@ -10,6 +10,11 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "cache-attribute")
+        {
+            return CacheAttributeBenchmarks.Run(args[1..]);
+        }
+
         if (args.Length == 0 || args[0] is not ("load" or "allocations" or "leaderboard") || args.Contains("--help") || args.Contains("-h"))
         {
             Console.Error.WriteLine(LoadSettings.Usage);

@@ -24,6 +24,7 @@ internal sealed class KvMetrics : IDisposable
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _sessionDuration;
     private readonly Counter<long> _sessionFailures;
+    private readonly Counter<long> _methodLookups;
 
     public KvMetrics(IMeterFactory? meterFactory = null)
     {
@@ -43,6 +44,7 @@ internal sealed class KvMetrics : IDisposable
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _sessionFailures = _meter.CreateCounter<long>("kv.session.failures", "{failure}", "Session loads and saves that failed because the server could not be reached, by operation and whether they were ignored (fail open).");
+        _methodLookups = _meter.CreateCounter<long>("kv.method_cache.lookups", "{lookup}", "Calls of [Cache] methods, by method and result (hit: answered from the cache; miss: the method ran or a running call was joined).");
     }
 
     private static double[] DurationBuckets => [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
@@ -56,6 +58,14 @@ internal sealed class KvMetrics : IDisposable
     public void SessionDuration(string operation, long startTimestamp) => Record(_sessionDuration, "kv.session.operation", operation, startTimestamp);
 
     public void SessionFailure(string operation, bool ignored) => Count(_sessionFailures, "kv.session.operation", operation, ignored);
+
+    public void MethodLookup(in KeyValuePair<string, object?> method, bool hit)
+    {
+        if (_methodLookups.Enabled)
+        {
+            _methodLookups.Add(1, method, hit ? Hit : Miss);
+        }
+    }
 
     public void Dispose() => _meter.Dispose();
 
