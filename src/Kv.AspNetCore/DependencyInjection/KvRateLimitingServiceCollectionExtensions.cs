@@ -1,6 +1,5 @@
 using Kv.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -19,10 +18,14 @@ public static class KvRateLimitingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddKv();
-        services.TryAddSingleton<KvRateLimiterFactory>();
-        services.TryAddSingleton<IKvRateLimiterFactory>(sp => sp.GetRequiredService<KvRateLimiterFactory>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KvSlidingWindowRateLimiterOptions>>(
-            sp => new KvSlidingWindowRateLimiterOptionsSetup(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build())));
+        if (!services.Any(d => d.ServiceType == typeof(KvRateLimiterFactory)))
+        {
+            services.AddSingleton<KvRateLimiterFactory>();
+            services.AddSingleton<IKvRateLimiterFactory>(sp => sp.GetRequiredService<KvRateLimiterFactory>());
+            services.AddSingleton<IConfigureOptions<KvSlidingWindowRateLimiterOptions>>(
+                sp => new KvSlidingWindowRateLimiterOptionsSetup(sp.GetService<IConfiguration>() ?? new ConfigurationBuilder().Build()));
+        }
+
         return services;
     }
 }

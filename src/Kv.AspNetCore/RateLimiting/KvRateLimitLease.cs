@@ -20,9 +20,10 @@ internal sealed class KvRateLimitLease : RateLimitLease
     private readonly int _tightest;
     private readonly string? _reason;
 
-    public KvRateLimitLease(SlidingWindowPolicy policy, bool acquired, long retryAfterMs, long[] limits)
+    public KvRateLimitLease(SlidingWindowPolicy policy, bool acquired, long retryAfterMs, long serverTime, long[] limits)
     {
         Policy = policy;
+        ServerTime = serverTime;
         IsAcquired = acquired;
         _retryAfterMs = retryAfterMs;
         _limits = limits;
@@ -44,6 +45,9 @@ internal sealed class KvRateLimitLease : RateLimitLease
     }
 
     public SlidingWindowPolicy Policy { get; }
+
+    /// <summary>The server's clock when it decided, in microseconds since the Unix epoch (0 when it did not).</summary>
+    public long ServerTime { get; }
 
     public override bool IsAcquired { get; }
 

@@ -71,11 +71,17 @@ public sealed class KvSlidingWindowRateLimiter : RateLimiter
 
     /// <summary>Asks the server for <paramref name="permitCount"/> permits of every limit of the policy, all or nothing.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="permitCount"/> is negative or above a limit of the policy.</exception>
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
+        // Thrown to the caller, not into the task, as the runtime's limiters do.
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         CheckPermitCount(permitCount);
         Volatile.Write(ref _lastUsed, Stopwatch.GetTimestamp());
+        return DecideAsync(permitCount, cancellationToken);
+    }
+
+    private async ValueTask<RateLimitLease> DecideAsync(int permitCount, CancellationToken cancellationToken)
+    {
         var lease = await _policy.DecideAsync(_keys, permitCount, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref lease.IsAcquired ? ref _successful : ref _failed);
         if (lease.IsDecided)

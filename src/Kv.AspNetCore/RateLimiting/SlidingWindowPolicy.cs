@@ -25,7 +25,7 @@ internal sealed partial class SlidingWindowPolicy
     private readonly int[] _permitLimits;
     private readonly KeyValuePair<string, object?> _policyTag;
     private readonly KvRateLimitLease _unavailableLease;
-    private long _lastFailureLog = long.MinValue;
+    private long _lastFailureLog;
     private int _failuresNotLogged;
 
     public SlidingWindowPolicy(string name, KvSlidingWindowRateLimiterOptions options, KvClient client, KvMetrics metrics, ILogger logger)
@@ -134,11 +134,11 @@ internal sealed partial class SlidingWindowPolicy
         var limits = new long[2 * _permitLimits.Length];
         for (int i = 0; i < limits.Length; i++)
         {
-            limits[i] = reply[i + 2].AsInt64();
+            limits[i] = reply[i + 3].AsInt64();
         }
 
         _metrics.RateLimitDecision(_policyTag, granted);
-        return new KvRateLimitLease(this, granted, reply[1].AsInt64(), limits);
+        return new KvRateLimitLease(this, granted, reply[1].AsInt64(), reply[2].AsInt64(), limits);
     }
 
     private void Unavailable(Exception ex)
@@ -149,7 +149,7 @@ internal sealed partial class SlidingWindowPolicy
         // One warning per policy every 10 s: an outage must not flood the log at the request rate.
         long now = Stopwatch.GetTimestamp();
         long last = Volatile.Read(ref _lastFailureLog);
-        if (now - last < LogInterval || Interlocked.CompareExchange(ref _lastFailureLog, now, last) != last)
+        if ((last != 0 && now - last < LogInterval) || Interlocked.CompareExchange(ref _lastFailureLog, now, last) != last)
         {
             Interlocked.Increment(ref _failuresNotLogged);
             return;

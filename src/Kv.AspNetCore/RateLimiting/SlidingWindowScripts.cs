@@ -6,9 +6,13 @@ namespace Kv.AspNetCore.RateLimiting;
 /// The two decisions, each one script run atomically on the server with the server's clock (TIME;
 /// Redis 7 replicates a script's effects, so reading the clock is allowed). KEYS: one key per limit.
 /// ARGV[1]: the permits asked for; then, per limit, its permit limit and its window in microseconds.
-/// Reply: granted (1/0), the wait before the permits could be granted (ms, 0 when granted), then per
-/// limit the permits remaining after this decision and the wait until more become free (ms).
-/// Nothing is written unless every limit has room, so a refusal consumes nothing.
+/// Reply: granted (1/0), the wait before the permits could be granted (ms, 0 when granted), the
+/// server's clock (µs), then per limit the permits remaining after this decision and the wait until
+/// more become free (ms).
+/// Nothing is written unless every limit has room, so a refusal consumes nothing. A written key
+/// expires 10 ms after its data stops counting: a server's expiry clock may run a millisecond or two
+/// ahead of its TIME (kv-server's does), and a key that expired early would lose permits still in
+/// the window.
 /// </summary>
 internal static class SlidingWindowScripts
 {
@@ -28,6 +32,8 @@ internal static class SlidingWindowScripts
           local key = KEYS[i]
           local limit = tonumber(ARGV[2 * i])
           local window = tonumber(ARGV[2 * i + 1])
+          -- (The ZRANGEs below check their reply: a server that does not hold its clock still for the
+          -- length of a script, as Redis does, may expire the key between two calls.)
           redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
           local c = redis.call('ZCARD', key)
           used[i] = c
@@ -36,11 +42,13 @@ internal static class SlidingWindowScripts
             -- Room comes when the (c + n - limit)-th oldest permit leaves the window.
             local k = c + n - limit - 1
             local e = redis.call('ZRANGE', key, k, k, 'WITHSCORES')
-            local wait = tonumber(e[2]) + window - now
-            if wait > retry then retry = wait end
+            if e[2] then
+              local wait = tonumber(e[2]) + window - now
+              if wait > retry then retry = wait end
+            end
           end
         end
-        local reply = { granted, math.ceil(retry / 1000) }
+        local reply = { granted, math.ceil(retry / 1000), now }
         local base = t[1] .. '.' .. t[2] .. '.'
         for i = 1, count do
           local key = KEYS[i]
@@ -53,16 +61,16 @@ internal static class SlidingWindowScripts
               local m = base .. j
               while redis.call('ZADD', key, 'NX', now, m) == 0 do m = m .. '+' end
             end
-            redis.call('PEXPIRE', key, math.ceil(window / 1000))
+            redis.call('PEXPIRE', key, math.ceil(window / 1000) + 10)
             c = c + n
           end
           local reset = 0
           if c > 0 then
             local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-            reset = math.ceil((tonumber(oldest[2]) + window - now) / 1000)
+            if oldest[2] then reset = math.ceil((tonumber(oldest[2]) + window - now) / 1000) end
           end
-          reply[2 * i + 1] = math.max(limit - c, 0)
-          reply[2 * i + 2] = reset
+          reply[2 * i + 2] = math.max(limit - c, 0)
+          reply[2 * i + 3] = reset
         end
         return reply
         """);
@@ -114,7 +122,7 @@ internal static class SlidingWindowScripts
             if w > retry then retry = w end
           end
         end
-        local reply = { granted, math.ceil(retry / 1000) }
+        local reply = { granted, math.ceil(retry / 1000), now }
         for i = 1, count do
           local limit = tonumber(ARGV[2 * i])
           local window = tonumber(ARGV[2 * i + 1])
@@ -122,14 +130,14 @@ internal static class SlidingWindowScripts
           if granted == 1 and n > 0 then
             c = c + n
             redis.call('HSET', KEYS[i], 'w', s, 'c', c, 'p', p)
-            redis.call('PEXPIRE', KEYS[i], math.ceil((2 * window - e) / 1000))
+            redis.call('PEXPIRE', KEYS[i], math.ceil((2 * window - e) / 1000) + 10)
           end
           local remaining = math.floor(limit - (p * (window - e) / window + c))
           if remaining < 0 then remaining = 0 end
           local reset = 0
           if remaining < limit then reset = math.ceil(wait(c, p, e, window, limit, remaining + 1) / 1000) end
-          reply[2 * i + 1] = remaining
-          reply[2 * i + 2] = reset
+          reply[2 * i + 2] = remaining
+          reply[2 * i + 3] = reset
         end
         return reply
         """);
