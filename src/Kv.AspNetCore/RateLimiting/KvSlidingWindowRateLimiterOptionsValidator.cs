@@ -61,7 +61,7 @@ internal static class KvSlidingWindowRateLimiterOptionsValidator
             failures.Add($"{key}:PermitLimit is {permitLimit}: it must be positive.");
         }
 
-        // The server's clock is read in microseconds, and keys expire with PEXPIRE, in milliseconds.
+        // The server's clock is read in microseconds, and keys expire with PEXPIREAT, in milliseconds.
         if (window < TimeSpan.FromMilliseconds(1))
         {
             failures.Add($"{key}:Window is {window}: it must be at least 1 ms (such as 00:00:01 for one second).");

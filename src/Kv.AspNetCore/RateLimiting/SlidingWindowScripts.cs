@@ -10,9 +10,10 @@ namespace Kv.AspNetCore.RateLimiting;
 /// server's clock (µs), then per limit the permits remaining after this decision and the wait until
 /// more become free (ms).
 /// Nothing is written unless every limit has room, so a refusal consumes nothing. A written key
-/// expires 10 ms after its data stops counting: a server's expiry clock may run a millisecond or two
-/// ahead of its TIME (kv-server's does), and a key that expired early would lose permits still in
-/// the window.
+/// expires (PEXPIREAT, from the same TIME) 10 ms after its data stops counting: a key that expired
+/// early would lose permits still in the window, and a server's expiry clock may differ from its
+/// TIME (kv-server's runs a millisecond ahead, and under load a relative PEXPIRE in a script counted
+/// from before the script started).
 /// </summary>
 internal static class SlidingWindowScripts
 {
@@ -61,7 +62,7 @@ internal static class SlidingWindowScripts
               local m = base .. j
               while redis.call('ZADD', key, 'NX', now, m) == 0 do m = m .. '+' end
             end
-            redis.call('PEXPIRE', key, math.ceil(window / 1000) + 10)
+            redis.call('PEXPIREAT', key, math.ceil((now + window) / 1000) + 10)
             c = c + n
           end
           local reset = 0
@@ -130,7 +131,7 @@ internal static class SlidingWindowScripts
           if granted == 1 and n > 0 then
             c = c + n
             redis.call('HSET', KEYS[i], 'w', s, 'c', c, 'p', p)
-            redis.call('PEXPIRE', KEYS[i], math.ceil((2 * window - e) / 1000) + 10)
+            redis.call('PEXPIREAT', KEYS[i], math.ceil((s + 2) * window / 1000) + 10)
           end
           local remaining = math.floor(limit - (p * (window - e) / window + c))
           if remaining < 0 then remaining = 0 end
