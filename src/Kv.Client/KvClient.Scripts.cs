@@ -17,6 +17,26 @@ public sealed partial class KvClient
         return EvalCoreAsync(script, keys.ToArray(), args.ToArray(), cancellationToken);
     }
 
+    /// <summary>
+    /// Runs a script as <see cref="EvalAsync(KvScript, ReadOnlySpan{KvKey}, ReadOnlySpan{KvValue}, CancellationToken)"/>
+    /// does, but keeps the arrays rather than copying them (they are needed again if the server answers
+    /// NOSCRIPT): for callers that reuse their arguments, such as a rate limiter's fixed ones. Do not
+    /// change the arrays until the task completes.
+    /// </summary>
+    /// <param name="script">The script.</param>
+    /// <param name="keys">KEYS[1…] in the script.</param>
+    /// <param name="args">ARGV[1…] in the script.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>The script's return value, converted by the server.</returns>
+    /// <exception cref="KvServerException">The script failed or called a command that failed.</exception>
+    public ValueTask<KvResult> EvalAsync(KvScript script, KvKey[] keys, KvValue[] args, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(args);
+        return EvalCoreAsync(script, keys, args, cancellationToken);
+    }
+
     private async ValueTask<KvResult> EvalCoreAsync(KvScript script, KvKey[] keys, KvValue[] args, CancellationToken cancellationToken)
     {
         try

@@ -77,21 +77,17 @@ public sealed class KvSlidingWindowRateLimiter : RateLimiter
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         CheckPermitCount(permitCount);
         Volatile.Write(ref _lastUsed, Stopwatch.GetTimestamp());
-        return DecideAsync(permitCount, cancellationToken);
+        return _policy.DecideAsync(this, _keys, permitCount, cancellationToken);
     }
 
-    private async ValueTask<RateLimitLease> DecideAsync(int permitCount, CancellationToken cancellationToken)
+    /// <summary>Counts a decision for <see cref="GetStatistics"/> (called by the policy, which awaits the server: one async step a call, not two).</summary>
+    internal void Record(KvRateLimitLease lease)
     {
-        var lease = await _policy.DecideAsync(_keys, permitCount, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref lease.IsAcquired ? ref _successful : ref _failed);
         if (lease.IsDecided)
         {
             Volatile.Write(ref _available, lease.Remaining);
         }
-
-        // The response's RateLimit headers (UseKvRateLimiter): this request's decisions.
-        RateLimitResponseState.Current?.Add(lease);
-        return lease;
     }
 
     /// <inheritdoc/>

@@ -109,8 +109,12 @@ internal sealed partial class SlidingWindowPolicy
         return keys;
     }
 
-    /// <summary>One script call: every limit checked, the permits taken from all of them or from none.</summary>
-    public async ValueTask<KvRateLimitLease> DecideAsync(KvKey[] keys, int permitCount, CancellationToken cancellationToken)
+    /// <summary>
+    /// One script call: every limit checked, the permits taken from all of them or from none. The
+    /// decision is counted on <paramref name="limiter"/> and handed to the request's RateLimit headers
+    /// (<see cref="RateLimitResponseState"/>, when <c>UseKvRateLimiter</c> serves the request).
+    /// </summary>
+    public async ValueTask<RateLimitLease> DecideAsync(KvSlidingWindowRateLimiter limiter, KvKey[] keys, int permitCount, CancellationToken cancellationToken)
     {
         var args = _onePermitArgs;
         if (permitCount != 1)
@@ -119,26 +123,30 @@ internal sealed partial class SlidingWindowPolicy
             args[0] = permitCount;
         }
 
-        KvResult reply;
+        KvRateLimitLease lease;
         try
         {
-            reply = await _client.EvalAsync(_script, keys, args, cancellationToken).ConfigureAwait(false);
+            // The array overload: the fixed arguments are not copied for each call.
+            var reply = await _client.EvalAsync(_script, keys, args, cancellationToken).ConfigureAwait(false);
+            bool granted = reply[0].AsInt64() == 1;
+            var limits = new long[2 * _permitLimits.Length];
+            for (int i = 0; i < limits.Length; i++)
+            {
+                limits[i] = reply[i + 3].AsInt64();
+            }
+
+            _metrics.RateLimitDecision(_policyTag, granted);
+            lease = new KvRateLimitLease(this, granted, reply[1].AsInt64(), reply[2].AsInt64(), limits);
         }
         catch (Exception ex) when (ex is KvConnectionException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             Unavailable(ex);
-            return _unavailableLease;
+            lease = _unavailableLease;
         }
 
-        bool granted = reply[0].AsInt64() == 1;
-        var limits = new long[2 * _permitLimits.Length];
-        for (int i = 0; i < limits.Length; i++)
-        {
-            limits[i] = reply[i + 3].AsInt64();
-        }
-
-        _metrics.RateLimitDecision(_policyTag, granted);
-        return new KvRateLimitLease(this, granted, reply[1].AsInt64(), reply[2].AsInt64(), limits);
+        limiter.Record(lease);
+        RateLimitResponseState.Current?.Add(lease);
+        return lease;
     }
 
     private void Unavailable(Exception ex)
