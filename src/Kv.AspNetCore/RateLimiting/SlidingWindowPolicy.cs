@@ -126,8 +126,8 @@ internal sealed partial class SlidingWindowPolicy
         KvRateLimitLease lease;
         try
         {
-            // The array overload: the fixed arguments are not copied for each call.
-            var reply = await _client.EvalAsync(_script, keys, args, cancellationToken).ConfigureAwait(false);
+            // The memory overload: the fixed arguments are not copied for each call.
+            var reply = await _client.EvalAsync(_script, keys.AsMemory(), args.AsMemory(), cancellationToken).ConfigureAwait(false);
             bool granted = reply[0].AsInt64() == 1;
             var limits = new long[2 * _permitLimits.Length];
             for (int i = 0; i < limits.Length; i++)
