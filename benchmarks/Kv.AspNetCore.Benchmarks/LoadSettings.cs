@@ -9,6 +9,7 @@ internal sealed class LoadSettings
         Usage: Kv.AspNetCore.Benchmarks load [options]
                Kv.AspNetCore.Benchmarks allocations [options]   (one caller: the types each call allocates)
                Kv.AspNetCore.Benchmarks leaderboard [options]   (top 10 and rank reads on 100,000 members; --operations ignored)
+               Kv.AspNetCore.Benchmarks ratelimit [options]     (rate-limit decisions: Kv vs RedisRateLimiting; servers redis,kv)
           --seconds S            length of one measured run (default 2)
           --warmup S             unmeasured run of each contender before each row (default 1)
           --repeats N            measured runs of each contender per row; the table shows medians (default 3)

@@ -17,7 +17,25 @@ public sealed partial class KvClient
         return EvalCoreAsync(script, keys.ToArray(), args.ToArray(), cancellationToken);
     }
 
-    private async ValueTask<KvResult> EvalCoreAsync(KvScript script, KvKey[] keys, KvValue[] args, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a script as <see cref="EvalAsync(KvScript, ReadOnlySpan{KvKey}, ReadOnlySpan{KvValue}, CancellationToken)"/>
+    /// does, but keeps the caller's memory rather than copying it (it is needed again if the server
+    /// answers NOSCRIPT): for callers that reuse their arguments, such as a rate limiter's fixed ones.
+    /// Do not change the memory until the task completes.
+    /// </summary>
+    /// <param name="script">The script.</param>
+    /// <param name="keys">KEYS[1…] in the script.</param>
+    /// <param name="args">ARGV[1…] in the script.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>The script's return value, converted by the server.</returns>
+    /// <exception cref="KvServerException">The script failed or called a command that failed.</exception>
+    public ValueTask<KvResult> EvalAsync(KvScript script, ReadOnlyMemory<KvKey> keys, ReadOnlyMemory<KvValue> args, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        return EvalCoreAsync(script, keys, args, cancellationToken);
+    }
+
+    private async ValueTask<KvResult> EvalCoreAsync(KvScript script, ReadOnlyMemory<KvKey> keys, ReadOnlyMemory<KvValue> args, CancellationToken cancellationToken)
     {
         try
         {
@@ -29,13 +47,13 @@ public sealed partial class KvClient
         }
     }
 
-    private static Operation<KvResult> Eval(KvValue command, string body, KvKey[] keys, KvValue[] args)
+    private static Operation<KvResult> Eval(KvValue command, string body, ReadOnlyMemory<KvKey> keys, ReadOnlyMemory<KvValue> args)
     {
         var op = Operation<KvResult>.Rent(command, Replies.Result);
         op.Add(body);
         op.Add(keys.Length);
-        op.AddRange(keys);
-        op.AddRange(args);
+        op.AddRange(keys.Span);
+        op.AddRange(args.Span);
         return op;
     }
 }

@@ -4,7 +4,7 @@ using System.Text;
 namespace Kv.Client;
 
 /// <summary>
-/// A Lua script run with <see cref="KvClient.EvalAsync"/>: sent as EVALSHA with its SHA1, and as
+/// A Lua script run with <c>KvClient.EvalAsync</c>: sent as EVALSHA with its SHA1, and as
 /// EVAL (which also caches it on the server) only when the server answers NOSCRIPT.
 /// </summary>
 public sealed class KvScript

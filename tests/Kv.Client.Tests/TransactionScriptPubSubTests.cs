@@ -80,6 +80,16 @@ public sealed class TransactionScriptPubSubTests(ServersFixture servers) : IClas
         Assert.Equal(1, (await client.ExecuteAsync("SCRIPT", "EXISTS", script.Sha1))[0].AsInt64());
         var second = await client.EvalAsync(script, [key], ["1", "1"]);
         Assert.StartsWith("2!", second.AsString());
+
+        // The memory overload keeps the caller's arrays (no copy), NOSCRIPT fallback included.
+        var fresh = new KvScript("return redis.call('INCRBY', KEYS[1], ARGV[1]) .. '" + Guid.NewGuid() + "'");
+        ReadOnlyMemory<KvKey> keys = new KvKey[] { key };
+        ReadOnlyMemory<KvValue> args = new KvValue[] { 3 };
+        Assert.StartsWith("5", (await client.EvalAsync(fresh, keys, args)).AsString());
+        Assert.StartsWith("8", (await client.EvalAsync(fresh, keys, args)).AsString());
+        KvKey[] keyArray = [key];
+        KvValue[] argArray = ["1"];
+        Assert.StartsWith("9", (await client.EvalAsync(fresh, keyArray, argArray)).AsString());
         var failing = new KvScript("return redis.call('INCR', KEYS[1])");
         await client.SetAsync(key, "text");
         var error = await Assert.ThrowsAsync<KvServerException>(async () => await client.EvalAsync(failing, [key]));
