@@ -8,28 +8,4 @@
 #   benchmarks/leaderboard-benchmark.sh [harness options, e.g. --seconds 3 --servers redis,kv]
 #
 # Defaults: 2 s runs, 3 repeats, 1 s warm-up per cell: about 4 minutes.
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-
-for tool in dotnet redis-server; do
-  command -v "$tool" >/dev/null || { echo "$tool not found (redis-server: apt-get install -y redis-server)" >&2; exit 1; }
-done
-
-# The benchmark's project references build Kv.Server's Release output too (the kv-server it starts).
-dotnet build benchmarks/Kv.AspNetCore.Benchmarks -c Release -nologo -v quiet >&2
-
-server_cpu=()
-load=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-  server_cpu=(--server-cpu 0)
-  load=(taskset -c 1)
-else
-  echo "taskset or a second core is missing: running unpinned" >&2
-fi
-
-mkdir -p artifacts
-out="artifacts/leaderboard-benchmark-$(date -u +%Y%m%dT%H%M%SZ).md"
-"${load[@]}" dotnet benchmarks/Kv.AspNetCore.Benchmarks/bin/Release/net10.0/Kv.AspNetCore.Benchmarks.dll \
-  leaderboard "${server_cpu[@]}" --seconds 2 --repeats 3 --warmup 1 --callers 1,100 --embedded-callers 1,100 "$@" | tee "$out"
-echo "written to $out" >&2
+exec "$(dirname "$0")/run-pinned.sh" leaderboard-benchmark benchmarks/Kv.AspNetCore.Benchmarks leaderboard --seconds 2 --repeats 3 --warmup 1 --callers 1,100 --embedded-callers 1,100 "$@"
