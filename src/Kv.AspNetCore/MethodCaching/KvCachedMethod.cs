@@ -127,15 +127,10 @@ public sealed partial class KvCachedMethod<T>
             flight.Complete(value);
 
             // Callers have their result; a late caller still joins this flight until the entry is stored.
-            if (!flight.Invalidated && (value is not null || _cacheNulls))
+            // An invalidation from here on waits for the store to land before it evicts.
+            if ((value is not null || _cacheNulls) && flight.TryBeginWrite())
             {
                 await WriteAsync(key, value).ConfigureAwait(false);
-
-                // Invalidated while it was being written (its tag may have been taken before this key was added).
-                if (flight.Invalidated)
-                {
-                    await _cache.Cache.RemoveAsync(key, CancellationToken.None).ConfigureAwait(false);
-                }
             }
         }
         catch (Exception ex)
@@ -149,6 +144,7 @@ public sealed partial class KvCachedMethod<T>
         finally
         {
             _cache.Flights.TryRemove(new KeyValuePair<string, object>(key, flight));
+            flight.EndWrite();
             flight.Dispose();
         }
     }
@@ -262,14 +258,44 @@ public sealed partial class KvCachedMethod<T>
         private readonly Lock _lock = new();
         private int _waiters;
         private volatile bool _invalidated;
+        private TaskCompletionSource? _writing;
 
         public CancellationToken Token => _cancel.Token;
 
         public int Waiters => Volatile.Read(ref _waiters);
 
-        public bool Invalidated => _invalidated;
+        public Task Invalidate()
+        {
+            lock (_lock)
+            {
+                _invalidated = true;
+                return _writing?.Task ?? Task.CompletedTask;
+            }
+        }
 
-        public void Invalidate() => _invalidated = true;
+        /// <summary>Starts storing the result, unless it was invalidated (then it must not be stored).</summary>
+        public bool TryBeginWrite()
+        {
+            lock (_lock)
+            {
+                if (_invalidated)
+                {
+                    return false;
+                }
+
+                _writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return true;
+            }
+        }
+
+        /// <summary>The store landed, failed or never started: invalidations waiting for it go on.</summary>
+        public void EndWrite()
+        {
+            lock (_lock)
+            {
+                _writing?.TrySetResult();
+            }
+        }
 
         public bool HasTag(string tag) => tags is not null && Array.IndexOf(tags, tag) >= 0;
 

@@ -148,7 +148,8 @@ public sealed partial class KvMethodCache : IKvMethodCache
         {
             if (((IFlight)flight).HasTag(tag))
             {
-                ((IFlight)flight).Invalidate();
+                // A store under way adds its key to the tag's set: let it land first, so the set read below holds it.
+                await ((IFlight)flight).Invalidate().ConfigureAwait(false);
             }
         }
 
@@ -232,7 +233,7 @@ public sealed partial class KvMethodCache : IKvMethodCache
         {
             if (Flights.TryGetValue(key, out var flight))
             {
-                ((IFlight)flight).Invalidate();
+                await ((IFlight)flight).Invalidate().ConfigureAwait(false);
             }
         }
 
@@ -258,8 +259,11 @@ internal interface IFlight
     /// <summary>The callers waiting for the call (tests watch it).</summary>
     int Waiters { get; }
 
-    /// <summary>Its result must not be stored (or, if being stored, is removed after): its data changed meanwhile.</summary>
-    void Invalidate();
+    /// <summary>
+    /// Its result must not be stored: its data changed meanwhile. Returns the store already under way (or a
+    /// completed task): the eviction is sent after it lands, so a store sent late never outlives the eviction.
+    /// </summary>
+    Task Invalidate();
 
     bool HasTag(string tag);
 }
