@@ -115,7 +115,8 @@ internal sealed class Keyspace
             if (after - before < bestWidth)
             {
                 bestWidth = after - before;
-                best = (long)((Int128)wallTicks * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond) - before;
+                // + 1 DateTime tick: the wall clock read is truncated to 100 ns.
+                best = (long)((Int128)(wallTicks + 1) * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond) - before;
             }
         }
 
