@@ -125,7 +125,7 @@ internal sealed class ServerCron : IAsyncDisposable
                         for (int i = 0; i < sampled && table.VolatileCount > 0; i++)
                         {
                             ref readonly var key = ref table.VolatileAt(_random.Next(table.VolatileCount));
-                            if (key.ExpiresAt <= now)
+                            if (key.ExpiresAt < now) // activeExpireCycleTryExpire: now > when
                             {
                                 db.Expire(key.Index);
                                 expired++;

@@ -32,8 +32,37 @@ internal sealed class CommandContext
 
     public CommandDefinition Command { get; set; } = null!;
 
-    /// <summary>Unix milliseconds, read once per command: every expiry check in one command agrees.</summary>
-    public long Now { get; set; }
+    private long _now;
+
+    /// <summary>
+    /// Unix milliseconds keys expire against, read once per command so every expiry check in one command
+    /// agrees (Redis's keyIsExpired). Inside EXEC it stays at EXEC's start (Redis 7.0's server.mstime under
+    /// fixed_time_expire), inside a script at the script's start (<see cref="HeldTime"/>). Setting it sets
+    /// <see cref="CurrentTime"/> too.
+    /// </summary>
+    public long Now
+    {
+        get => _now;
+        set
+        {
+            _now = value;
+            CurrentTime = value;
+        }
+    }
+
+    /// <summary>
+    /// Unix milliseconds read when this command started, for times counted from now (EXPIRE, SET PX, TTL,
+    /// an EXPIREAT already past): Redis 7.0's mstime(), the real time even inside EXEC and scripts, where
+    /// <see cref="Now"/> is held. Equal to <see cref="Now"/> for a command run on its own.
+    /// </summary>
+    public long CurrentTime { get; set; }
+
+    /// <summary>
+    /// Non-zero while a script runs: the unix milliseconds it started at, which every command it calls
+    /// expires keys against (Redis 7.0's scriptTimeSnapshot, so a key cannot expire between two calls of
+    /// one script and the effects propagate consistently).
+    /// </summary>
+    public long HeldTime { get; set; }
 
     /// <summary>The Stopwatch timestamp <see cref="Now"/> was read at, for the next <see cref="CommandDispatcher.Call"/>'s duration (0: read a new one).</summary>
     public long CallStarted { get; set; }
@@ -45,10 +74,11 @@ internal sealed class CommandContext
     public string? BusyError { get; set; }
 
     /// <summary>
-    /// Redis's checkAlreadyExpired: an absolute expiry at or before <see cref="Now"/> deletes at once —
-    /// except while start-up loads the data, when nothing expires (<see cref="Storage.Keyspace.Loading"/>).
+    /// Redis's checkAlreadyExpired: an absolute expiry at or before <see cref="CurrentTime"/> (mstime(), not
+    /// a script's held time) deletes at once — except while start-up loads the data, when nothing expires
+    /// (<see cref="Storage.Keyspace.Loading"/>).
     /// </summary>
-    public bool AlreadyExpired(long when) => when <= Now && !Server.Keyspace.Loading;
+    public bool AlreadyExpired(long when) => when <= CurrentTime && !Server.Keyspace.Loading;
 
     public int ArgCount { get; private set; }
 

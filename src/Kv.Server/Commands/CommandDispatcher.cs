@@ -105,8 +105,16 @@ internal static class CommandDispatcher
         context.Command = command;
         client.LastCommand = command;
         long timestamp = Stopwatch.GetTimestamp();
-        context.Now = server.Keyspace.NowAt(timestamp);
-        client.LastInteraction = context.Now;
+        long now = server.Keyspace.NowAt(timestamp);
+        context.Now = now;
+        if (context.HeldTime != 0)
+        {
+            // A script's command: keys expire against the script's start, times count from now.
+            context.Now = context.HeldTime;
+            context.CurrentTime = now;
+        }
+
+        client.LastInteraction = now;
         if (client.Transaction is { Active: true } transaction && !TransactionCommands.RunsInsideMulti(command))
         {
             transaction.Queue(context, command);
@@ -131,9 +139,11 @@ internal static class CommandDispatcher
         context.CallStarted = 0;
         if (started == 0)
         {
+            // A command EXEC runs: keys still expire against EXEC's start (Now), as Redis 7.0's call() only
+            // updates the cached time for the outermost command, but times count from now (mstime()).
             started = Stopwatch.GetTimestamp();
+            context.CurrentTime = server.Keyspace.NowAt(started);
         }
-
 
         // Propagation (the AOF): a command that changed data joins the current unit (Redis's call() → alsoPropagate).
         var propagation = server.Keyspace.Propagation;
@@ -270,6 +280,6 @@ internal static class CommandDispatcher
         }
 
         var client = context.Client;
-        context.Server.SlowLog.Add(new SlowLogEntry(0, context.Now / 1000, micros, args, client.Address, client.Name ?? ""), context.Server.Config.SlowlogMaxLen);
+        context.Server.SlowLog.Add(new SlowLogEntry(0, context.CurrentTime / 1000, micros, args, client.Address, client.Name ?? ""), context.Server.Config.SlowlogMaxLen);
     }
 }

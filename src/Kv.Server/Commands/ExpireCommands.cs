@@ -53,9 +53,9 @@ internal static class ExpireCommands
             .WithArgs("key:key#0");
     }
 
-    private static void Expire(CommandContext c) => SetExpiry(c, c.Now, seconds: true);
+    private static void Expire(CommandContext c) => SetExpiry(c, c.CurrentTime, seconds: true);
 
-    private static void PExpire(CommandContext c) => SetExpiry(c, c.Now, seconds: false);
+    private static void PExpire(CommandContext c) => SetExpiry(c, c.CurrentTime, seconds: false);
 
     private static void ExpireAt(CommandContext c) => SetExpiry(c, 0, seconds: true);
 
@@ -203,7 +203,7 @@ internal static class ExpireCommands
             return;
         }
 
-        long ttl = Math.Max(absolute ? expiresAt : expiresAt - c.Now, 0);
+        long ttl = Math.Max(absolute ? expiresAt : expiresAt - c.CurrentTime, 0);
         c.Reply.Integer(milliseconds ? ttl : (long)(((ulong)ttl + 500) / 1000));
     }
 

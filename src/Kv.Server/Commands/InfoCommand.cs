@@ -101,7 +101,7 @@ internal static class InfoCommand
                 line.Add("process_supervised", "no");
                 line.Add("run_id", server.RunId);
                 line.Add("tcp_port", server.BoundPort);
-                line.Add("server_time_usec", (server.Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10);
+                line.Add("server_time_usec", server.Keyspace.NowMicroseconds);
                 line.Add("uptime_in_seconds", uptime);
                 line.Add("uptime_in_days", uptime / 86400);
                 line.Add("hz", config.Hz);

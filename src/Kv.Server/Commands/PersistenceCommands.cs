@@ -227,7 +227,7 @@ internal static class PersistenceCommands
         bool deleted = replace && db.Delete(key, c.Now);
         if (ttl != 0 && !absTtl)
         {
-            ttl += c.Now;
+            ttl += c.CurrentTime;
         }
 
         if (ttl != 0 && c.AlreadyExpired(ttl))

@@ -226,10 +226,12 @@ internal static class ServerCommands
         return true;
     }
 
-    // TIME: unix seconds and the microseconds within the second, both as bulk strings.
+    // TIME: unix seconds and the microseconds within the second, both as bulk strings. Read afresh (Redis's
+    // gettimeofday, inside a script too) from the clock keys expire by, so a key set to expire at a time
+    // TIME gave lives until a later TIME reports that time.
     private static void Time(CommandContext c)
     {
-        long micros = (c.Server.Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
+        long micros = c.Keyspace.NowMicroseconds;
         c.Reply.ArrayHeader(2);
         c.Reply.BulkInteger(micros / 1_000_000);
         c.Reply.BulkInteger(micros % 1_000_000);

@@ -305,7 +305,7 @@ internal static class StringCommands
 
         if ((flags & (SetFlags.Ex | SetFlags.Px)) != 0)
         {
-            value = unchecked(value + c.Now);
+            value = unchecked(value + c.CurrentTime);
             if (value <= 0)
             {
                 c.Reply.Error(Errors.InvalidExpireTime(c.Command.FullName));

@@ -397,6 +397,12 @@ internal sealed class ScriptingEngine : IDisposable
 
         long started = _runStarted;
 
+        // Redis 7.0's scriptPrepareForRun snapshot: taken here, as the script starts under the keyspace lock
+        // (not when its command was dispatched), and held for every command it calls (CommandContext.HeldTime).
+        var calls = _callContext!;
+        long previousHeld = calls.HeldTime;
+        calls.HeldTime = _server.Keyspace.NowAt(started);
+
         int status;
         try
         {
@@ -404,6 +410,7 @@ internal sealed class ScriptingEngine : IDisposable
         }
         finally
         {
+            calls.HeldTime = previousHeld;
             lock (_runGate)
             {
                 Volatile.Write(ref _runStarted, 0);

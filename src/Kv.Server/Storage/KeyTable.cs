@@ -338,12 +338,15 @@ internal sealed unsafe class KeyTable
         return slot < 0 ? 0 : _volatile[slot].ExpiresAt;
     }
 
-    /// <summary>True when the entry at <paramref name="index"/> has a TTL that is due at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// True when the entry at <paramref name="index"/> has a TTL that is past at <paramref name="now"/>: Redis's
+    /// keyIsExpired is <c>now &gt; when</c>, so a key lives through its expiry millisecond itself.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsDue(int index, long now)
     {
         int slot = _entries[index].VolatileSlot;
-        return slot >= 0 && _volatile[slot].ExpiresAt <= now;
+        return slot >= 0 && _volatile[slot].ExpiresAt < now;
     }
 
     /// <summary>Sets or clears (0) the absolute expiry of the entry at <paramref name="index"/>.</summary>

@@ -55,29 +55,72 @@ internal sealed class Keyspace
 
     public long NowMilliseconds => NowAt(System.Diagnostics.Stopwatch.GetTimestamp());
 
-    // With the system clock, unix milliseconds come from the Stopwatch timestamp the dispatcher reads
-    // anyway (one clock read per command for both the keyspace's time and commandstats, as Redis's
-    // call() reads ustime() once for both), plus an offset the cron re-reads from the wall clock.
+    // With the system clock, unix time comes from the Stopwatch timestamp the dispatcher reads anyway
+    // (one clock read per command for both the keyspace's time and commandstats, as Redis's call()
+    // reads ustime() once for both), plus an offset in Stopwatch ticks the cron re-reads from the wall
+    // clock. Kept in ticks, not milliseconds, so the millisecond it gives is the wall clock's own (as
+    // Redis's mstime() is ustime() / 1000) rather than off by the two clocks' different fractions of a
+    // millisecond; TIME reads the same clock (<see cref="NowMicroseconds"/>), so a script's TIME and
+    // the expiry of a key it set from it agree.
     private readonly bool _systemClock;
-    private long _wallOffsetMs;
+    private long _wallOffsetTicks;
 
     /// <summary>Unix milliseconds at Stopwatch timestamp <paramref name="timestamp"/> (the injected clock's now when it is not the system's).</summary>
     public long NowAt(long timestamp) =>
-        _systemClock ? Volatile.Read(ref _wallOffsetMs) + (timestamp / TicksPerMillisecond) : Time.GetUtcNow().ToUnixTimeMilliseconds();
+        _systemClock ? (Volatile.Read(ref _wallOffsetTicks) + timestamp) / TicksPerMillisecond : Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Unix microseconds now, by the clock <see cref="NowAt"/> reads (TIME, INFO server_time_usec).</summary>
+    public long NowMicroseconds
+    {
+        get
+        {
+            if (!_systemClock)
+            {
+                return (Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+            }
+
+            long ticks = Volatile.Read(ref _wallOffsetTicks) + System.Diagnostics.Stopwatch.GetTimestamp();
+            long frequency = System.Diagnostics.Stopwatch.Frequency;
+            return (ticks / frequency * 1_000_000) + (ticks % frequency * 1_000_000 / frequency);
+        }
+    }
 
     private static readonly long TicksPerMillisecond = System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    // A wall-clock read whose two surrounding Stopwatch reads are further apart than this was
+    // interrupted (the thread was descheduled between them: under load, for a whole time slice of
+    // several milliseconds); another read is tried.
+    private static readonly long CalibrationBracket = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
+    private const int CalibrationAttempts = 4;
 
     /// <summary>Re-reads the wall clock (at start and every cron tick), so a clock step shows within 100 ms, as Redis's cached time.</summary>
     public void CalibrateClock()
     {
-        if (_systemClock)
+        if (!_systemClock)
         {
-            // One millisecond ahead, never behind: the two clocks' fractions of a millisecond differ, and a
-            // time read here must not be earlier than the wall clock a client read before sending (an
-            // EXPIREAT of now + 1 h would otherwise show a TTL just over an hour).
-            long wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            Volatile.Write(ref _wallOffsetMs, wall + 1 - (System.Diagnostics.Stopwatch.GetTimestamp() / TicksPerMillisecond));
+            return;
         }
+
+        // The wall clock is read between two Stopwatch reads and paired with the first: the offset is
+        // then never behind the wall clock (a time read here is not earlier than the wall clock a
+        // client read before sending, or an EXPIREAT of now + 1 h would show a TTL just over an hour),
+        // and ahead of it by at most the bracket. A bracket stretched by a descheduled thread would put
+        // the clock behind by as much, so the narrowest of a few reads is kept.
+        long best = 0, bestWidth = long.MaxValue;
+        for (int attempt = 0; attempt < CalibrationAttempts && bestWidth > CalibrationBracket; attempt++)
+        {
+            long before = System.Diagnostics.Stopwatch.GetTimestamp();
+            long wallTicks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+            long after = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (after - before < bestWidth)
+            {
+                bestWidth = after - before;
+                // + 1 DateTime tick: the wall clock read is truncated to 100 ns.
+                best = (long)((Int128)(wallTicks + 1) * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond) - before;
+            }
+        }
+
+        Volatile.Write(ref _wallOffsetTicks, best);
     }
 
     /// <summary>Where write effects go for the append-only file (Redis's propagate); records nothing until the AOF is on.</summary>

@@ -173,9 +173,14 @@ public sealed class ExpireCommandsTests : IClassFixture<ExpireCommandsTests.Manu
         await c.SendAsync("SET", "lazy:a", "1", "PX", "1000");
         await c.SendAsync("SET", "lazy:b", "2", "PX", "1001");
         _server.Clock.Advance(TimeSpan.FromMilliseconds(1000));
+
+        // Redis's keyIsExpired is now > when: a key lives through its expiry millisecond, with a PTTL of 0.
+        Assert.Equal(":0", (await c.SendAsync("PTTL", "lazy:a")).ToString());
+        Assert.Equal("$1", (await c.SendAsync("GET", "lazy:a")).ToString());
+        _server.Clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(":-2", (await c.SendAsync("TTL", "lazy:a")).ToString());
         Assert.Equal("(nil)", (await c.SendAsync("GET", "lazy:a")).ToString());
-        Assert.Equal(":1", (await c.SendAsync("PTTL", "lazy:b")).ToString());
+        Assert.Equal(":0", (await c.SendAsync("PTTL", "lazy:b")).ToString());
         Assert.Equal(":0", (await c.SendAsync("TTL", "lazy:b")).ToString());
         Assert.Equal(":1", (await c.SendAsync("EXISTS", "lazy:b")).ToString());
     }
