@@ -11,9 +11,9 @@ namespace Kv.AspNetCore.RateLimiting;
 /// more become free (ms).
 /// Nothing is written unless every limit has room, so a refusal consumes nothing. A written key
 /// expires (PEXPIREAT, from the same TIME) 10 ms after its data stops counting: a key that expired
-/// early would lose permits still in the window, and a server's expiry clock may differ from its
-/// TIME (kv-server's runs a millisecond ahead, and under load a relative PEXPIRE in a script counted
-/// from before the script started).
+/// early would lose permits still in the window, and a server's expiry clock need not be its TIME
+/// (kv-server's ran a millisecond ahead before it took both from one clock; a replica or another
+/// server may still differ by a little).
 /// </summary>
 internal static class SlidingWindowScripts
 {
