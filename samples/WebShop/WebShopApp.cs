@@ -29,7 +29,7 @@ public static class WebShopApp
         services.AddKvCache();
         services.AddKvSession(o => o.IdleTimeout = TimeSpan.FromHours(2));
         services.AddKvLocks(o => o.Lease = TimeSpan.FromSeconds(15));
-        services.AddKvLeaderboard(CheckoutService.Board);
+        services.AddKvLeaderboard(CheckoutService.Board, o => o.IncludeMemberData = true); // product names with the ranks
         services.AddKvCaching<IProductCatalog, ProductCatalog>();
         services.AddKvRateLimiting();
         services.AddRateLimiter(o => o.AddKvSlidingWindowLimiter(ApiPolicy, p =>
