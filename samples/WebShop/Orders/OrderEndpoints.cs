@@ -18,7 +18,7 @@ internal static class OrderEndpoints
             var result = await checkout.CheckOutAsync(context.Session, context.RequestAborted);
             return result.Order is { } order
                 ? TypedResults.Created($"/api/orders/{order.Id}", order)
-                : TypedResults.Problem(result.Problem, statusCode: result.Status, title: result.Status == StatusCodes.Status409Conflict ? "Conflict" : "Invalid request");
+                : result.Status == StatusCodes.Status409Conflict ? Problems.Conflict(result.Problem!) : Problems.BadRequest(result.Problem!);
         });
 
         api.MapGet("/orders/{id:long}", async Task<IResult> (long id, KvClient kv, CancellationToken ct) =>
