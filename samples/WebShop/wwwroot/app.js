@@ -60,7 +60,17 @@ function renderCart(cart) {
   $('checkout').disabled = cart.lines.length === 0;
 }
 
-async function loadCart() { renderCart(await api('/cart')); }
+// Every cart answer is drawn only if no later cart request was sent meanwhile (a slow first load must
+// not redraw an empty cart over an item added after it).
+let cartRequests = 0;
+async function cartCall(path, options) {
+  const request = ++cartRequests;
+  const cart = await api(path, options);
+  if (request === cartRequests) renderCart(cart);
+  return cart;
+}
+
+async function loadCart() { await cartCall('/cart'); }
 
 async function loadBestSellers() {
   const rows = await api('/leaderboard?top=5');
@@ -79,13 +89,13 @@ async function loadBestSellers() {
 
 async function addToCart(productId) {
   try {
-    renderCart(await api('/cart/items', { method: 'POST', body: JSON.stringify({ productId, quantity: 1 }) }));
+    await cartCall('/cart/items', { method: 'POST', body: JSON.stringify({ productId, quantity: 1 }) });
     say('Added to your cart.', 'ok');
   } catch (error) { say(error.message, 'error'); }
 }
 
 async function removeFromCart(productId) {
-  try { renderCart(await api('/cart/items/' + productId, { method: 'DELETE' })); say(''); } catch (error) { say(error.message, 'error'); }
+  try { await cartCall('/cart/items/' + productId, { method: 'DELETE' }); say(''); } catch (error) { say(error.message, 'error'); }
 }
 
 async function checkOut() {
