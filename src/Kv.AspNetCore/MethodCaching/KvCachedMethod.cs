@@ -124,11 +124,18 @@ public sealed partial class KvCachedMethod<T>
             }
 
             value = await call(state, flight.Token).ConfigureAwait(false);
+            bool store = value is not null || _cacheNulls;
+            if (!store)
+            {
+                // Not kept: a caller that comes after this call returned makes its own, as it would find no entry.
+                _cache.Flights.TryRemove(new KeyValuePair<string, object>(key, flight));
+            }
+
             flight.Complete(value);
 
             // Callers have their result; a late caller still joins this flight until the entry is stored.
             // An invalidation from here on waits for the store to land before it evicts.
-            if ((value is not null || _cacheNulls) && flight.TryBeginWrite())
+            if (store && flight.TryBeginWrite())
             {
                 await WriteAsync(key, value).ConfigureAwait(false);
             }
