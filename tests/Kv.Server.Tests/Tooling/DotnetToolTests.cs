@@ -11,7 +11,8 @@ namespace Kv.Server.Tests.Tooling;
 /// `dotnet pack src/Kv.Server` (plus `-r linux-x64` for the Native AOT build and `-r any` for the
 /// framework-dependent fallback) makes the `kv-server` dotnet tool; installed from the local folder
 /// with `dotnet tool install --tool-path`, it starts with redis-server's options and answers PING.
-/// Slow (a pack and an install), so it carries its own category; it still runs by default.
+/// Slow (a pack and an install), so it carries its own category; it still runs by default. With
+/// KV_PACKAGES set (CI, after .ci/package-smoke) it installs the packages in that folder instead.
 /// </summary>
 [Trait("Category", "Tooling")]
 public sealed class DotnetToolTests : IAsyncLifetime
@@ -87,6 +88,9 @@ public sealed class DotnetToolTests : IAsyncLifetime
 
     private const int SigTerm = 15;
 
+    /// <summary>A folder that already holds the kv-server packages of this tree (set by .ci/run).</summary>
+    private const string PackagesVariable = "KV_PACKAGES";
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
 
@@ -97,13 +101,23 @@ public sealed class DotnetToolTests : IAsyncLifetime
         string tools = Path.Combine(_work.FullName, "tools");
         string dotnet = DotnetHost();
 
-        // The tool is RID-specific (.NET 10): a pointer package naming the platform packages, a Native
-        // AOT one for linux-x64 and a framework-dependent "any" one for every other platform.
-        string project = Path.Combine(root, "src", "Kv.Server");
-        foreach (string[] rid in (string[][])[[], ["-r", "linux-x64"], ["-r", "any"]])
+        // CI's .ci/package-smoke has just packed the same tree (the Native AOT pack is the slow part):
+        // KV_PACKAGES names its folder, and the packages there are installed instead of packing again.
+        if (Environment.GetEnvironmentVariable(PackagesVariable) is { Length: > 0 } packed)
         {
-            var pack = await ExternalProcess.RunAsync(dotnet, ["pack", project, "-c", "Release", "-o", packages, "--nologo", .. rid], CommandTimeout, environment: DotnetEnvironment(null));
-            Assert.True(pack.ExitCode == 0, $"dotnet pack {string.Join(' ', rid)} failed.\n{pack}");
+            Assert.True(Directory.Exists(packed), $"{PackagesVariable} names {packed}, which does not exist.");
+            packages = packed;
+        }
+        else
+        {
+            // The tool is RID-specific (.NET 10): a pointer package naming the platform packages, a Native
+            // AOT one for linux-x64 and a framework-dependent "any" one for every other platform.
+            string project = Path.Combine(root, "src", "Kv.Server");
+            foreach (string[] rid in (string[][])[[], ["-r", "linux-x64"], ["-r", "any"]])
+            {
+                var pack = await ExternalProcess.RunAsync(dotnet, ["pack", project, "-c", "Release", "-o", packages, "--nologo", .. rid], CommandTimeout, environment: DotnetEnvironment(null));
+                Assert.True(pack.ExitCode == 0, $"dotnet pack {string.Join(' ', rid)} failed.\n{pack}");
+            }
         }
 
         var nupkg = Directory.GetFiles(packages, "kv-server.*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
