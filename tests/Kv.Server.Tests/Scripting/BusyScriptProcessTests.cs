@@ -147,12 +147,21 @@ public sealed class BusyScriptProcessTests
         public static async Task<RunawayScript> StartAsync()
         {
             var server = await ServerProcess.StartKvAsync("--save", "", "--appendonly", "no");
-            var admin = await RespTestClient.ConnectAsync(server.Port);
-            Assert.Equal("+OK", (await admin.SendAsync("CONFIG", "SET", "lua-time-limit", "10")).ToString());
-            var runner = await RespTestClient.ConnectAsync(server.Port);
-            await runner.WriteCommandAsync("EVAL", "while true do end", "0");
-            await WaitForBusyAsync(server.Port);
-            return new RunawayScript(server, admin, runner);
+            try
+            {
+                var admin = await RespTestClient.ConnectAsync(server.Port);
+                Assert.Equal("+OK", (await admin.SendAsync("CONFIG", "SET", "lua-time-limit", "10")).ToString());
+                var runner = await RespTestClient.ConnectAsync(server.Port);
+                await runner.WriteCommandAsync("EVAL", "while true do end", "0");
+                await WaitForBusyAsync(server.Port);
+                return new RunawayScript(server, admin, runner);
+            }
+            catch
+            {
+                // A failed start must not leave a server spinning in its script behind the test run.
+                await server.DisposeAsync();
+                throw;
+            }
         }
 
         public async ValueTask DisposeAsync()
