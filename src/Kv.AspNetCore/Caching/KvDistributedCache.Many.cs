@@ -70,7 +70,7 @@ public sealed partial class KvDistributedCache
 
             return values;
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             return Unavailable<IReadOnlyDictionary<string, byte[]?>>("get_many", Describe(unique), ex, values);
         }
@@ -132,7 +132,7 @@ public sealed partial class KvDistributedCache
 
             await WriteEntriesAsync(items, absolute, sliding, ttl).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             Unavailable("set_many", Describe(names), ex, false);
         }
@@ -180,7 +180,7 @@ public sealed partial class KvDistributedCache
 
             await _client.ExecuteAsync("UNLINK", expanded, token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             Unavailable("remove_many", Describe(names), ex, false);
         }
@@ -244,7 +244,7 @@ public sealed partial class KvDistributedCache
             await MatchingKeys.UnlinkAsync(_client, MatchingKeys.EscapeGlob(_instanceName) + "*", null, removed, token).ConfigureAwait(false);
             return removed.Value;
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             return Unavailable("clear", _instanceName + "*", ex, removed.Value);
         }

@@ -103,7 +103,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
         {
             expanded = Expand(await PrefixAsync(token).ConfigureAwait(false), key);
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             return Unavailable<byte[]?>("get", key, ex, null);
         }
@@ -150,7 +150,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
 
             return data;
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             return Unavailable<byte[]?>("get", key, ex, null);
         }
@@ -221,7 +221,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
                 RefreshInBackground(expanded, ttl);
             }
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             Unavailable<bool>("refresh", key, ex, false);
         }
@@ -246,7 +246,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
             _near?.Remove(expanded);
             await _client.ExecuteAsync("UNLINK", [expanded], token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             Unavailable<bool>("remove", key, ex, false);
         }
@@ -283,7 +283,7 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
             await expire.ConfigureAwait(false);
             BatchReplies.ThrowIfFailed(await exec.ConfigureAwait(false));
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             Unavailable<bool>("set", key, ex, false);
         }
@@ -370,8 +370,6 @@ public sealed partial class KvDistributedCache : IBufferDistributedCache
 
     private static long NumberOf(in KvResult reply, int index)
         => reply.Count > index && !reply[index].IsNull && reply[index].AsValue().TryGetInt64(out long n) ? n : CacheEntryLayout.NotPresent;
-
-    private static bool IsUnavailable(Exception ex) => ex is KvConnectionException or TimeoutException;
 
     private T Unavailable<T>(string operation, string key, Exception ex, T fallback)
     {

@@ -241,7 +241,7 @@ public sealed partial class KvCachedMethod<T>
             {
                 await _cache.TagAsync(key, _tags, _ttlMilliseconds).ConfigureAwait(false);
             }
-            catch (Exception ex) when (KvMethodCache.IsUnavailable(ex))
+            catch (Exception ex) when (ServerUnavailable.Is(ex))
             {
                 _cache.Unavailable("tag", key, ex);
             }

@@ -168,7 +168,7 @@ public sealed partial class KvMethodCache : IKvMethodCache
             BatchReplies.ThrowIfFailed(replies[3]);
             members = replies[3][0];
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             Unavailable("invalidate tag", tag, ex);
             return;
@@ -208,8 +208,6 @@ public sealed partial class KvMethodCache : IKvMethodCache
     }
 
     internal JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)JsonOptions.GetTypeInfo(typeof(T));
-
-    internal static bool IsUnavailable(Exception ex) => ex is KvConnectionException or TimeoutException;
 
     /// <summary>As the distributed cache does (<c>Kv:Cache:OnServerUnavailable</c>): rethrow, or log and go on.</summary>
     internal void Unavailable(string operation, string subject, Exception ex)

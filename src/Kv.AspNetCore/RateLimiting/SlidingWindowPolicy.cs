@@ -138,7 +138,7 @@ internal sealed partial class SlidingWindowPolicy
             _metrics.RateLimitDecision(_policyTag, granted);
             lease = new KvRateLimitLease(this, granted, reply[1].AsInt64(), reply[2].AsInt64(), limits);
         }
-        catch (Exception ex) when (ex is KvConnectionException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ServerUnavailable.Is(ex) && !cancellationToken.IsCancellationRequested)
         {
             Unavailable(ex);
             lease = _unavailableLease;

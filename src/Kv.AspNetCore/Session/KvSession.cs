@@ -59,7 +59,7 @@ internal sealed partial class KvSession : ISession
         {
             _values = await _store.LoadAsync(Id, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (KvSessionStore.IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             _store.Unavailable("load", ex);
             _unavailable = true;
@@ -126,7 +126,7 @@ internal sealed partial class KvSession : ISession
         {
             await _store.SaveAsync(Id, _cleared, _changes, _onServer, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (KvSessionStore.IsUnavailable(ex))
+        catch (Exception ex) when (ServerUnavailable.Is(ex))
         {
             // Throw rethrows here, keeping the changes for a later commit; Ignore drops them (logged).
             _store.Unavailable("commit", ex);

@@ -166,9 +166,6 @@ internal sealed partial class KvSessionStore
         }
     }
 
-    /// <summary>True for the failures <see cref="KvSessionOptions.OnServerUnavailable"/> decides about.</summary>
-    public static bool IsUnavailable(Exception ex) => ex is KvConnectionException or TimeoutException;
-
     /// <summary>
     /// Reports a load or save the server could not serve: logged and counted, then rethrown
     /// (<see cref="KvFailureMode.Throw"/>) or returns so the caller goes on without it
