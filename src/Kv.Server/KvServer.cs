@@ -259,7 +259,17 @@ public sealed class KvServer : IAsyncDisposable
                 return;
             }
 
-            _ = RunAsync(connection, handler);
+            // The connection runs here up to its first read that has not arrived; a script in that first
+            // batch hops to the thread pool (ClientConnection.OnAcceptLoop), whatever thread this loop is on.
+            ClientConnection.OnAcceptLoop = true;
+            try
+            {
+                _ = RunAsync(connection, handler);
+            }
+            finally
+            {
+                ClientConnection.OnAcceptLoop = false;
+            }
         }
     }
 

@@ -395,7 +395,7 @@ internal sealed class ClientConnection : IBlockingHost
         _batchStartBytes = _reply.BytesWritten;
         int executed = 0;
         var tracking = _server.Tracking;
-        bool onSocketThread = !Thread.CurrentThread.IsThreadPoolThread;
+        bool onSocketThread = t_onAcceptLoop || !Thread.CurrentThread.IsThreadPoolThread;
         if (!EnterKeyspace())
         {
             // A busy script held the lock: its thread ran the batch (allow_busy commands, -BUSY for the rest).
@@ -517,6 +517,19 @@ internal sealed class ClientConnection : IBlockingHost
 
     // The batch stopped before a command that may run a script, to go on from a thread-pool thread.
     private bool _hopRequested;
+
+    // Set while the accept loop starts a connection (its first batch runs there): a script in that batch
+    // must hop too, or no client could connect until it ends. The loop is resumed on a socket thread or,
+    // now and then, on a thread-pool thread, so the thread's kind alone does not tell.
+    [ThreadStatic]
+    private static bool t_onAcceptLoop;
+
+    /// <summary>True while the accept loop's thread starts a connection (see <see cref="KvServer"/>'s accept loop).</summary>
+    internal static bool OnAcceptLoop
+    {
+        get => t_onAcceptLoop;
+        set => t_onAcceptLoop = value;
+    }
 
     // How many commands of the batch a busy script's thread ran for us.
     private int _executedWhileBusy;
