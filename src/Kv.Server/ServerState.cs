@@ -65,6 +65,9 @@ internal sealed class ServerState
     /// <summary>maxmemory: accounting and eviction.</summary>
     public Persistence.MemoryLimit Memory { get; }
 
+    /// <summary>Memory given back to the OS after a large drop (FLUSHALL, big deletions) and on MEMORY PURGE.</summary>
+    public Persistence.MemoryReclaim Reclaim { get; } = new();
+
     /// <summary>Client-side caching: tracked keys, BCAST prefixes, invalidations.</summary>
     public Tracking.TrackingTable Tracking { get; }
 
