@@ -165,7 +165,11 @@ internal sealed class MemoryLimit
 
         if (server.Memory.Enabled)
         {
-            server.Reclaim.LimitYoungGeneration();
+            if (server.OwnsProcess)
+            {
+                server.Reclaim.LimitYoungGeneration();
+            }
+
             var keyspace = server.Keyspace;
             keyspace.LfuLogFactor = server.Config.LfuLogFactor;
             keyspace.LfuDecayTime = server.Config.LfuDecayTime;
