@@ -31,7 +31,7 @@ internal static class MemoryEstimate
         {
             byte[] bytes => Array(bytes.Length),
             MutableString mutable => ObjectHeader + 16 + Array(mutable.Buffer.Length),
-            ListValue list => ObjectHeader + 48 + list.AllocatedBytes,
+            ListValue list => list.AllocatedBytes,
             HashValue hash => ObjectHeader + 64 + (hash.Count * (40L + Array(HashSample(hash)))),
             SetValue set => ObjectHeader + 64 + (set.IsIntset ? set.Count * 8L : set.Count * (24L + SetSample(set))),
             SortedSet zset => ObjectHeader + 64 + (zset.Count * (64L + ZsetSample(zset))),
