@@ -108,7 +108,7 @@ internal sealed partial class MemoryReclaim
     }
 
     /// <summary>Bytes allocated between the young collections <see cref="LimitYoungGeneration"/> makes.</summary>
-    public const long YoungBudget = 4L << 20;
+    public const long YoungBudget = 1L << 20;
 
     /// <summary>MEMORY PURGE, or a due reclaim: compacting full collection, then the C heap's trim.</summary>
     public void Run()
