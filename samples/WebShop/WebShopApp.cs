@@ -52,15 +52,20 @@ public static class WebShopApp
         services.AddHostedService<StockSeeder>();
         services.AddScoped<CheckoutService>();
 
-        // Bad input is a 4xx with problem details, never a 500: binding failures answer 400 (not an
-        // exception, even in Development), and empty error responses get a problem-details body.
+        // Bad input is a 4xx with problem details, never a 500: binding failures are thrown (in every
+        // environment) so BadRequestExceptionHandler answers 400 saying what was wrong, and other empty
+        // error responses get a problem-details body.
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
-        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
 
         var app = builder.Build();
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A client's malformed request is answered, not logged as a server error.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException or JsonException,
+        });
         app.UseStatusCodePages();
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -75,6 +80,10 @@ public static class WebShopApp
         app.MapHealthChecks("/health");
         return app;
     }
+
+    // "Failed to read parameter … as JSON." plus where the JSON went wrong, when the reader said.
+    private static string Describe(Exception exception) =>
+        exception.InnerException is JsonException json ? exception.Message + " " + json.Message : exception.Message;
 
     /// <summary>Malformed requests that surface as exceptions answer 400 with problem details.</summary>
     private sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
@@ -97,7 +106,7 @@ public static class WebShopApp
             {
                 HttpContext = context,
                 Exception = exception,
-                ProblemDetails = { Status = status, Title = "Invalid request", Detail = exception.Message },
+                ProblemDetails = { Status = status, Title = "Invalid request", Detail = Describe(exception) },
             });
         }
     }

@@ -29,7 +29,10 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         var client = _shop.NewCustomer();
         using var response = await client.PostAsync("/api/cart/items", new StringContent(body, Encoding.UTF8, "application/json"));
-        await AssertProblemAsync(response, expected);
+        var problem = await AssertProblemAsync(response, expected);
+
+        // Every refusal says why (a malformed body included: the binding error's message).
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()), problem.ToString());
     }
 
     [Fact]
@@ -57,11 +60,12 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertProblemAsync(response, expected);
     }
 
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    private static async Task<System.Text.Json.JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        return problem;
     }
 }
