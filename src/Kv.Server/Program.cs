@@ -73,24 +73,10 @@ using var loggerFactory = LoggerFactory.Create(logging =>
 var logger = loggerFactory.CreateLogger("kv-server");
 await using var server = new KvServer(config, TimeProvider.System, loggerFactory);
 server.State.OwnsProcess = true;
-try
-{
-    await server.StartAsync();
-}
-catch (InvalidDataException ex)
-{
-    // A corrupt AOF or RDB stops the start (Redis exits too): never serve a partial data set.
-    logger.LogCritical("{Reason}", ex.Message);
-    return 1;
-}
-catch (IOException ex)
-{
-    logger.LogCritical("Could not listen on port {Port}: {Reason}", config.Port, ex.Message);
-    return 1;
-}
 
-logger.LogInformation("kv-server started, pid={Pid}, port={Port}. Ready to accept connections tcp", Environment.ProcessId, server.Port);
-
+// Signal handlers go in before the first client is accepted (Redis's setupSignalHandlers runs in
+// initServer): after StartAsync this code waits for a thread-pool thread, which a client's runaway script
+// and the cron may both hold, and a SIGINT arriving before them would kill the process outright.
 using var signals = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -111,6 +97,24 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     logger.LogWarning("Received SIGTERM scheduling shutdown...");
     signals.Cancel();
 });
+
+try
+{
+    await server.StartAsync();
+}
+catch (InvalidDataException ex)
+{
+    // A corrupt AOF or RDB stops the start (Redis exits too): never serve a partial data set.
+    logger.LogCritical("{Reason}", ex.Message);
+    return 1;
+}
+catch (IOException ex)
+{
+    logger.LogCritical("Could not listen on port {Port}: {Reason}", config.Port, ex.Message);
+    return 1;
+}
+
+logger.LogInformation("kv-server started, pid={Pid}, port={Port}. Ready to accept connections tcp", Environment.ProcessId, server.Port);
 
 await Task.WhenAny(server.Stopped, Task.Delay(Timeout.Infinite, signals.Token).ContinueWith(_ => { }, TaskScheduler.Default));
 if (!server.Stopped.IsCompleted)

@@ -49,6 +49,13 @@ internal sealed class ServerCron : IAsyncDisposable
             int hz = Math.Clamp(_server.Config.Hz, 1, 500);
             await Task.Delay(1000 / hz, _stop.Token).ConfigureAwait(false);
             _server.Keyspace.CalibrateClock();
+            if (_server.Scripting.BusyError() is not null)
+            {
+                // A script past busy-reply-threshold holds the keyspace lock: as Redis's serverCron, this
+                // waits for it to end, without parking a thread-pool thread on the lock meanwhile.
+                continue;
+            }
+
             ActiveExpireCycle(hz);
             CloseIdleClients();
             AppendOnlyFileCron();
