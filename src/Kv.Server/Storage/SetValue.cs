@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kv.Protocol;
 
 namespace Kv.Server.Storage;
@@ -5,73 +6,130 @@ namespace Kv.Server.Storage;
 /// <summary>
 /// A Redis set with Redis 7.0's two encodings: an intset (a sorted array of integers, iterated in
 /// ascending order as Redis's intset is) while every member is an integer and there are at most
-/// <c>set-max-intset-entries</c> of them, and a hashtable (<see cref="MemberTable"/>) after that, for
-/// good — Redis 7.0 never converts back (and has no listpack sets; that came with 7.2).
+/// <c>set-max-intset-entries</c> of them, and a hashtable after that, for good — Redis 7.0 never
+/// converts back (and has no listpack sets; that came with 7.2).
 /// </summary>
 /// <remarks>
-/// Members are addressed by position: an index into the intset, or a slot index of the hashtable
-/// (positions below <see cref="PositionLimit"/> that are not <see cref="IsLive"/> are free slots).
+/// <para>
+/// Physically there are three forms in one byte array or a table: the intset (8-byte integers), a
+/// compact array of <c>[LEB128 length][member]</c> in insertion order for a small "hashtable" set (at
+/// most <see cref="MaxCompactCount"/> members of at most <see cref="MaxCompactMember"/> bytes, scanned
+/// linearly — Redis 7.2's listpack sets, kept small enough that a scan beats hashing), and a
+/// <see cref="MemberTable"/> past that, for good. A set of three short strings is then one array
+/// instead of a table's buckets, slots and pages; OBJECT ENCODING still says what Redis 7.0 says.
+/// </para>
+/// <para>
+/// Members are addressed by position: an index into the intset or compact array (a cursor — the last
+/// position located and its offset — makes a walk in order O(1) per step), or a slot index of the
+/// table (positions below <see cref="PositionLimit"/> that are not <see cref="IsLive"/> are free slots).
+/// </para>
 /// </remarks>
 internal sealed class SetValue
 {
-    private long[] _ints;
-    private int _intCount;
+    /// <summary>The compact form holds at most this many members (Redis 7.2's set-max-listpack-entries default).</summary>
+    public const int MaxCompactCount = 128;
+
+    /// <summary>The compact form holds members of at most this many bytes (Redis 7.2's set-max-listpack-value default).</summary>
+    public const int MaxCompactMember = 64;
+
+    private byte[] _data = [];
     private MemberTable? _table;
+    private int _count;
+    private ushort _length;
+    private ushort _cursorIndex;
+    private ushort _cursorOffset;
+    private bool _isCompact;
 
     /// <summary>An empty intset, as Redis's createIntsetObject (the start of every set-algebra result).</summary>
     public SetValue()
     {
-        _ints = new long[4];
     }
 
-    private SetValue(long[] ints, int intCount, MemberTable? table)
-    {
-        _ints = ints;
-        _intCount = intCount;
-        _table = table;
-    }
+    public bool IsIntset => _table is null && !_isCompact;
 
-    public bool IsIntset => _table is null;
+    /// <summary>True while the members are in one array (intset or compact): SSCAN returns them all at once.</summary>
+    public bool IsSmall => _table is null;
 
-    public int Count => _table?.Count ?? _intCount;
+    public int Count => _table?.Count ?? _count;
 
     /// <summary>What OBJECT ENCODING replies.</summary>
-    public string Encoding => _table is null ? "intset" : "hashtable";
+    public string Encoding => IsIntset ? "intset" : "hashtable";
 
-    public int PositionLimit => _table?.IndexLimit ?? _intCount;
+    public int PositionLimit => _table?.IndexLimit ?? _count;
+
+    /// <summary>Bytes of the arrays any form holds (the table measured by its own estimate), for <c>MemoryEstimate</c>.</summary>
+    public long AllocatedBytes => _table is not null ? _table.AllocatedBytes : _data.Length == 0 ? 0 : 24 + _data.Length;
+
+    private Span<long> Ints => MemoryMarshal.Cast<byte, long>(_data.AsSpan(0, _count * 8));
 
     /// <summary>Redis's setTypeCreate: an intset when the first member is an integer, else a hashtable.</summary>
     public static SetValue CreateFor(ReadOnlySpan<byte> firstMember) =>
-        RespNumber.TryParseInt64(firstMember, out _) ? new SetValue() : new SetValue([], 0, new MemberTable());
+        RespNumber.TryParseInt64(firstMember, out _) ? new SetValue() : new SetValue { _isCompact = true };
 
-    public SetValue Clone() => new(_table is null ? _ints[.._intCount] : [], _intCount, _table?.Clone());
+    public SetValue Clone()
+    {
+        var copy = new SetValue { _isCompact = _isCompact };
+        if (_table is not null)
+        {
+            copy._table = _table.Clone();
+        }
+        else
+        {
+            copy._data = _data.AsSpan(0, _isCompact ? _length : _count * 8).ToArray();
+            copy._count = _count;
+            copy._length = _length;
+        }
+
+        return copy;
+    }
 
     public bool IsLive(int position) => _table is null || _table.IsLive(position);
 
     /// <summary>True when the member at <paramref name="position"/> is an integer held as one.</summary>
     public bool TryGetInteger(int position, out long value)
     {
-        if (_table is null)
+        if (_table is not null)
         {
-            value = _ints[position];
-            return true;
+            return _table.TryGetInteger(position, out value);
         }
 
-        return _table.TryGetInteger(position, out value);
+        if (_isCompact)
+        {
+            value = 0;
+            return false;
+        }
+
+        value = Ints[position];
+        return true;
     }
 
     /// <summary>The bytes of a member that <see cref="TryGetInteger"/> said is not held as an integer.</summary>
-    public ReadOnlySpan<byte> BytesAt(int position) => _table!.BytesAt(position);
+    public ReadOnlySpan<byte> BytesAt(int position)
+    {
+        if (_table is not null)
+        {
+            return _table.BytesAt(position);
+        }
+
+        int at = Locate(position);
+        int length = ReadLength(_data, ref at);
+        return _data.AsSpan(at, length);
+    }
 
     /// <summary>The member at <paramref name="position"/>; integers are formatted into <paramref name="scratch"/> (20 bytes).</summary>
     public ReadOnlySpan<byte> MemberAt(int position, Span<byte> scratch)
     {
-        if (_table is null)
+        if (_table is not null)
         {
-            return scratch[..RespNumber.FormatInt64(_ints[position], scratch)];
+            return _table.MemberAt(position, scratch);
         }
 
-        return _table.MemberAt(position, scratch);
+        if (_isCompact)
+        {
+            return BytesAt(position);
+        }
+
+        return scratch[..RespNumber.FormatInt64(Ints[position], scratch)];
     }
 
     /// <summary>Replies the member at <paramref name="position"/> as a bulk string.</summary>
@@ -83,7 +141,7 @@ internal sealed class SetValue
         }
         else
         {
-            reply.Bulk(_table!.BytesAt(position));
+            reply.Bulk(BytesAt(position));
         }
     }
 
@@ -94,14 +152,33 @@ internal sealed class SetValue
             return _table.Contains(member);
         }
 
+        if (_isCompact)
+        {
+            return IndexOfMember(member) >= 0;
+        }
+
         return RespNumber.TryParseInt64(member, out long value) && IndexOf(value) >= 0;
     }
 
-    public bool ContainsInteger(long value) => _table is null ? IndexOf(value) >= 0 : _table.ContainsInteger(value);
+    public bool ContainsInteger(long value)
+    {
+        if (_table is not null)
+        {
+            return _table.ContainsInteger(value);
+        }
+
+        if (_isCompact)
+        {
+            Span<byte> digits = stackalloc byte[20];
+            return IndexOfMember(digits[..RespNumber.FormatInt64(value, digits)]) >= 0;
+        }
+
+        return IndexOf(value) >= 0;
+    }
 
     /// <summary>True when the member at <paramref name="position"/> of <paramref name="other"/> is in this set.</summary>
     public bool ContainsMemberOf(SetValue other, int position) =>
-        other.TryGetInteger(position, out long value) ? ContainsInteger(value) : (_table is not null && _table.Contains(other.BytesAt(position)));
+        other.TryGetInteger(position, out long value) ? ContainsInteger(value) : Contains(other.BytesAt(position));
 
     /// <summary>Redis's setTypeAdd: adds a member, converting to a hashtable when it is not an integer or the intset grows past <paramref name="maxIntsetEntries"/>.</summary>
     public bool Add(ReadOnlySpan<byte> member, int maxIntsetEntries)
@@ -111,17 +188,35 @@ internal sealed class SetValue
             return _table.Add(member);
         }
 
+        if (_isCompact)
+        {
+            return AddToCompact(member);
+        }
+
         if (RespNumber.TryParseInt64(member, out long value))
         {
             return AddToIntset(value, maxIntsetEntries);
         }
 
-        ConvertToTable();
-        return _table!.Add(member);
+        ConvertFromIntset();
+        return Add(member, maxIntsetEntries);
     }
 
-    public bool AddInteger(long value, int maxIntsetEntries) =>
-        _table is null ? AddToIntset(value, maxIntsetEntries) : _table.AddInteger(value);
+    public bool AddInteger(long value, int maxIntsetEntries)
+    {
+        if (_table is not null)
+        {
+            return _table.AddInteger(value);
+        }
+
+        if (_isCompact)
+        {
+            Span<byte> digits = stackalloc byte[20];
+            return AddToCompact(digits[..RespNumber.FormatInt64(value, digits)]);
+        }
+
+        return AddToIntset(value, maxIntsetEntries);
+    }
 
     /// <summary>Adds the member at <paramref name="position"/> of <paramref name="other"/>.</summary>
     public bool AddMemberOf(SetValue other, int position, int maxIntsetEntries) =>
@@ -134,20 +229,31 @@ internal sealed class SetValue
             return _table.Remove(member);
         }
 
-        if (!RespNumber.TryParseInt64(member, out long value))
+        int position;
+        if (_isCompact)
+        {
+            position = IndexOfMember(member);
+        }
+        else
+        {
+            position = RespNumber.TryParseInt64(member, out long value) ? IndexOf(value) : -1;
+        }
+
+        if (position < 0)
         {
             return false;
         }
 
-        return RemoveInteger(value);
+        RemoveAt(position);
+        return true;
     }
 
     public bool RemoveInteger(long value)
     {
-        if (_table is not null)
+        if (_table is not null || _isCompact)
         {
             Span<byte> digits = stackalloc byte[20];
-            return _table.Remove(digits[..RespNumber.FormatInt64(value, digits)]);
+            return Remove(digits[..RespNumber.FormatInt64(value, digits)]);
         }
 
         int index = IndexOf(value);
@@ -162,7 +268,7 @@ internal sealed class SetValue
 
     /// <summary>Removes the member of <paramref name="other"/> at <paramref name="position"/> from this set.</summary>
     public bool RemoveMemberOf(SetValue other, int position) =>
-        other.TryGetInteger(position, out long value) ? RemoveInteger(value) : (_table is not null && _table.Remove(other.BytesAt(position)));
+        other.TryGetInteger(position, out long value) ? RemoveInteger(value) : Remove(other.BytesAt(position));
 
     /// <summary>Removes the member at a live position. Positions of other members may change.</summary>
     public void RemoveAt(int position)
@@ -173,14 +279,83 @@ internal sealed class SetValue
             return;
         }
 
-        Array.Copy(_ints, position + 1, _ints, position, _intCount - position - 1);
-        _intCount--;
+        int start, end, used;
+        if (_isCompact)
+        {
+            start = Locate(position);
+            end = start;
+            end = Skip(_data, end);
+            used = _length;
+            _length -= (ushort)(end - start);
+            _cursorIndex = 0;
+            _cursorOffset = 0;
+        }
+        else
+        {
+            start = position * 8;
+            end = start + 8;
+            used = _count * 8;
+        }
+
+        _data.AsSpan(end, used - end).CopyTo(_data.AsSpan(start));
+        _count--;
+        int left = used - (end - start);
+        if (_count == 0)
+        {
+            _data = [];
+        }
+        else if (_data.Length > 64 && left < _data.Length / 2)
+        {
+            _data = _data.AsSpan(0, left).ToArray();
+        }
     }
 
     /// <summary>A random live position (the set must not be empty).</summary>
-    public int RandomPosition(Random random) => _table is null ? random.Next(_intCount) : _table.RandomIndex(random);
+    public int RandomPosition(Random random) => _table is null ? random.Next(_count) : _table.RandomIndex(random);
 
-    private int IndexOf(long value) => Array.BinarySearch(_ints, 0, _intCount, value);
+    private int IndexOf(long value) => Ints.BinarySearch(value);
+
+    private int IndexOfMember(ReadOnlySpan<byte> member)
+    {
+        var data = _data;
+        int at = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            int start = at;
+            int length = ReadLength(data, ref at);
+            if (length == member.Length && member.SequenceEqual(data.AsSpan(at, length)))
+            {
+                _cursorIndex = (ushort)i;
+                _cursorOffset = (ushort)start;
+                return i;
+            }
+
+            at += length;
+        }
+
+        return -1;
+    }
+
+    // The byte offset of the compact member at `position`, from the cursor when it is not past it.
+    private int Locate(int position)
+    {
+        int i = 0, at = 0;
+        if (position >= _cursorIndex)
+        {
+            i = _cursorIndex;
+            at = _cursorOffset;
+        }
+
+        var data = _data;
+        for (; i < position; i++)
+        {
+            at = Skip(data, at);
+        }
+
+        _cursorIndex = (ushort)position;
+        _cursorOffset = (ushort)at;
+        return at;
+    }
 
     private bool AddToIntset(long value, int maxIntsetEntries)
     {
@@ -191,34 +366,116 @@ internal sealed class SetValue
         }
 
         index = ~index;
-        if (_intCount == _ints.Length)
-        {
-            Array.Resize(ref _ints, Math.Max(4, _ints.Length * 2));
-        }
-
-        Array.Copy(_ints, index, _ints, index + 1, _intCount - index);
-        _ints[index] = value;
-        _intCount++;
+        int used = _count * 8;
+        EnsureCapacity(used + 8);
+        _data.AsSpan(index * 8, used - (index * 8)).CopyTo(_data.AsSpan((index * 8) + 8));
+        _count++;
+        Ints[index] = value;
 
         // Redis converts once the intset holds more than set-max-intset-entries members.
-        if (_intCount > maxIntsetEntries)
+        if (_count > maxIntsetEntries)
         {
-            ConvertToTable();
+            ConvertFromIntset();
         }
 
         return true;
     }
 
-    private void ConvertToTable()
+    private bool AddToCompact(ReadOnlySpan<byte> member)
     {
-        var table = new MemberTable(_intCount);
-        for (int i = 0; i < _intCount; i++)
+        if (IndexOfMember(member) >= 0)
         {
-            table.AddInteger(_ints[i]);
+            return false;
+        }
+
+        if (member.Length > MaxCompactMember || _count == MaxCompactCount)
+        {
+            MoveToTable();
+            return _table!.Add(member);
+        }
+
+        int need = _length + 1 + member.Length;
+        EnsureCapacity(need);
+        _data[_length] = (byte)member.Length;
+        member.CopyTo(_data.AsSpan(_length + 1));
+        _length = (ushort)need;
+        _count++;
+        return true;
+    }
+
+    // As HashValue's compact array: exact (8-byte rounded) while small, then by a quarter.
+    private void EnsureCapacity(int need)
+    {
+        if (need <= _data.Length)
+        {
+            return;
+        }
+
+        int size = need <= 256 ? need : Math.Max(need, _data.Length + (_data.Length >> 2));
+        var grown = GC.AllocateUninitializedArray<byte>((size + 7) & ~7);
+        _data.AsSpan(0, _isCompact ? _length : _count * 8).CopyTo(grown);
+        _data = grown;
+    }
+
+    // An intset that takes a string or outgrows set-max-intset-entries becomes a "hashtable": compact
+    // while small, else the table.
+    private void ConvertFromIntset()
+    {
+        if (_count > MaxCompactCount)
+        {
+            var table = new MemberTable(_count);
+            foreach (long value in Ints)
+            {
+                table.AddInteger(value);
+            }
+
+            _table = table;
+            _data = [];
+            _count = 0;
+            return;
+        }
+
+        var ints = _data;
+        int count = _count;
+        _data = [];
+        _count = 0;
+        _length = 0;
+        _isCompact = true;
+        Span<byte> digits = stackalloc byte[20];
+        foreach (long value in MemoryMarshal.Cast<byte, long>(ints.AsSpan(0, count * 8)))
+        {
+            AddToCompact(digits[..RespNumber.FormatInt64(value, digits)]);
+        }
+    }
+
+    private void MoveToTable()
+    {
+        var table = new MemberTable(_count * 2);
+        var data = _data;
+        int at = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            int length = ReadLength(data, ref at);
+            table.Add(data.AsSpan(at, length));
+            at += length;
         }
 
         _table = table;
-        _ints = [];
-        _intCount = 0;
+        _data = [];
+        _count = 0;
+        _length = 0;
+        _cursorIndex = 0;
+        _cursorOffset = 0;
+        _isCompact = false;
     }
+
+    // The offset just past the length-prefixed string at `at`.
+    private static int Skip(byte[] data, int at)
+    {
+        int length = ReadLength(data, ref at);
+        return at + length;
+    }
+
+    // Compact members are at most 64 bytes, so a length is one byte.
+    private static int ReadLength(byte[] data, ref int at) => data[at++];
 }
