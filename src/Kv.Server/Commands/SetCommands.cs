@@ -146,6 +146,13 @@ internal static class SetCommands
         if (set is null)
         {
             set = SetValue.CreateFor(c.Arg(2));
+            int memberBytes = 0;
+            for (int i = 2; i < c.ArgCount; i++)
+            {
+                memberBytes += c.Arg(i).Length;
+            }
+
+            set.Reserve(c.ArgCount - 2, memberBytes);
             c.Db.Add(key, set);
         }
 

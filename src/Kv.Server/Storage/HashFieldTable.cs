@@ -50,6 +50,9 @@ internal sealed class HashFieldTable
     /// <summary>True while Redis would report <c>listpack</c> (or <c>listpackex</c>).</summary>
     public bool IsListpack { get; private set; } = true;
 
+    /// <summary>Redis 7.4's listpackex (see <see cref="HashValue.IsListpackEx"/>).</summary>
+    public bool IsListpackEx { get; set; }
+
     /// <summary>Fields with a TTL.</summary>
     public int VolatileCount => _volatileCount;
 
@@ -395,6 +398,7 @@ internal sealed class HashFieldTable
         var copy = new HashFieldTable(_entries.Length)
         {
             IsListpack = IsListpack,
+            IsListpackEx = IsListpackEx,
         };
         for (int i = 0; i < _used; i++)
         {

@@ -28,8 +28,8 @@ internal sealed class HashValue
     /// <summary>The compact form ends past this many fields, so a lookup never scans more.</summary>
     public const int MaxPackedCount = 1024;
 
-    private byte[] _packed = [];
-    private HashFieldTable? _table;
+    // The compact array (byte[]) or the table (HashFieldTable): one reference keeps the object at 32 bytes.
+    private object _data = Array.Empty<byte>();
     private ushort _count;
     private ushort _length;
     private ushort _cursorIndex;
@@ -45,75 +45,94 @@ internal sealed class HashValue
     {
         if (capacity > MaxPackedCount)
         {
-            _table = new HashFieldTable(capacity);
+            _data = new HashFieldTable(capacity);
         }
     }
 
     /// <summary>Fields stored (expired ones not yet removed included, as Redis 7.4's HLEN).</summary>
-    public int Count => _table?.Count ?? _count;
+    public int Count => Table?.Count ?? _count;
 
     /// <summary>True while Redis would report <c>listpack</c> (or <c>listpackex</c>).</summary>
-    public bool IsListpack => _table?.IsListpack ?? true;
+    public bool IsListpack => Table?.IsListpack ?? true;
 
-    /// <summary>Redis 7.4 turns a listpack into a listpackex the first time HEXPIRE* touches it.</summary>
-    public bool IsListpackEx { get; set; }
+    /// <summary>Redis 7.4 turns a listpack into a listpackex the first time HEXPIRE* touches it (the fields move to the table then).</summary>
+    public bool IsListpackEx
+    {
+        get => Table?.IsListpackEx ?? false;
+        set
+        {
+            if (Table is null && value)
+            {
+                MoveToTable();
+            }
+
+            if (_data is HashFieldTable table)
+            {
+                table.IsListpackEx = value;
+            }
+        }
+    }
 
     /// <summary>True while the fields are in the compact array.</summary>
-    public bool IsCompact => _table is null;
+    public bool IsCompact => Table is null;
+
+    private HashFieldTable? Table => _data as HashFieldTable;
+
+    private byte[] Packed => (byte[])_data;
 
     /// <summary>Fields with a TTL.</summary>
-    public int VolatileCount => _table?.VolatileCount ?? 0;
+    public int VolatileCount => Table?.VolatileCount ?? 0;
 
     /// <summary>Upper bound (exclusive) of field indices: the HSCAN cursor space.</summary>
-    public int IndexLimit => _table?.IndexLimit ?? _count;
+    public int IndexLimit => Table?.IndexLimit ?? _count;
 
     public string Encoding => !IsListpack ? "hashtable" : IsListpackEx ? "listpackex" : "listpack";
 
     /// <summary>Bytes of the arrays either form holds (the table's per-field arrays sampled), for <c>MemoryEstimate</c>.</summary>
-    public long AllocatedBytes => _table is not null ? 72 + _table.AllocatedBytes : _packed.Length == 0 ? 0 : 24 + _packed.Length;
+    public long AllocatedBytes => _data is HashFieldTable table ? 72 + table.AllocatedBytes : Packed.Length == 0 ? 0 : 24 + Packed.Length;
 
-    public bool IsLive(int index) => _table?.IsLive(index) ?? true;
+    public bool IsLive(int index) => Table?.IsLive(index) ?? true;
 
     public ReadOnlySpan<byte> FieldAt(int index)
     {
-        if (_table is not null)
+        if (_data is HashFieldTable table)
         {
-            return _table.FieldAt(index);
+            return table.FieldAt(index);
         }
 
         int at = Locate(index);
-        int length = ReadLength(_packed, ref at);
-        return _packed.AsSpan(at, length);
+        int length = ReadLength(Packed, ref at);
+        return Packed.AsSpan(at, length);
     }
 
     public ReadOnlySpan<byte> ValueAt(int index)
     {
-        if (_table is not null)
+        if (_data is HashFieldTable table)
         {
-            return _table.ValueAt(index);
+            return table.ValueAt(index);
         }
 
         int at = Locate(index);
-        at = Skip(_packed, at);
-        int length = ReadLength(_packed, ref at);
-        return _packed.AsSpan(at, length);
+        at = Skip(Packed, at);
+        int length = ReadLength(Packed, ref at);
+        return Packed.AsSpan(at, length);
     }
 
     /// <summary>Unix ms at which the field expires; 0 when it has no TTL.</summary>
-    public long ExpiryAt(int index) => _table?.ExpiryAt(index) ?? 0;
+    public long ExpiryAt(int index) => Table?.ExpiryAt(index) ?? 0;
 
     /// <summary>Redis 7.4's hfieldIsExpired: a field is gone once its time is strictly before now.</summary>
-    public bool IsExpired(int index, long now) => _table is not null && _table.IsExpired(index, now);
+    public bool IsExpired(int index, long now) => _data is HashFieldTable table && table.IsExpired(index, now);
 
     /// <summary>Index of <paramref name="field"/> (expired or not), or -1.</summary>
     public int Find(ReadOnlySpan<byte> field)
     {
-        if (_table is not null)
+        if (_data is HashFieldTable table)
         {
-            return _table.Find(field);
+            return table.Find(field);
         }
 
-        var packed = _packed;
+        var packed = Packed;
         int at = 0;
         for (int i = 0; i < _count; i++)
         {
@@ -140,41 +159,71 @@ internal sealed class HashValue
     /// </summary>
     public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, bool keepTtl = false)
     {
-        if (_table is not null)
+        if (_data is HashFieldTable table)
         {
-            return _table.Set(field, value, keepTtl);
+            return table.Set(field, value, keepTtl);
         }
 
-        int index = Find(field);
-        if (index >= 0)
+        return Set(field, value, Find(field));
+    }
+
+    /// <summary>
+    /// <see cref="Set(ReadOnlySpan{byte}, ReadOnlySpan{byte}, bool)"/> (dropping a TTL) for a caller that
+    /// has just called <see cref="Find"/>: <paramref name="found"/> is its answer, so the compact array is
+    /// not scanned twice.
+    /// </summary>
+    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, int found)
+    {
+        if (_data is HashFieldTable table)
         {
-            ReplaceValue(index, value);
+            return table.Set(field, value);
+        }
+
+        if (found >= 0)
+        {
+            ReplaceValue(found, value);
             return false;
         }
 
-        int need = _length + LengthSize(field.Length) + field.Length + LengthSize(value.Length) + value.Length;
+        int need = _length + PackedSize(field, value);
         if (need > MaxPackedBytes || _count == MaxPackedCount)
         {
             MoveToTable();
-            return _table!.Set(field, value, keepTtl);
+            return Table!.Set(field, value);
         }
 
         EnsureCapacity(need);
-        int at = WriteLength(_packed, _length, field.Length);
-        field.CopyTo(_packed.AsSpan(at));
-        at = WriteLength(_packed, at + field.Length, value.Length);
-        value.CopyTo(_packed.AsSpan(at));
+        int at = WriteLength(Packed, _length, field.Length);
+        field.CopyTo(Packed.AsSpan(at));
+        at = WriteLength(Packed, at + field.Length, value.Length);
+        value.CopyTo(Packed.AsSpan(at));
         _length = (ushort)need;
         _count++;
         return true;
     }
 
+    /// <summary>Bytes a field and its value take in the compact array.</summary>
+    public static int PackedSize(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) =>
+        LengthSize(field.Length) + field.Length + LengthSize(value.Length) + value.Length;
+
+    /// <summary>
+    /// Sizes the compact array of a hash still empty for <paramref name="bytes"/> (the <see cref="PackedSize"/>
+    /// of the fields about to be set), so HSET creating a session allocates one array, not one per field.
+    /// </summary>
+    public void Reserve(int bytes)
+    {
+        if (_data is byte[] { Length: 0 } && bytes <= MaxPackedBytes)
+        {
+            _data = GC.AllocateUninitializedArray<byte>((bytes + 7) & ~7);
+        }
+    }
+
     /// <summary>Replaces the value of the live entry at <paramref name="index"/>, keeping its TTL.</summary>
     public void SetValueAt(int index, ReadOnlySpan<byte> value)
     {
-        if (_table is not null)
+        if (_data is HashFieldTable table)
         {
-            _table.SetValueAt(index, value);
+            table.SetValueAt(index, value);
             return;
         }
 
@@ -184,46 +233,46 @@ internal sealed class HashValue
     /// <summary>Removes the entry at <paramref name="index"/>; the others keep their order (indices after it shift down).</summary>
     public void RemoveAt(int index)
     {
-        if (_table is not null)
+        if (_data is HashFieldTable table)
         {
-            _table.RemoveAt(index);
+            table.RemoveAt(index);
             return;
         }
 
         int start = Locate(index);
         int end = start;
-        end = Skip(_packed, end);
-        end = Skip(_packed, end);
-        _packed.AsSpan(end, _length - end).CopyTo(_packed.AsSpan(start));
+        end = Skip(Packed, end);
+        end = Skip(Packed, end);
+        Packed.AsSpan(end, _length - end).CopyTo(Packed.AsSpan(start));
         _length -= (ushort)(end - start);
         _count--;
         _cursorIndex = 0;
         _cursorOffset = 0;
         if (_count == 0)
         {
-            _packed = [];
+            _data = Array.Empty<byte>();
         }
-        else if (_packed.Length > 64 && _length < _packed.Length / 2)
+        else if (Packed.Length > 64 && _length < Packed.Length / 2)
         {
-            _packed = _packed.AsSpan(0, _length).ToArray();
+            _data = Packed.AsSpan(0, _length).ToArray();
         }
     }
 
     /// <summary>Switches to the hashtable encoding for good (Redis's hashTypeConvert).</summary>
     public void ConvertToHashtable()
     {
-        if (_table is null)
+        if (Table is null)
         {
             MoveToTable();
         }
 
-        _table!.ConvertToHashtable();
+        Table!.ConvertToHashtable();
     }
 
     /// <summary>Sets (unix ms) or clears (0) the TTL of the entry at <paramref name="index"/>. A TTL moves a compact hash to the table (indices are kept).</summary>
     public void SetExpiry(int index, long expiresAt)
     {
-        if (_table is null)
+        if (Table is null)
         {
             if (expiresAt == 0)
             {
@@ -233,21 +282,21 @@ internal sealed class HashValue
             MoveToTable();
         }
 
-        _table!.SetExpiry(index, expiresAt);
+        Table!.SetExpiry(index, expiresAt);
     }
 
     /// <summary>Entry index of the <paramref name="slot"/>-th field with a TTL.</summary>
-    public int VolatileAt(int slot) => _table!.VolatileAt(slot);
+    public int VolatileAt(int slot) => Table!.VolatileAt(slot);
 
     /// <summary>Removes every expired field; returns how many.</summary>
-    public int RemoveExpired(long now) => _table?.RemoveExpired(now) ?? 0;
+    public int RemoveExpired(long now) => Table?.RemoveExpired(now) ?? 0;
 
     /// <summary>A random live entry index, or -1 when empty (expired fields included: callers skip them).</summary>
     public int RandomIndex(Random random)
     {
-        if (_table is not null)
+        if (_data is HashFieldTable table)
         {
-            return _table.RandomIndex(random);
+            return table.RandomIndex(random);
         }
 
         return _count == 0 ? -1 : random.Next(_count);
@@ -256,14 +305,14 @@ internal sealed class HashValue
     /// <summary>A copy sharing nothing mutable (COPY); the encoding and field TTLs go with it.</summary>
     public HashValue Clone()
     {
-        var copy = new HashValue { IsListpackEx = IsListpackEx };
-        if (_table is not null)
+        var copy = new HashValue();
+        if (_data is HashFieldTable table)
         {
-            copy._table = _table.Clone();
+            copy._data = table.Clone();
         }
         else
         {
-            copy._packed = _packed.AsSpan(0, _length).ToArray();
+            copy._data = Packed.AsSpan(0, _length).ToArray();
             copy._count = _count;
             copy._length = _length;
         }
@@ -281,7 +330,7 @@ internal sealed class HashValue
             at = _cursorOffset;
         }
 
-        var packed = _packed;
+        var packed = Packed;
         for (; i < index; i++)
         {
             at = Skip(packed, at);
@@ -296,13 +345,13 @@ internal sealed class HashValue
     private void ReplaceValue(int index, ReadOnlySpan<byte> value)
     {
         int at = Locate(index);
-        at = Skip(_packed, at);
+        at = Skip(Packed, at);
         int valueStart = at;
-        int oldLength = ReadLength(_packed, ref at);
+        int oldLength = ReadLength(Packed, ref at);
         int oldEnd = at + oldLength;
         if (oldLength == value.Length)
         {
-            value.CopyTo(_packed.AsSpan(at));
+            value.CopyTo(Packed.AsSpan(at));
             return;
         }
 
@@ -311,14 +360,14 @@ internal sealed class HashValue
         if (need > MaxPackedBytes)
         {
             MoveToTable();
-            _table!.SetValueAt(index, value);
+            Table!.SetValueAt(index, value);
             return;
         }
 
         EnsureCapacity(need);
-        _packed.AsSpan(oldEnd, _length - oldEnd).CopyTo(_packed.AsSpan(newEnd));
-        at = WriteLength(_packed, valueStart, value.Length);
-        value.CopyTo(_packed.AsSpan(at));
+        Packed.AsSpan(oldEnd, _length - oldEnd).CopyTo(Packed.AsSpan(newEnd));
+        at = WriteLength(Packed, valueStart, value.Length);
+        value.CopyTo(Packed.AsSpan(at));
         _length = (ushort)need;
     }
 
@@ -326,22 +375,22 @@ internal sealed class HashValue
     // a listpack does); past 256 bytes by a quarter, so filling a big one is not quadratic.
     private void EnsureCapacity(int need)
     {
-        if (need <= _packed.Length)
+        if (need <= Packed.Length)
         {
             return;
         }
 
-        int size = need <= 256 ? need : Math.Max(need, _packed.Length + (_packed.Length >> 2));
+        int size = need <= 256 ? need : Math.Max(need, Packed.Length + (Packed.Length >> 2));
         size = Math.Min((size + 7) & ~7, MaxPackedBytes);
         var grown = GC.AllocateUninitializedArray<byte>(size);
-        _packed.AsSpan(0, _length).CopyTo(grown);
-        _packed = grown;
+        Packed.AsSpan(0, _length).CopyTo(grown);
+        _data = grown;
     }
 
     private void MoveToTable()
     {
         var table = new HashFieldTable(_count);
-        var packed = _packed;
+        var packed = Packed;
         int at = 0;
         for (int i = 0; i < _count; i++)
         {
@@ -353,8 +402,7 @@ internal sealed class HashValue
             at += valueLength;
         }
 
-        _table = table;
-        _packed = [];
+        _data = table;
         _count = 0;
         _length = 0;
         _cursorIndex = 0;

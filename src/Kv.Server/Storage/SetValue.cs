@@ -32,8 +32,8 @@ internal sealed class SetValue
     /// <summary>The compact form holds members of at most this many bytes (Redis 7.2's set-max-listpack-value default).</summary>
     public const int MaxCompactMember = 64;
 
-    private byte[] _data = [];
-    private MemberTable? _table;
+    // The intset or compact array (byte[]) or the table (MemberTable): one reference keeps the object small.
+    private object _store = Array.Empty<byte>();
     private int _count;
     private ushort _length;
     private ushort _cursorIndex;
@@ -45,22 +45,26 @@ internal sealed class SetValue
     {
     }
 
-    public bool IsIntset => _table is null && !_isCompact;
+    private MemberTable? Table => _store as MemberTable;
+
+    private byte[] Data => (byte[])_store;
+
+    public bool IsIntset => Table is null && !_isCompact;
 
     /// <summary>True while the members are in one array (intset or compact): SSCAN returns them all at once.</summary>
-    public bool IsSmall => _table is null;
+    public bool IsSmall => Table is null;
 
-    public int Count => _table?.Count ?? _count;
+    public int Count => Table?.Count ?? _count;
 
     /// <summary>What OBJECT ENCODING replies.</summary>
     public string Encoding => IsIntset ? "intset" : "hashtable";
 
-    public int PositionLimit => _table?.IndexLimit ?? _count;
+    public int PositionLimit => Table?.IndexLimit ?? _count;
 
     /// <summary>Bytes of the arrays any form holds (the table measured by its own estimate), for <c>MemoryEstimate</c>.</summary>
-    public long AllocatedBytes => _table is not null ? _table.AllocatedBytes : _data.Length == 0 ? 0 : 24 + _data.Length;
+    public long AllocatedBytes => _store is MemberTable table ? table.AllocatedBytes : Data.Length == 0 ? 0 : 24 + Data.Length;
 
-    private Span<long> Ints => MemoryMarshal.Cast<byte, long>(_data.AsSpan(0, _count * 8));
+    private Span<long> Ints => MemoryMarshal.Cast<byte, long>(Data.AsSpan(0, _count * 8));
 
     /// <summary>Redis's setTypeCreate: an intset when the first member is an integer, else a hashtable.</summary>
     public static SetValue CreateFor(ReadOnlySpan<byte> firstMember) =>
@@ -69,13 +73,13 @@ internal sealed class SetValue
     public SetValue Clone()
     {
         var copy = new SetValue { _isCompact = _isCompact };
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            copy._table = _table.Clone();
+            copy._store = table.Clone();
         }
         else
         {
-            copy._data = _data.AsSpan(0, _isCompact ? _length : _count * 8).ToArray();
+            copy._store = Data.AsSpan(0, _isCompact ? _length : _count * 8).ToArray();
             copy._count = _count;
             copy._length = _length;
         }
@@ -83,14 +87,14 @@ internal sealed class SetValue
         return copy;
     }
 
-    public bool IsLive(int position) => _table is null || _table.IsLive(position);
+    public bool IsLive(int position) => _store is not MemberTable table || table.IsLive(position);
 
     /// <summary>True when the member at <paramref name="position"/> is an integer held as one.</summary>
     public bool TryGetInteger(int position, out long value)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.TryGetInteger(position, out value);
+            return table.TryGetInteger(position, out value);
         }
 
         if (_isCompact)
@@ -106,22 +110,22 @@ internal sealed class SetValue
     /// <summary>The bytes of a member that <see cref="TryGetInteger"/> said is not held as an integer.</summary>
     public ReadOnlySpan<byte> BytesAt(int position)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.BytesAt(position);
+            return table.BytesAt(position);
         }
 
         int at = Locate(position);
-        int length = ReadLength(_data, ref at);
-        return _data.AsSpan(at, length);
+        int length = ReadLength(Data, ref at);
+        return Data.AsSpan(at, length);
     }
 
     /// <summary>The member at <paramref name="position"/>; integers are formatted into <paramref name="scratch"/> (20 bytes).</summary>
     public ReadOnlySpan<byte> MemberAt(int position, Span<byte> scratch)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.MemberAt(position, scratch);
+            return table.MemberAt(position, scratch);
         }
 
         if (_isCompact)
@@ -147,9 +151,9 @@ internal sealed class SetValue
 
     public bool Contains(ReadOnlySpan<byte> member)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.Contains(member);
+            return table.Contains(member);
         }
 
         if (_isCompact)
@@ -162,9 +166,9 @@ internal sealed class SetValue
 
     public bool ContainsInteger(long value)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.ContainsInteger(value);
+            return table.ContainsInteger(value);
         }
 
         if (_isCompact)
@@ -183,9 +187,9 @@ internal sealed class SetValue
     /// <summary>Redis's setTypeAdd: adds a member, converting to a hashtable when it is not an integer or the intset grows past <paramref name="maxIntsetEntries"/>.</summary>
     public bool Add(ReadOnlySpan<byte> member, int maxIntsetEntries)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.Add(member);
+            return table.Add(member);
         }
 
         if (_isCompact)
@@ -204,9 +208,9 @@ internal sealed class SetValue
 
     public bool AddInteger(long value, int maxIntsetEntries)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.AddInteger(value);
+            return table.AddInteger(value);
         }
 
         if (_isCompact)
@@ -224,9 +228,9 @@ internal sealed class SetValue
 
     public bool Remove(ReadOnlySpan<byte> member)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            return _table.Remove(member);
+            return table.Remove(member);
         }
 
         int position;
@@ -250,7 +254,7 @@ internal sealed class SetValue
 
     public bool RemoveInteger(long value)
     {
-        if (_table is not null || _isCompact)
+        if (Table is not null || _isCompact)
         {
             Span<byte> digits = stackalloc byte[20];
             return Remove(digits[..RespNumber.FormatInt64(value, digits)]);
@@ -273,9 +277,9 @@ internal sealed class SetValue
     /// <summary>Removes the member at a live position. Positions of other members may change.</summary>
     public void RemoveAt(int position)
     {
-        if (_table is not null)
+        if (_store is MemberTable table)
         {
-            _table.RemoveAt(position);
+            table.RemoveAt(position);
             return;
         }
 
@@ -284,7 +288,7 @@ internal sealed class SetValue
         {
             start = Locate(position);
             end = start;
-            end = Skip(_data, end);
+            end = Skip(Data, end);
             used = _length;
             _length -= (ushort)(end - start);
             _cursorIndex = 0;
@@ -297,27 +301,39 @@ internal sealed class SetValue
             used = _count * 8;
         }
 
-        _data.AsSpan(end, used - end).CopyTo(_data.AsSpan(start));
+        Data.AsSpan(end, used - end).CopyTo(Data.AsSpan(start));
         _count--;
         int left = used - (end - start);
         if (_count == 0)
         {
-            _data = [];
+            _store = Array.Empty<byte>();
         }
-        else if (_data.Length > 64 && left < _data.Length / 2)
+        else if (Data.Length > 64 && left < Data.Length / 2)
         {
-            _data = _data.AsSpan(0, left).ToArray();
+            _store = Data.AsSpan(0, left).ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Sizes the compact array of a set still empty for <paramref name="count"/> members of
+    /// <paramref name="memberBytes"/> in all (SADD creating it), so a new small set allocates one array.
+    /// </summary>
+    public void Reserve(int count, int memberBytes)
+    {
+        if (_isCompact && _store is byte[] { Length: 0 } && count <= MaxCompactCount && memberBytes <= count * MaxCompactMember)
+        {
+            _store = GC.AllocateUninitializedArray<byte>((memberBytes + count + 7) & ~7);
         }
     }
 
     /// <summary>A random live position (the set must not be empty).</summary>
-    public int RandomPosition(Random random) => _table is null ? random.Next(_count) : _table.RandomIndex(random);
+    public int RandomPosition(Random random) => _store is MemberTable table ? table.RandomIndex(random) : random.Next(_count);
 
     private int IndexOf(long value) => Ints.BinarySearch(value);
 
     private int IndexOfMember(ReadOnlySpan<byte> member)
     {
-        var data = _data;
+        var data = Data;
         int at = 0;
         for (int i = 0; i < _count; i++)
         {
@@ -346,7 +362,7 @@ internal sealed class SetValue
             at = _cursorOffset;
         }
 
-        var data = _data;
+        var data = Data;
         for (; i < position; i++)
         {
             at = Skip(data, at);
@@ -368,7 +384,7 @@ internal sealed class SetValue
         index = ~index;
         int used = _count * 8;
         EnsureCapacity(used + 8);
-        _data.AsSpan(index * 8, used - (index * 8)).CopyTo(_data.AsSpan((index * 8) + 8));
+        Data.AsSpan(index * 8, used - (index * 8)).CopyTo(Data.AsSpan((index * 8) + 8));
         _count++;
         Ints[index] = value;
 
@@ -391,13 +407,13 @@ internal sealed class SetValue
         if (member.Length > MaxCompactMember || _count == MaxCompactCount)
         {
             MoveToTable();
-            return _table!.Add(member);
+            return Table!.Add(member);
         }
 
         int need = _length + 1 + member.Length;
         EnsureCapacity(need);
-        _data[_length] = (byte)member.Length;
-        member.CopyTo(_data.AsSpan(_length + 1));
+        Data[_length] = (byte)member.Length;
+        member.CopyTo(Data.AsSpan(_length + 1));
         _length = (ushort)need;
         _count++;
         return true;
@@ -406,15 +422,15 @@ internal sealed class SetValue
     // As HashValue's compact array: exact (8-byte rounded) while small, then by a quarter.
     private void EnsureCapacity(int need)
     {
-        if (need <= _data.Length)
+        if (need <= Data.Length)
         {
             return;
         }
 
-        int size = need <= 256 ? need : Math.Max(need, _data.Length + (_data.Length >> 2));
+        int size = need <= 256 ? need : Math.Max(need, Data.Length + (Data.Length >> 2));
         var grown = GC.AllocateUninitializedArray<byte>((size + 7) & ~7);
-        _data.AsSpan(0, _isCompact ? _length : _count * 8).CopyTo(grown);
-        _data = grown;
+        Data.AsSpan(0, _isCompact ? _length : _count * 8).CopyTo(grown);
+        _store = grown;
     }
 
     // An intset that takes a string or outgrows set-max-intset-entries becomes a "hashtable": compact
@@ -429,15 +445,14 @@ internal sealed class SetValue
                 table.AddInteger(value);
             }
 
-            _table = table;
-            _data = [];
+            _store = table;
             _count = 0;
             return;
         }
 
-        var ints = _data;
+        var ints = Data;
         int count = _count;
-        _data = [];
+        _store = Array.Empty<byte>();
         _count = 0;
         _length = 0;
         _isCompact = true;
@@ -451,7 +466,7 @@ internal sealed class SetValue
     private void MoveToTable()
     {
         var table = new MemberTable(_count * 2);
-        var data = _data;
+        var data = Data;
         int at = 0;
         for (int i = 0; i < _count; i++)
         {
@@ -460,8 +475,7 @@ internal sealed class SetValue
             at += length;
         }
 
-        _table = table;
-        _data = [];
+        _store = table;
         _count = 0;
         _length = 0;
         _cursorIndex = 0;
