@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kv.Server.Storage;
 
 /// <summary>
@@ -132,13 +134,14 @@ internal sealed class HashValue
             return table.Find(field);
         }
 
+        // The hot loop of a small hash: one length byte decides most entries, so it stays branch-light.
         var packed = Packed;
-        int at = 0;
-        for (int i = 0; i < _count; i++)
+        int at = 0, end = _length, target = field.Length;
+        for (int i = 0; at < end; i++)
         {
             int start = at;
             int length = ReadLength(packed, ref at);
-            if (length == field.Length && field.SequenceEqual(packed.AsSpan(at, length)))
+            if (length == target && field.SequenceEqual(new ReadOnlySpan<byte>(packed, at, length)))
             {
                 _cursorIndex = (ushort)i;
                 _cursorOffset = (ushort)start;
@@ -146,7 +149,8 @@ internal sealed class HashValue
             }
 
             at += length;
-            at = Skip(packed, at);
+            length = ReadLength(packed, ref at);
+            at += length;
         }
 
         return -1;
@@ -431,15 +435,19 @@ internal sealed class HashValue
         return at;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ReadLength(byte[] data, ref int at)
     {
         byte b = data[at++];
-        if (b < 0x80)
-        {
-            return b;
-        }
+        return b < 0x80 ? b : ReadLongLength(data, ref at, b);
+    }
 
-        int length = b & 0x7F, shift = 7;
+    // Fields and values of 128 bytes or more: the rest of the LEB128 length.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReadLongLength(byte[] data, ref int at, byte first)
+    {
+        int length = first & 0x7F, shift = 7;
+        byte b;
         do
         {
             b = data[at++];

@@ -334,19 +334,18 @@ internal sealed class SetValue
     private int IndexOfMember(ReadOnlySpan<byte> member)
     {
         var data = Data;
-        int at = 0;
-        for (int i = 0; i < _count; i++)
+        int at = 0, end = _length, target = member.Length;
+        for (int i = 0; at < end; i++)
         {
-            int start = at;
-            int length = ReadLength(data, ref at);
-            if (length == member.Length && member.SequenceEqual(data.AsSpan(at, length)))
+            int length = data[at];
+            if (length == target && member.SequenceEqual(new ReadOnlySpan<byte>(data, at + 1, length)))
             {
                 _cursorIndex = (ushort)i;
-                _cursorOffset = (ushort)start;
+                _cursorOffset = (ushort)at;
                 return i;
             }
 
-            at += length;
+            at += length + 1;
         }
 
         return -1;
