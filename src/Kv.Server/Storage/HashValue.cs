@@ -91,7 +91,7 @@ internal sealed class HashValue
     public string Encoding => !IsListpack ? "hashtable" : IsListpackEx ? "listpackex" : "listpack";
 
     /// <summary>Bytes of the arrays either form holds (the table's per-field arrays sampled), for <c>MemoryEstimate</c>.</summary>
-    public long AllocatedBytes => _data is HashFieldTable table ? 72 + table.AllocatedBytes : Packed.Length == 0 ? 0 : 24 + Packed.Length;
+    public long AllocatedBytes => _data is HashFieldTable table ? 80 + table.AllocatedBytes : Packed.Length == 0 ? 0 : 24 + Packed.Length;
 
     public bool IsLive(int index) => Table?.IsLive(index) ?? true;
 

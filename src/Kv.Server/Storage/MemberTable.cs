@@ -96,7 +96,7 @@ internal sealed class MemberTable
     {
         get
         {
-            long total = 96 + 24 + (4L * _buckets.Length) + 24 + (8L * _chunks.Length) + 24 + (8L * _pages.Length);
+            long total = 88 + 24 + (4L * _buckets.Length) + 24 + (8L * _chunks.Length) + 24 + (8L * _pages.Length);
             foreach (var chunk in _chunks)
             {
                 total += 24 + (12L * chunk.Length);
