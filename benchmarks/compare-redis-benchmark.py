@@ -119,6 +119,22 @@ def run_setup(port, setups):
         subprocess.run(["redis-cli", "-p", str(port)] + shlex.split(setup), check=True, capture_output=True)
 
 
+def write_chart_csv(path, results, kv_name, args):
+    """The chart's data: one row per test and pipeline, with the command line in a header comment."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(f"# redis-benchmark against redis-server and kv-server ({kv_name} build), requests per second.\n")
+        f.write(f"# script: python3 benchmarks/compare-redis-benchmark.py {shlex.join(sys.argv[1:])} "
+                f"(redis-benchmark -c {args.clients}; medians of {args.rounds} alternating rounds)\n")
+        f.write(f"# recorded: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["test", "pipeline", "redis_rps", "kv_rps", "kv_over_redis"])
+        for (pipeline, test) in sorted({(k[0], k[1]) for k in results}):
+            redis = statistics.median(results[(pipeline, test, "redis")])
+            kv = statistics.median(results[(pipeline, test, kv_name)])
+            writer.writerow([test.upper(), pipeline, f"{redis:.0f}", f"{kv:.0f}", f"{kv / redis:.2f}"])
+    print(f"wrote {path}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", default="aot,jit", help="kv-server builds to measure: aot, jit or aot,jit")
@@ -134,6 +150,9 @@ def main():
                              "'bench: <command>' runs it --fill times through redis-benchmark instead (to fill a key)")
     parser.add_argument("--fill", type=int, default=100000)
     parser.add_argument("--baseline", help="a git revision whose JIT build is measured alongside (before/after)")
+    parser.add_argument("--csv", metavar="FILE",
+                        help="also write the medians of redis and of the first variant measured (aot if it was) as "
+                             "benchmarks/charts/redis-benchmark.csv's columns, for benchmarks/charts/make-charts.py")
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     unknown = [v for v in variants if v not in VARIANTS]
@@ -187,6 +206,8 @@ def main():
         print()
         for name in kv_names:
             print(f"lowest {name}/redis ratio: {worst[name]:.2f}")
+        if args.csv:
+            write_chart_csv(args.csv, results, kv_names[0], args)
         print("\nresident memory (MB): " + ", ".join(
             f"{name} {idle[name]:.1f} idle / {after[name]:.1f} after" for name in servers))
     finally:

@@ -72,6 +72,7 @@ using var loggerFactory = LoggerFactory.Create(logging =>
 
 var logger = loggerFactory.CreateLogger("kv-server");
 await using var server = new KvServer(config, TimeProvider.System, loggerFactory);
+server.State.OwnsProcess = true;
 try
 {
     await server.StartAsync();

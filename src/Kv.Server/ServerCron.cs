@@ -54,6 +54,25 @@ internal sealed class ServerCron : IAsyncDisposable
             AppendOnlyFileCron();
             SnapshotCron();
             FreeReleasedKeys();
+            ReclaimMemory();
+        }
+    }
+
+    // After a flush or a large drop, memory goes back to the OS (MemoryReclaim): decided under the
+    // keyspace lock, done outside it.
+    private void ReclaimMemory()
+    {
+        var keyspace = _server.Keyspace;
+        bool due;
+        lock (keyspace.Lock)
+        {
+            keyspace.FreeReleased();
+            due = _server.Reclaim.Due(_server.Memory.Used, _server.Memory.DroppedObjectBytes, _server.Config.MaxMemory);
+        }
+
+        if (due)
+        {
+            _server.Reclaim.Run();
         }
     }
 

@@ -65,6 +65,15 @@ internal sealed class ServerState
     /// <summary>maxmemory: accounting and eviction.</summary>
     public Persistence.MemoryLimit Memory { get; }
 
+    /// <summary>
+    /// True for the kv-server process, false for a server embedded in an app: only the process's own
+    /// server tunes the GC for the whole process (<see cref="Persistence.MemoryReclaim.LimitYoungGeneration"/>).
+    /// </summary>
+    public bool OwnsProcess { get; set; }
+
+    /// <summary>Memory given back to the OS after a large drop (FLUSHALL, big deletions) and on MEMORY PURGE.</summary>
+    public Persistence.MemoryReclaim Reclaim { get; } = new();
+
     /// <summary>Client-side caching: tracked keys, BCAST prefixes, invalidations.</summary>
     public Tracking.TrackingTable Tracking { get; }
 

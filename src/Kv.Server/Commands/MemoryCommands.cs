@@ -166,7 +166,7 @@ internal static class MemoryCommands
     // The GC compacts the heap and returns free segments to the OS (Redis: jemalloc's purge).
     private static void Purge(CommandContext c)
     {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        c.Server.Reclaim.Run();
         c.Reply.Ok();
     }
 

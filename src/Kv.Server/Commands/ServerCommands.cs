@@ -130,6 +130,11 @@ internal static class ServerCommands
             return;
         }
 
+        if (c.Db.Count > 0)
+        {
+            c.Server.Reclaim.Request();
+        }
+
         c.Dirty(c.Db.Count);
         c.Keyspace.Flushing(c.Db, c.Now);
         c.Db.Clear();
@@ -147,6 +152,11 @@ internal static class ServerCommands
 
         foreach (var db in c.Keyspace.Databases)
         {
+            if (db.Count > 0)
+            {
+                c.Server.Reclaim.Request();
+            }
+
             c.Dirty(db.Count);
             c.Keyspace.Flushing(db, c.Now);
             db.Clear();
@@ -168,7 +178,8 @@ internal static class ServerCommands
         c.Reply.Ok();
     }
 
-    // FLUSHDB/FLUSHALL [ASYNC|SYNC]: both free memory at once here (the old table is left to the GC).
+    // FLUSHDB/FLUSHALL [ASYNC|SYNC]: both free the keys' blocks when the batch ends; the cron then hands the
+    // memory back to the OS (MemoryReclaim).
     private static bool ValidFlushMode(CommandContext c)
     {
         if (c.ArgCount > 2 || (c.ArgCount == 2 && !c.ArgIs(1, "sync"u8) && !c.ArgIs(1, "async"u8)))

@@ -31,9 +31,9 @@ internal static class MemoryEstimate
         {
             byte[] bytes => Array(bytes.Length),
             MutableString mutable => ObjectHeader + 16 + Array(mutable.Buffer.Length),
-            ListValue list => ObjectHeader + 48 + list.AllocatedBytes,
-            HashValue hash => ObjectHeader + 16 + hash.AllocatedBytes,
-            SetValue set => ObjectHeader + 24 + set.AllocatedBytes,
+            ListValue list => list.AllocatedBytes,
+            HashValue hash => hash.AllocatedBytes,
+            SetValue set => set.AllocatedBytes,
             SortedSet zset => ObjectHeader + 64 + (zset.Count * (64L + ZsetSample(zset))),
             StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
             _ => ObjectHeader + 64,

@@ -93,6 +93,21 @@ internal sealed class MemoryLimit
         }
     }
 
+    /// <summary>Estimated bytes of collections removed so far, over every database (see <see cref="KeyTable.DroppedObjectBytes"/>).</summary>
+    public long DroppedObjectBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var db in _server.Keyspace.Databases)
+            {
+                total += db.Table.DroppedObjectBytes;
+            }
+
+            return total;
+        }
+    }
+
     public long Dataset
     {
         get
@@ -150,6 +165,11 @@ internal sealed class MemoryLimit
 
         if (server.Memory.Enabled)
         {
+            if (server.OwnsProcess)
+            {
+                server.Reclaim.LimitYoungGeneration();
+            }
+
             var keyspace = server.Keyspace;
             keyspace.LfuLogFactor = server.Config.LfuLogFactor;
             keyspace.LfuDecayTime = server.Config.LfuDecayTime;

@@ -171,14 +171,14 @@ internal sealed class HashFieldTable
     public void AddNew(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) => Add(field, KeyTable.Hash(field), value);
 
     /// <summary>
-    /// Bytes of the arrays this form holds: buckets, entries and expiry arrays exactly, the per-field
-    /// arrays from a sample of a few fields times the count (O(1), for <c>MemoryEstimate</c>).
+    /// Bytes of this object (80) and the arrays it holds: buckets, entries and expiry arrays exactly, the
+    /// per-field arrays from a sample of a few fields times the count (O(1), for <c>MemoryEstimate</c>).
     /// </summary>
     public long AllocatedBytes
     {
         get
         {
-            long total = 24 + (4L * _buckets.Length) + 24 + (16L * _entries.Length);
+            long total = 80 + 24 + (4L * _buckets.Length) + 24 + (16L * _entries.Length);
             if (_expires is not null)
             {
                 total += 24 + (8L * _expires.Length) + 24 + (4L * _volatileSlots!.Length) + 24 + (4L * _volatile!.Length);

@@ -90,8 +90,12 @@ internal sealed class HashValue
 
     public string Encoding => !IsListpack ? "hashtable" : IsListpackEx ? "listpackex" : "listpack";
 
-    /// <summary>Bytes of the arrays either form holds (the table's per-field arrays sampled), for <c>MemoryEstimate</c>.</summary>
-    public long AllocatedBytes => _data is HashFieldTable table ? 80 + table.AllocatedBytes : Packed.Length == 0 ? 0 : 24 + Packed.Length;
+    /// <summary>
+    /// Bytes this hash holds on the GC heap, as .NET lays it out on x64: this object (32) and the compact
+    /// array (24 + length rounded to 8), or the table's (its per-field arrays sampled). O(1); maxmemory
+    /// and MEMORY USAGE use it.
+    /// </summary>
+    public long AllocatedBytes => 32 + (_data is HashFieldTable table ? table.AllocatedBytes : Packed.Length == 0 ? 0 : 24 + Packed.Length);
 
     public bool IsLive(int index) => Table?.IsLive(index) ?? true;
 

@@ -320,6 +320,12 @@ internal sealed unsafe class KeyTable
         }
 
         EstimatedBytes -= _sizes[index];
+        if (entry.RawValue is not null)
+        {
+            // Measured now: without maxmemory, _sizes is not kept up to date as a collection grows.
+            DroppedObjectBytes += Persistence.MemoryEstimate.Of(in entry);
+        }
+
         _sizes[index] = 0;
         Release(entry.Block);
         entry = default;
@@ -460,6 +466,12 @@ internal sealed unsafe class KeyTable
     /// entries are added, replaced and removed; values changed in place are measured again by <see cref="Refresh"/>.
     /// </summary>
     public long EstimatedBytes { get; private set; }
+
+    /// <summary>
+    /// Estimated bytes of values on the GC heap (collections, not the native string blocks) removed so far:
+    /// garbage until the next full collection (<see cref="Persistence.MemoryReclaim"/> watches it).
+    /// </summary>
+    public long DroppedObjectBytes { get; private set; }
 
     /// <summary>Measures the key again after a write changed its value in place (while maxmemory is set).</summary>
     public void Refresh(ReadOnlySpan<byte> key)

@@ -22,7 +22,7 @@ internal sealed class ListValue
     public const int ChunkEntries = 256;
     private const int FirstChunkBytes = 32;
 
-    private Chunk[] _chunks = new Chunk[4];
+    private Chunk[] _chunks = new Chunk[1]; // a power of two, grown by doubling: most lists have one chunk
     private int _head;
     private int _chunkCount;
 
@@ -319,15 +319,19 @@ internal sealed class ListValue
         return copy;
     }
 
-    /// <summary>Bytes held by the chunks (an estimate for MEMORY USAGE-like questions).</summary>
+    /// <summary>
+    /// Bytes this list holds on the GC heap, as .NET lays it out on x64: this object (40), the chunk
+    /// array (24 + 8 per slot) and each chunk (a 40-byte object and its array, 24 + length rounded to 8).
+    /// O(chunks); maxmemory and MEMORY USAGE use it.
+    /// </summary>
     public long AllocatedBytes
     {
         get
         {
-            long total = _chunks.Length * 8L;
+            long total = 40 + 24 + (_chunks.Length * 8L);
             for (int i = 0; i < _chunkCount; i++)
             {
-                total += ChunkAt(i).Data.Length + 48;
+                total += 40 + 24 + ((ChunkAt(i).Data.Length + 7) & ~7);
             }
 
             return total;

@@ -61,8 +61,11 @@ internal sealed class SetValue
 
     public int PositionLimit => Table?.IndexLimit ?? _count;
 
-    /// <summary>Bytes of the arrays any form holds (the table measured by its own estimate), for <c>MemoryEstimate</c>.</summary>
-    public long AllocatedBytes => _store is MemberTable table ? table.AllocatedBytes : Data.Length == 0 ? 0 : 24 + Data.Length;
+    /// <summary>
+    /// Bytes this set holds on the GC heap, as .NET lays it out on x64: this object (40) and the intset or
+    /// compact array (24 + length rounded to 8), or the table's. maxmemory and MEMORY USAGE use it.
+    /// </summary>
+    public long AllocatedBytes => 40 + (_store is MemberTable table ? table.AllocatedBytes : Data.Length == 0 ? 0 : 24 + Data.Length);
 
     private Span<long> Ints => MemoryMarshal.Cast<byte, long>(Data.AsSpan(0, _count * 8));
 

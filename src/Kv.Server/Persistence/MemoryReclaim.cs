@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Kv.Server.Persistence;
+
+/// <summary>
+/// Gives memory back to the operating system after a large drop in the data set, as redis-server's
+/// jemalloc does by purging its dirty pages: after FLUSHALL/FLUSHDB (sync or ASYNC), and once the
+/// collections removed (a big DEL or UNLINK, an expiry wave) add up to at least what is left and to
+/// <see cref="MinimumDrop"/>. MEMORY PURGE does the same on request.
+/// </summary>
+/// <remarks>
+/// Two allocators hold freed memory: the GC keeps freed regions committed for reuse and compacts only
+/// when it decides to, and glibc's malloc keeps freed key blocks (<see cref="Storage.KeyBlock"/>) in
+/// its arenas. A reclaim runs an aggressive, compacting full collection (which decommits free regions)
+/// and then <c>malloc_trim(0)</c>. It pauses the process for as long as a full collection of what is
+/// still live takes, so it runs from the cron (never on a command's path), only after a drop of at least
+/// half the data set, and at most once every <see cref="MinimumInterval"/>. The cost is that of
+/// marking the data that is left, which the drop rule keeps no larger than what was freed.
+/// </remarks>
+internal sealed partial class MemoryReclaim
+{
+    /// <summary>Smaller drops are left to the allocators' own reuse.</summary>
+    public const long MinimumDrop = 8L << 20;
+
+    private static readonly long MinimumInterval = Stopwatch.Frequency;
+
+    private long _lastRun;
+    private long _droppedSeen;
+    private long _droppedSinceRun;
+    private volatile bool _requested;
+
+    /// <summary>Reclaims done (automatic and MEMORY PURGE).</summary>
+    public long Count { get; private set; }
+
+    /// <summary>FLUSHALL/FLUSHDB emptied a database that held keys: reclaim at the next cron tick.</summary>
+    public void Request() => _requested = true;
+
+    /// <summary>
+    /// From the cron (hz times a second), under the keyspace lock (so no batch is half done: what a flush
+    /// or a deletion dropped is unreferenced by now): true when a reclaim is due — after a flush, or once the collections removed since the last reclaim add up
+    /// to <see cref="MinimumDrop"/> and to at least what is left (<paramref name="dataBytes"/>, used_memory):
+    /// the data set has halved. Strings need no collection: their native blocks go back to malloc at once.
+    /// The caller then calls <see cref="Run"/> outside the lock.
+    /// </summary>
+    public bool Due(long dataBytes, long droppedObjectBytes, long maxMemory)
+    {
+        if (droppedObjectBytes < _droppedSeen)
+        {
+            // A database was flushed or swapped: its table (and counter) is gone.
+            _droppedSeen = droppedObjectBytes;
+        }
+
+        long dropped = droppedObjectBytes - _droppedSeen;
+        _droppedSeen = droppedObjectBytes;
+        _droppedSinceRun += dropped;
+        CollectDroppedObjects(dataBytes, dropped, maxMemory);
+
+        bool due = _requested || (_droppedSinceRun >= MinimumDrop && _droppedSinceRun >= dataBytes);
+        if (!due || (_lastRun != 0 && Stopwatch.GetTimestamp() - _lastRun < MinimumInterval))
+        {
+            return false;
+        }
+
+        _requested = false;
+        return true;
+    }
+
+    /// <summary>
+    /// Collections live on the GC heap: one that is deleted, expired or evicted has usually been promoted
+    /// to generation 2, whose garbage waits for a full collection, and the GC lets generation 2 grow in
+    /// proportion to what survives. Under maxmemory churn that garbage would push the process far past
+    /// the limit eviction holds the data set to (strings live in native blocks for the same reason). So
+    /// once the collections dropped since the last look add up to an eighth of maxmemory (a quarter of
+    /// the data set without one, 8 MB at least), a background full collection is started: concurrent, it
+    /// pauses clients only briefly, and the space it frees is reused by what is written next.
+    /// </summary>
+    private void CollectDroppedObjects(long dataBytes, long dropped, long maxMemory)
+    {
+        _garbage += dropped;
+        long threshold = maxMemory > 0 ? Math.Max(1L << 20, maxMemory / 8) : Math.Max(MinimumDrop, dataBytes / 4);
+        if (_garbage < threshold)
+        {
+            return;
+        }
+
+        _garbage = 0;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
+    }
+
+    private long _garbage;
+
+    private long _youngSeen;
+
+    /// <summary>
+    /// Under maxmemory, before each command: collects generation 0 every <see cref="YoungBudget"/> bytes
+    /// allocated. The GC sizes its young generation from the CPU's cache (tens of MB on a large L3), and
+    /// all of it becomes resident; the limit eviction keeps would be exceeded by that much.
+    /// </summary>
+    public void LimitYoungGeneration()
+    {
+        long allocated = GC.GetTotalAllocatedBytes(false);
+        if (allocated - _youngSeen >= YoungBudget)
+        {
+            _youngSeen = allocated;
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        }
+    }
+
+    /// <summary>Bytes allocated between the young collections <see cref="LimitYoungGeneration"/> makes.</summary>
+    public const long YoungBudget = 1L << 20;
+
+    /// <summary>MEMORY PURGE, or a due reclaim: compacting full collection, then the C heap's trim.</summary>
+    public void Run()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        TrimNativeHeap();
+        _lastRun = Stopwatch.GetTimestamp();
+        _droppedSinceRun = 0;
+        _garbage = 0;
+        Count++;
+    }
+
+    // glibc only (musl and other platforms have no malloc_trim; their free() returns what it can).
+    private static void TrimNativeHeap()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            malloc_trim(0);
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+        }
+    }
+
+    [LibraryImport("libc")]
+    private static partial int malloc_trim(nuint pad);
+}
