@@ -299,12 +299,23 @@ internal static class HashCommands
         }
 
         ConvertForArguments(c, hash, 2, c.ArgCount - 1);
+        if (hash.Count == 0)
+        {
+            int bytes = 0;
+            for (int i = 2; i < c.ArgCount; i += 2)
+            {
+                bytes += HashValue.PackedSize(c.Arg(i), c.Arg(i + 1));
+            }
+
+            hash.Reserve(bytes);
+        }
+
         for (int i = 2; i < c.ArgCount; i += 2)
         {
             // A field that had expired but was still stored counts as new, as in Redis 7.4.
             int existing = hash.Find(c.Arg(i));
             bool isNew = existing < 0 || hash.IsExpired(existing, c.Now);
-            hash.Set(c.Arg(i), c.Arg(i + 1));
+            hash.Set(c.Arg(i), c.Arg(i + 1), existing);
             created += isNew ? 1 : 0;
 
             // hashTypeSet checks the length after an update too: a listpack left over the limit by

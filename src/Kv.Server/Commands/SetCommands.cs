@@ -146,6 +146,13 @@ internal static class SetCommands
         if (set is null)
         {
             set = SetValue.CreateFor(c.Arg(2));
+            int memberBytes = 0;
+            for (int i = 2; i < c.ArgCount; i++)
+            {
+                memberBytes += c.Arg(i).Length;
+            }
+
+            set.Reserve(c.ArgCount - 2, memberBytes);
             c.Db.Add(key, set);
         }
 
@@ -937,8 +944,9 @@ internal static class SetCommands
     }
 
     // SSCAN key cursor [MATCH pattern] [COUNT count], as Redis's sscanCommand + scanGenericCommand:
-    // the cursor is checked before the key, the options only for an existing set. An intset is
-    // returned whole with cursor 0; a hashtable is walked by slot index, COUNT bounding the members
+    // the cursor is checked before the key, the options only for an existing set. An intset (or a
+    // small set in its compact array, whose positions shift on removal, as Redis 7.2's listpack set)
+    // is returned whole with cursor 0; a table is walked by slot index, COUNT bounding the members
     // examined (before MATCH filters them), as SCAN does.
     private static void SScan(CommandContext c)
     {
@@ -970,7 +978,7 @@ internal static class SetCommands
         bool usePattern = patternArg > 0 && !GlobMatcher.MatchesAll(pattern);
         int limit = set.PositionLimit;
         int start, end;
-        if (set.IsIntset)
+        if (set.IsSmall)
         {
             start = 0;
             end = limit;
@@ -1003,7 +1011,7 @@ internal static class SetCommands
             }
 
             c.Reply.ArrayHeader(2);
-            c.Reply.BulkInteger(set.IsIntset || end >= limit ? 0 : end);
+            c.Reply.BulkInteger(set.IsSmall || end >= limit ? 0 : end);
             c.Reply.ArrayHeader(foundCount);
             for (int i = 0; i < foundCount; i++)
             {

@@ -32,8 +32,8 @@ internal static class MemoryEstimate
             byte[] bytes => Array(bytes.Length),
             MutableString mutable => ObjectHeader + 16 + Array(mutable.Buffer.Length),
             ListValue list => list.AllocatedBytes,
-            HashValue hash => ObjectHeader + 64 + (hash.Count * (40L + Array(HashSample(hash)))),
-            SetValue set => ObjectHeader + 64 + (set.IsIntset ? set.Count * 8L : set.Count * (24L + SetSample(set))),
+            HashValue hash => hash.AllocatedBytes,
+            SetValue set => set.AllocatedBytes,
             SortedSet zset => ObjectHeader + 64 + (zset.Count * (64L + ZsetSample(zset))),
             StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
             _ => ObjectHeader + 64,
@@ -43,39 +43,6 @@ internal static class MemoryEstimate
     }
 
     private static int Array(int length) => ArrayHeader + ((length + 7) & ~7);
-
-    private static int HashSample(HashValue hash)
-    {
-        int taken = 0;
-        long bytes = 0;
-        for (int i = 0; i < hash.IndexLimit && taken < Samples; i++)
-        {
-            if (hash.IsLive(i))
-            {
-                bytes += hash.FieldAt(i).Length + hash.ValueAt(i).Length + 4;
-                taken++;
-            }
-        }
-
-        return taken == 0 ? 0 : (int)(bytes / taken);
-    }
-
-    private static int SetSample(SetValue set)
-    {
-        int taken = 0;
-        long bytes = 0;
-        Span<byte> scratch = stackalloc byte[24];
-        for (int i = 0; i < set.PositionLimit && taken < Samples; i++)
-        {
-            if (set.IsLive(i))
-            {
-                bytes += Array(set.MemberAt(i, scratch).Length);
-                taken++;
-            }
-        }
-
-        return taken == 0 ? 0 : (int)(bytes / taken);
-    }
 
     private static int ZsetSample(SortedSet zset)
     {

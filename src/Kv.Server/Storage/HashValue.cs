@@ -1,117 +1,160 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Kv.Server.Storage;
 
 /// <summary>
-/// A hash value: fields to values, each field with an optional absolute expiry (Redis 7.4's hash field
-/// expiration). One physical form for both of Redis's encodings; <see cref="IsListpack"/> tracks which
-/// one Redis would report. While "listpack", entries stay dense in insertion order and a deletion
-/// compacts them (as a listpack does), so HGETALL answers in Redis's order; once "hashtable", freed
-/// entries are reused (order arbitrary, as Redis's dict) and it never goes back.
+/// A hash value, in Redis's two shapes: a small hash is one compact byte array (as Redis's listpack),
+/// a big one — or one with field TTLs — a <see cref="HashFieldTable"/>. Millions of small hashes
+/// (sessions) are the common case, and a bucketed table costs several objects per field where the
+/// compact array costs one array per hash.
 /// </summary>
 /// <remarks>
-/// Each field and its value share one array (<c>[7-bit length of field][field][value]</c>): one object
-/// per field keeps a million-field hash near Redis's size. Expiry arrays exist only once a field has a TTL.
+/// <para>
+/// The compact form holds <c>[LEB128 length][field][LEB128 length][value]</c> per field, in insertion
+/// order; a lookup scans it linearly, as Redis's listpack does. It lasts while Redis would keep a
+/// listpack (<see cref="IsListpack"/>), no field has a TTL and it stays within <see cref="MaxPackedBytes"/>
+/// and <see cref="MaxPackedCount"/> (a bound on the scan whatever the thresholds are configured to).
+/// Past that the fields move to the table in the same order, for good. <see cref="IsListpack"/> and
+/// <see cref="Encoding"/> report what Redis would, whichever form holds the fields.
+/// </para>
+/// <para>
+/// Fields are addressed by index either way: in the compact form the index is the field's ordinal, and
+/// a cursor (the last ordinal located and its byte offset) makes a walk in order O(1) per step.
+/// </para>
 /// </remarks>
 internal sealed class HashValue
 {
-    private struct Entry
-    {
-        public byte[]? Data;
-        public int HashCode;
+    /// <summary>The compact form ends past this many bytes (offsets are 16-bit).</summary>
+    public const int MaxPackedBytes = 32 * 1024;
 
-        /// <summary>Next entry in the bucket chain (-1 ends it); for a free entry, the encoded free list.</summary>
-        public int Next;
+    /// <summary>The compact form ends past this many fields, so a lookup never scans more.</summary>
+    public const int MaxPackedCount = 1024;
+
+    // The compact array (byte[]) or the table (HashFieldTable): one reference keeps the object at 32 bytes.
+    private object _data = Array.Empty<byte>();
+    private ushort _count;
+    private ushort _length;
+    private ushort _cursorIndex;
+    private ushort _cursorOffset;
+
+    /// <summary>An empty hash in the compact form.</summary>
+    public HashValue()
+    {
     }
 
-    private int[] _buckets;
-    private Entry[] _entries;
-    private int _used;
-    private int _freeList = -1;
-    private int _freeCount;
-
-    // Field TTLs: unix ms per entry (0 = none), and a dense index of the entries that have one.
-    private long[]? _expires;
-    private int[]? _volatileSlots;
-    private int[]? _volatile;
-    private int _volatileCount;
-
-    public HashValue(int capacity = 4)
+    /// <summary>An empty hash about to receive <paramref name="capacity"/> fields (an RDB load): a table when the compact form could not hold them.</summary>
+    public HashValue(int capacity)
     {
-        capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
-        _buckets = new int[capacity];
-        _entries = new Entry[capacity];
+        if (capacity > MaxPackedCount)
+        {
+            _data = new HashFieldTable(capacity);
+        }
     }
 
     /// <summary>Fields stored (expired ones not yet removed included, as Redis 7.4's HLEN).</summary>
-    public int Count => _used - _freeCount;
+    public int Count => Table?.Count ?? _count;
 
     /// <summary>True while Redis would report <c>listpack</c> (or <c>listpackex</c>).</summary>
-    public bool IsListpack { get; private set; } = true;
+    public bool IsListpack => Table?.IsListpack ?? true;
 
-    /// <summary>Redis 7.4 turns a listpack into a listpackex the first time HEXPIRE* touches it.</summary>
-    public bool IsListpackEx { get; set; }
+    /// <summary>Redis 7.4 turns a listpack into a listpackex the first time HEXPIRE* touches it (the fields move to the table then).</summary>
+    public bool IsListpackEx
+    {
+        get => Table?.IsListpackEx ?? false;
+        set
+        {
+            if (Table is null && value)
+            {
+                MoveToTable();
+            }
+
+            if (_data is HashFieldTable table)
+            {
+                table.IsListpackEx = value;
+            }
+        }
+    }
+
+    /// <summary>True while the fields are in the compact array.</summary>
+    public bool IsCompact => Table is null;
+
+    private HashFieldTable? Table => _data as HashFieldTable;
+
+    private byte[] Packed => (byte[])_data;
 
     /// <summary>Fields with a TTL.</summary>
-    public int VolatileCount => _volatileCount;
+    public int VolatileCount => Table?.VolatileCount ?? 0;
 
-    /// <summary>Upper bound (exclusive) of entry indices: the HSCAN cursor space.</summary>
-    public int IndexLimit => _used;
+    /// <summary>Upper bound (exclusive) of field indices: the HSCAN cursor space.</summary>
+    public int IndexLimit => Table?.IndexLimit ?? _count;
 
     public string Encoding => !IsListpack ? "hashtable" : IsListpackEx ? "listpackex" : "listpack";
 
-    public bool IsLive(int index) => _entries[index].Data is not null;
+    /// <summary>
+    /// Bytes this hash holds on the GC heap, as .NET lays it out on x64: this object (32) and the compact
+    /// array (24 + length rounded to 8), or the table's (its per-field arrays sampled). O(1); maxmemory
+    /// and MEMORY USAGE use it.
+    /// </summary>
+    public long AllocatedBytes => 32 + (_data is HashFieldTable table ? table.AllocatedBytes : Packed.Length == 0 ? 0 : 24 + Packed.Length);
+
+    public bool IsLive(int index) => Table?.IsLive(index) ?? true;
 
     public ReadOnlySpan<byte> FieldAt(int index)
     {
-        var data = _entries[index].Data!;
-        int length = ReadLength(data, out int header);
-        return data.AsSpan(header, length);
+        if (_data is HashFieldTable table)
+        {
+            return table.FieldAt(index);
+        }
+
+        int at = Locate(index);
+        int length = ReadLength(Packed, ref at);
+        return Packed.AsSpan(at, length);
     }
 
     public ReadOnlySpan<byte> ValueAt(int index)
     {
-        var data = _entries[index].Data!;
-        int length = ReadLength(data, out int header);
-        return data.AsSpan(header + length);
+        if (_data is HashFieldTable table)
+        {
+            return table.ValueAt(index);
+        }
+
+        int at = Locate(index);
+        at = Skip(Packed, at);
+        int length = ReadLength(Packed, ref at);
+        return Packed.AsSpan(at, length);
     }
 
     /// <summary>Unix ms at which the field expires; 0 when it has no TTL.</summary>
-    public long ExpiryAt(int index) => _expires is null ? 0 : _expires[index];
+    public long ExpiryAt(int index) => Table?.ExpiryAt(index) ?? 0;
 
     /// <summary>Redis 7.4's hfieldIsExpired: a field is gone once its time is strictly before now.</summary>
-    public bool IsExpired(int index, long now)
-    {
-        if (_volatileCount == 0)
-        {
-            return false;
-        }
-
-        long at = _expires![index];
-        return at != 0 && at < now;
-    }
+    public bool IsExpired(int index, long now) => _data is HashFieldTable table && table.IsExpired(index, now);
 
     /// <summary>Index of <paramref name="field"/> (expired or not), or -1.</summary>
-    public int Find(ReadOnlySpan<byte> field) => Find(field, KeyTable.Hash(field));
-
-    private int Find(ReadOnlySpan<byte> field, int hash)
+    public int Find(ReadOnlySpan<byte> field)
     {
-        var entries = _entries;
-        int i = _buckets[hash & (_buckets.Length - 1)] - 1;
-        while ((uint)i < (uint)entries.Length)
+        if (_data is HashFieldTable table)
         {
-            ref var entry = ref entries[i];
-            if (entry.HashCode == hash)
+            return table.Find(field);
+        }
+
+        // The hot loop of a small hash: one length byte decides most entries, so it stays branch-light.
+        var packed = Packed;
+        int at = 0, end = _length, target = field.Length;
+        for (int i = 0; at < end; i++)
+        {
+            int start = at;
+            int length = ReadLength(packed, ref at);
+            if (length == target && field.SequenceEqual(new ReadOnlySpan<byte>(packed, at, length)))
             {
-                var data = entry.Data!;
-                int length = ReadLength(data, out int header);
-                if (field.SequenceEqual(data.AsSpan(header, length)))
-                {
-                    return i;
-                }
+                _cursorIndex = (ushort)i;
+                _cursorOffset = (ushort)start;
+                return i;
             }
 
-            i = entry.Next;
+            at += length;
+            length = ReadLength(packed, ref at);
+            at += length;
         }
 
         return -1;
@@ -124,344 +167,299 @@ internal sealed class HashValue
     /// </summary>
     public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, bool keepTtl = false)
     {
-        int hash = KeyTable.Hash(field);
-        int index = Find(field, hash);
-        if (index >= 0)
+        if (_data is HashFieldTable table)
         {
-            ref var entry = ref _entries[index];
-            var data = entry.Data!;
-            int length = ReadLength(data, out int header);
-            if (data.Length - header - length == value.Length)
-            {
-                value.CopyTo(data.AsSpan(header + length));
-            }
-            else
-            {
-                entry.Data = Pack(field, value);
-            }
+            return table.Set(field, value, keepTtl);
+        }
 
-            if (!keepTtl && _volatileCount > 0 && _expires![index] != 0)
-            {
-                SetExpiry(index, 0);
-            }
+        return Set(field, value, Find(field));
+    }
 
+    /// <summary>
+    /// <see cref="Set(ReadOnlySpan{byte}, ReadOnlySpan{byte}, bool)"/> (dropping a TTL) for a caller that
+    /// has just called <see cref="Find"/>: <paramref name="found"/> is its answer, so the compact array is
+    /// not scanned twice.
+    /// </summary>
+    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, int found)
+    {
+        if (_data is HashFieldTable table)
+        {
+            return table.Set(field, value);
+        }
+
+        if (found >= 0)
+        {
+            ReplaceValue(found, value);
             return false;
         }
 
-        Add(field, hash, value);
+        int need = _length + PackedSize(field, value);
+        if (need > MaxPackedBytes || _count == MaxPackedCount)
+        {
+            MoveToTable();
+            return Table!.Set(field, value);
+        }
+
+        EnsureCapacity(need);
+        int at = WriteLength(Packed, _length, field.Length);
+        field.CopyTo(Packed.AsSpan(at));
+        at = WriteLength(Packed, at + field.Length, value.Length);
+        value.CopyTo(Packed.AsSpan(at));
+        _length = (ushort)need;
+        _count++;
         return true;
+    }
+
+    /// <summary>Bytes a field and its value take in the compact array.</summary>
+    public static int PackedSize(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) =>
+        LengthSize(field.Length) + field.Length + LengthSize(value.Length) + value.Length;
+
+    /// <summary>
+    /// Sizes the compact array of a hash still empty for <paramref name="bytes"/> (the <see cref="PackedSize"/>
+    /// of the fields about to be set), so HSET creating a session allocates one array, not one per field.
+    /// </summary>
+    public void Reserve(int bytes)
+    {
+        if (_data is byte[] { Length: 0 } && bytes <= MaxPackedBytes)
+        {
+            _data = GC.AllocateUninitializedArray<byte>((bytes + 7) & ~7);
+        }
     }
 
     /// <summary>Replaces the value of the live entry at <paramref name="index"/>, keeping its TTL.</summary>
     public void SetValueAt(int index, ReadOnlySpan<byte> value)
     {
-        ref var entry = ref _entries[index];
-        var data = entry.Data!;
-        int length = ReadLength(data, out int header);
-        if (data.Length - header - length == value.Length)
+        if (_data is HashFieldTable table)
         {
-            value.CopyTo(data.AsSpan(header + length));
-        }
-        else
-        {
-            entry.Data = Pack(data.AsSpan(header, length), value);
-        }
-    }
-
-    private void Add(ReadOnlySpan<byte> field, int hash, ReadOnlySpan<byte> value)
-    {
-        int index;
-        if (_freeCount > 0)
-        {
-            index = _freeList;
-            _freeList = -3 - _entries[index].Next;
-            _freeCount--;
-        }
-        else
-        {
-            if (_used == _entries.Length)
-            {
-                Grow();
-            }
-
-            index = _used++;
-        }
-
-        ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
-        ref var entry = ref _entries[index];
-        entry.Data = Pack(field, value);
-        entry.HashCode = hash;
-        entry.Next = bucket - 1;
-        bucket = index + 1;
-    }
-
-    /// <summary>Removes the entry at <paramref name="index"/>. A listpack closes the gap (order kept).</summary>
-    public void RemoveAt(int index)
-    {
-        if (_volatileCount > 0 && _expires![index] != 0)
-        {
-            SetExpiry(index, 0);
-        }
-
-        if (IsListpack)
-        {
-            RemoveCompacting(index);
+            table.SetValueAt(index, value);
             return;
         }
 
-        Unlink(index);
-        ref var entry = ref _entries[index];
-        entry.Data = null;
-        // Encode the free list so a free entry's Next is never a valid chain index (as KeyTable does).
-        entry.Next = -3 - _freeList;
-        _freeList = index;
-        _freeCount++;
+        ReplaceValue(index, value);
     }
 
-    private void Unlink(int index)
+    /// <summary>Removes the entry at <paramref name="index"/>; the others keep their order (indices after it shift down).</summary>
+    public void RemoveAt(int index)
     {
-        ref var entry = ref _entries[index];
-        ref int bucket = ref _buckets[entry.HashCode & (_buckets.Length - 1)];
-        int i = bucket - 1, last = -1;
-        while (i != index)
+        if (_data is HashFieldTable table)
         {
-            last = i;
-            i = _entries[i].Next;
+            table.RemoveAt(index);
+            return;
         }
 
-        if (last < 0)
+        int start = Locate(index);
+        int end = start;
+        end = Skip(Packed, end);
+        end = Skip(Packed, end);
+        Packed.AsSpan(end, _length - end).CopyTo(Packed.AsSpan(start));
+        _length -= (ushort)(end - start);
+        _count--;
+        _cursorIndex = 0;
+        _cursorOffset = 0;
+        if (_count == 0)
         {
-            bucket = entry.Next + 1;
+            _data = Array.Empty<byte>();
         }
-        else
+        else if (Packed.Length > 64 && _length < Packed.Length / 2)
         {
-            _entries[last].Next = entry.Next;
+            _data = Packed.AsSpan(0, _length).ToArray();
         }
-    }
-
-    // Listpack entries are dense (no free list while listpack): shift the tail down and re-chain.
-    private void RemoveCompacting(int index)
-    {
-        int tail = _used - index - 1;
-        Array.Copy(_entries, index + 1, _entries, index, tail);
-        if (_expires is not null)
-        {
-            Array.Copy(_expires, index + 1, _expires, index, tail);
-            Array.Copy(_volatileSlots!, index + 1, _volatileSlots!, index, tail);
-            _expires[_used - 1] = 0;
-            for (int slot = 0; slot < _volatileCount; slot++)
-            {
-                if (_volatile![slot] > index)
-                {
-                    _volatile[slot]--;
-                }
-            }
-        }
-
-        _used--;
-        _entries[_used] = default;
-        Rehash(_buckets.Length);
     }
 
     /// <summary>Switches to the hashtable encoding for good (Redis's hashTypeConvert).</summary>
-    public void ConvertToHashtable() => IsListpack = false;
+    public void ConvertToHashtable()
+    {
+        if (Table is null)
+        {
+            MoveToTable();
+        }
 
-    /// <summary>Sets (unix ms) or clears (0) the TTL of the entry at <paramref name="index"/>.</summary>
+        Table!.ConvertToHashtable();
+    }
+
+    /// <summary>Sets (unix ms) or clears (0) the TTL of the entry at <paramref name="index"/>. A TTL moves a compact hash to the table (indices are kept).</summary>
     public void SetExpiry(int index, long expiresAt)
     {
-        if (_expires is null)
+        if (Table is null)
         {
             if (expiresAt == 0)
             {
                 return;
             }
 
-            _expires = new long[_entries.Length];
-            _volatileSlots = new int[_entries.Length];
-            _volatile = new int[4];
+            MoveToTable();
         }
 
-        long previous = _expires[index];
-        _expires[index] = expiresAt;
-        if (expiresAt != 0 && previous == 0)
-        {
-            if (_volatileCount == _volatile!.Length)
-            {
-                Array.Resize(ref _volatile, _volatile.Length * 2);
-            }
-
-            _volatileSlots![index] = _volatileCount;
-            _volatile[_volatileCount++] = index;
-        }
-        else if (expiresAt == 0 && previous != 0)
-        {
-            int slot = _volatileSlots![index];
-            int lastSlot = --_volatileCount;
-            if (slot != lastSlot)
-            {
-                int moved = _volatile![lastSlot];
-                _volatile[slot] = moved;
-                _volatileSlots[moved] = slot;
-            }
-        }
+        Table!.SetExpiry(index, expiresAt);
     }
 
     /// <summary>Entry index of the <paramref name="slot"/>-th field with a TTL.</summary>
-    public int VolatileAt(int slot) => _volatile![slot];
+    public int VolatileAt(int slot) => Table!.VolatileAt(slot);
 
     /// <summary>Removes every expired field; returns how many.</summary>
-    public int RemoveExpired(long now)
-    {
-        int removed = 0;
-        for (int slot = _volatileCount - 1; slot >= 0; slot--)
-        {
-            if (slot >= _volatileCount)
-            {
-                continue;
-            }
-
-            int index = _volatile![slot];
-            if (_expires![index] < now)
-            {
-                RemoveAt(index);
-                removed++;
-            }
-        }
-
-        return removed;
-    }
+    public int RemoveExpired(long now) => Table?.RemoveExpired(now) ?? 0;
 
     /// <summary>A random live entry index, or -1 when empty (expired fields included: callers skip them).</summary>
     public int RandomIndex(Random random)
     {
-        if (Count == 0)
+        if (_data is HashFieldTable table)
         {
-            return -1;
+            return table.RandomIndex(random);
         }
 
-        for (int attempt = 0; attempt < 64; attempt++)
-        {
-            int i = random.Next(_used);
-            if (_entries[i].Data is not null)
-            {
-                return i;
-            }
-        }
-
-        int start = random.Next(_used);
-        for (int k = 0; k < _used; k++)
-        {
-            int i = (start + k) % _used;
-            if (_entries[i].Data is not null)
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        return _count == 0 ? -1 : random.Next(_count);
     }
 
     /// <summary>A copy sharing nothing mutable (COPY); the encoding and field TTLs go with it.</summary>
     public HashValue Clone()
     {
-        var copy = new HashValue(_entries.Length)
+        var copy = new HashValue();
+        if (_data is HashFieldTable table)
         {
-            IsListpack = IsListpack,
-            IsListpackEx = IsListpackEx,
-        };
-        for (int i = 0; i < _used; i++)
+            copy._data = table.Clone();
+        }
+        else
         {
-            if (_entries[i].Data is null)
-            {
-                continue;
-            }
-
-            int length = ReadLength(_entries[i].Data!, out int header);
-            copy.Add(_entries[i].Data.AsSpan(header, length), _entries[i].HashCode, _entries[i].Data.AsSpan(header + length));
-            long at = ExpiryAt(i);
-            if (at != 0)
-            {
-                copy.SetExpiry(copy._used - 1, at);
-            }
+            copy._data = Packed.AsSpan(0, _length).ToArray();
+            copy._count = _count;
+            copy._length = _length;
         }
 
         return copy;
     }
 
-    private static byte[] Pack(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    // The byte offset of the field at ordinal `index`, from the cursor when it is not past it.
+    private int Locate(int index)
     {
-        int header = 1;
-        for (uint v = (uint)field.Length; v >= 0x80; v >>= 7)
+        int i = 0, at = 0;
+        if (index >= _cursorIndex)
         {
-            header++;
+            i = _cursorIndex;
+            at = _cursorOffset;
         }
 
-        var data = GC.AllocateUninitializedArray<byte>(header + field.Length + value.Length);
-        int at = 0;
-        uint length = (uint)field.Length;
-        while (length >= 0x80)
+        var packed = Packed;
+        for (; i < index; i++)
         {
-            data[at++] = (byte)(length | 0x80);
-            length >>= 7;
+            at = Skip(packed, at);
+            at = Skip(packed, at);
         }
 
-        data[at++] = (byte)length;
-        field.CopyTo(data.AsSpan(at));
-        value.CopyTo(data.AsSpan(at + field.Length));
-        return data;
+        _cursorIndex = (ushort)index;
+        _cursorOffset = (ushort)at;
+        return at;
     }
 
-    private static int ReadLength(byte[] data, out int header)
+    private void ReplaceValue(int index, ReadOnlySpan<byte> value)
     {
-        int length = 0, shift = 0, i = 0;
+        int at = Locate(index);
+        at = Skip(Packed, at);
+        int valueStart = at;
+        int oldLength = ReadLength(Packed, ref at);
+        int oldEnd = at + oldLength;
+        if (oldLength == value.Length)
+        {
+            value.CopyTo(Packed.AsSpan(at));
+            return;
+        }
+
+        int newEnd = valueStart + LengthSize(value.Length) + value.Length;
+        int need = _length + (newEnd - oldEnd);
+        if (need > MaxPackedBytes)
+        {
+            MoveToTable();
+            Table!.SetValueAt(index, value);
+            return;
+        }
+
+        EnsureCapacity(need);
+        Packed.AsSpan(oldEnd, _length - oldEnd).CopyTo(Packed.AsSpan(newEnd));
+        at = WriteLength(Packed, valueStart, value.Length);
+        value.CopyTo(Packed.AsSpan(at));
+        _length = (ushort)need;
+    }
+
+    // Small arrays grow to the 8-byte size .NET allocates anyway (a session hash ends with no slack, as
+    // a listpack does); past 256 bytes by a quarter, so filling a big one is not quadratic.
+    private void EnsureCapacity(int need)
+    {
+        if (need <= Packed.Length)
+        {
+            return;
+        }
+
+        int size = need <= 256 ? need : Math.Max(need, Packed.Length + (Packed.Length >> 2));
+        size = Math.Min((size + 7) & ~7, MaxPackedBytes);
+        var grown = GC.AllocateUninitializedArray<byte>(size);
+        Packed.AsSpan(0, _length).CopyTo(grown);
+        _data = grown;
+    }
+
+    private void MoveToTable()
+    {
+        var table = new HashFieldTable(_count);
+        var packed = Packed;
+        int at = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            int fieldLength = ReadLength(packed, ref at);
+            int fieldStart = at;
+            at += fieldLength;
+            int valueLength = ReadLength(packed, ref at);
+            table.AddNew(packed.AsSpan(fieldStart, fieldLength), packed.AsSpan(at, valueLength));
+            at += valueLength;
+        }
+
+        _data = table;
+        _count = 0;
+        _length = 0;
+        _cursorIndex = 0;
+        _cursorOffset = 0;
+    }
+
+    // The offset just past the length-prefixed string at `at`.
+    private static int Skip(byte[] data, int at)
+    {
+        int length = ReadLength(data, ref at);
+        return at + length;
+    }
+
+    private static int LengthSize(int length) => length < 0x80 ? 1 : length < 0x4000 ? 2 : 3;
+
+    private static int WriteLength(byte[] data, int at, int length)
+    {
+        uint v = (uint)length;
+        while (v >= 0x80)
+        {
+            data[at++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+
+        data[at++] = (byte)v;
+        return at;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReadLength(byte[] data, ref int at)
+    {
+        byte b = data[at++];
+        return b < 0x80 ? b : ReadLongLength(data, ref at, b);
+    }
+
+    // Fields and values of 128 bytes or more: the rest of the LEB128 length.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReadLongLength(byte[] data, ref int at, byte first)
+    {
+        int length = first & 0x7F, shift = 7;
         byte b;
         do
         {
-            b = data[i++];
+            b = data[at++];
             length |= (b & 0x7F) << shift;
             shift += 7;
         }
-        while ((b & 0x80) != 0);
+        while (b >= 0x80);
 
-        header = i;
         return length;
-    }
-
-    private void Grow()
-    {
-        int size = _entries.Length * 2;
-        // Entries keep their indices when the array grows: HSCAN's cursor is an entry index.
-        Array.Resize(ref _entries, size);
-        if (_expires is not null)
-        {
-            Array.Resize(ref _expires, size);
-            Array.Resize(ref _volatileSlots, size);
-        }
-
-        Rehash(size);
-    }
-
-    private void Rehash(int size)
-    {
-        if (_buckets.Length != size)
-        {
-            _buckets = new int[size];
-        }
-        else
-        {
-            Array.Clear(_buckets);
-        }
-
-        var entries = _entries;
-        for (int i = 0; i < _used; i++)
-        {
-            ref var entry = ref entries[i];
-            if (entry.Data is not null)
-            {
-                ref int bucket = ref _buckets[entry.HashCode & (size - 1)];
-                entry.Next = bucket - 1;
-                bucket = i + 1;
-            }
-        }
     }
 }

@@ -91,6 +91,29 @@ internal sealed class MemberTable
 
     public MemberTable Clone() => new(this);
 
+    /// <summary>Bytes of the table object and every array it holds (buckets, slot chunks, pages): O(chunks + pages).</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            long total = 88 + 24 + (4L * _buckets.Length) + 24 + (8L * _chunks.Length) + 24 + (8L * _pages.Length);
+            foreach (var chunk in _chunks)
+            {
+                total += 24 + (12L * chunk.Length);
+            }
+
+            for (int i = 0; i < _pageCount; i++)
+            {
+                if (_pages[i] is { } page)
+                {
+                    total += 24 + page.Length;
+                }
+            }
+
+            return total;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsLive(int index) => (SlotAt(index).Next & FreeFlag) == 0;
 

@@ -275,6 +275,34 @@ public sealed class HashCommandsTests : IAsyncLifetime
         await Is(":0", "EXISTS", "k");
     }
 
+    // A small hash leaves its compact array when a field gets a TTL (or HEXPIRE* touches it): the
+    // fields keep their order, the encoding says listpackex until the entries threshold, and COPY,
+    // HPERSIST and growth past the threshold behave as for any listpack.
+    [Fact]
+    public async Task FieldTtlOnASmallHashKeepsOrderAndEncoding()
+    {
+        await Is(":4", "HSET", "h", "d", "1", "c", "2", "b", "3", "a", "4");
+        await Is("$listpack", "OBJECT", "ENCODING", "h");
+        await Is("*[:-2]", "HEXPIRE", "h", "100", "FIELDS", "1", "zz");
+        await Is("$listpackex", "OBJECT", "ENCODING", "h");
+        await Is("*[:1]", "HPEXPIRE", "h", "500", "FIELDS", "1", "c");
+        await Is(":1", "HDEL", "h", "d");
+        await Is(":1", "HSET", "h", "e", "5");
+        await Is("*[$c, $2, $b, $3, $a, $4, $e, $5]", "HGETALL", "h");
+        await Is(":1", "COPY", "h", "copy");
+        await Is("$listpackex", "OBJECT", "ENCODING", "copy");
+        await Is("*[:1]", "HPERSIST", "copy", "FIELDS", "1", "c");
+        _clock.Advance(TimeSpan.FromMilliseconds(501));
+        await Is("*[$b, $3, $a, $4, $e, $5]", "HGETALL", "h");
+        await Is("*[$c, $2, $b, $3, $a, $4, $e, $5]", "HGETALL", "copy");
+
+        await Is("+OK", "CONFIG", "SET", "hash-max-listpack-entries", "4");
+        await Is(":2", "HSET", "h", "f", "6", "g", "7");
+        await Is("$hashtable", "OBJECT", "ENCODING", "h");
+        await Is("*[$6, $3, (nil)]", "HMGET", "h", "f", "b", "c");
+        await Is("+OK", "CONFIG", "SET", "hash-max-listpack-entries", "128");
+    }
+
     [Fact]
     public async Task HSetClearsTheTtlAndHIncrByKeepsIt()
     {

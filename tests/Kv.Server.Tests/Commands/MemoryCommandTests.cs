@@ -28,6 +28,29 @@ public sealed class MemoryCommandTests : IClassFixture<KvServerFixture>
         await c.Expect("(nil)", "MEMORY", "USAGE", "mu:nokey");
     }
 
+    // A small hash or set is one object and one compact array (about 120 bytes for a session-like
+    // hash); a big one is a table whose arrays grow with it.
+    [Fact]
+    public async Task UsageOfHashesAndSetsFollowsTheirForm()
+    {
+        await using var c = await _fixture.ConnectAsync();
+        await c.Expect(":5", "HSET", "mu:session", "user", "u1", "cart", "3", "seen", "1733400000", "lang", "en", "csrf", "a1b2c3d4");
+        await c.Expect(":3", "SADD", "mu:set3", "red", "green", "m1");
+        await c.Expect(":3", "SADD", "mu:ints", "1", "2", "3");
+        Assert.InRange((await c.SendAsync("MEMORY", "USAGE", "mu:session")).Integer, 120, 250);
+        Assert.InRange((await c.SendAsync("MEMORY", "USAGE", "mu:set3")).Integer, 60, 200);
+        Assert.InRange((await c.SendAsync("MEMORY", "USAGE", "mu:ints")).Integer, 60, 200);
+
+        for (int i = 0; i < 1000; i++)
+        {
+            await c.SendAsync("HSET", "mu:bighash", "field-" + i, "value-" + i);
+            await c.SendAsync("SADD", "mu:bigset", "member-" + i);
+        }
+
+        Assert.InRange((await c.SendAsync("MEMORY", "USAGE", "mu:bighash")).Integer, 30_000, 150_000);
+        Assert.InRange((await c.SendAsync("MEMORY", "USAGE", "mu:bigset")).Integer, 15_000, 100_000);
+    }
+
     [Fact]
     public async Task StatsCountsKeysAndDoctorAndPurgeAnswer()
     {

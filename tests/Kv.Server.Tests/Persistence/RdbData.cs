@@ -5,7 +5,8 @@ namespace Kv.Server.Tests.Persistence;
 
 /// <summary>
 /// A data set for RDB tests that makes every encoding appear (int/embstr/raw and compressible strings,
-/// listpack and hashtable hashes, intset and hashtable sets, listpack and skiplist sorted sets,
+/// listpack and hashtable hashes (also at the 128-entry bound), intset and hashtable sets (small ones
+/// at kv-server's compact bound of 128 members and 64 bytes), listpack and skiplist sorted sets,
 /// multi-node lists, streams with groups, consumers and PELs), TTLs, several databases; and a
 /// DUMP-independent picture of a server's data to compare two servers with.
 /// </summary>
@@ -46,6 +47,10 @@ internal static class RdbData
             redis.call('set', 'str:run', string.rep('r', 5000))
             redis.call('rpush', 'list:runs', string.rep('q', 300), string.rep('ab', 400), 'x')
             redis.call('hset', 'hash:runs', 'f', string.rep('w', 266), 'g', string.rep('w', 265) .. 'x')
+            for i = 1, 128 do redis.call('hset', 'hash:128', 'f' .. i, 'v' .. i) end
+            for i = 1, 128 do redis.call('sadd', 'set:128', 's' .. i) end
+            for i = 1, 129 do redis.call('sadd', 'set:129', 's' .. i) end
+            redis.call('sadd', 'set:member64', 'a', '7', string.rep('m', 64))
             return 1
             """, "0");
         await Ok("PEXPIRE", "hash:big", "7000000");

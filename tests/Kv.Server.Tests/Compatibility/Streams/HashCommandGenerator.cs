@@ -33,7 +33,8 @@ public static class HashCommandGenerator
         string key = s.Key();
         return roll switch
         {
-            < 14 => ([s.Word("HSET"), key, .. Pairs(s, s.Random.Next(1, 5))], HashReplyKind.Exact),
+            < 13 => ([s.Word("HSET"), key, .. Pairs(s, s.Random.Next(1, 5))], HashReplyKind.Exact),
+            < 14 => ([s.Word("HSET"), key, .. ManyPairs(s)], HashReplyKind.Exact),
             < 16 => ([s.Word("HMSET"), key, .. Pairs(s, s.Random.Next(1, 3))], HashReplyKind.Exact),
             < 19 => ([s.Word("HSETNX"), key, Field(s), s.Value()], HashReplyKind.Exact),
             < 26 => ([s.Word("HGET"), key, Field(s)], HashReplyKind.Exact),
@@ -73,6 +74,20 @@ public static class HashCommandGenerator
         }
 
         return [.. args];
+    }
+
+    // Fields around the listpack entries threshold (128 by default): a small hash grows past it, or stays under.
+    private static object[] ManyPairs(CommandStream s)
+    {
+        int n = s.Random.Next(60, 140), start = s.Random.Next(0, 50);
+        var args = new object[n * 2];
+        for (int i = 0; i < n; i++)
+        {
+            args[2 * i] = "bulk" + (start + i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            args[(2 * i) + 1] = s.Value();
+        }
+
+        return args;
     }
 
     private static object[] Many(CommandStream s, int min, int max)

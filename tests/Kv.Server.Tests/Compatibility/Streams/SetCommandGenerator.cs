@@ -82,12 +82,26 @@ public static class SetCommandGenerator
         return members;
     }
 
+    // Strings around kv-server's compact bound (128 members): small sets grow past it, or stay under.
+    private static object[] BulkStrings(CommandStream s)
+    {
+        var members = new object[s.Random.Next(60, 200)];
+        int start = s.Random.Next(0, 100);
+        for (int i = 0; i < members.Length; i++)
+        {
+            members[i] = "m" + (start + i).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return members;
+    }
+
     public static SetStep Next(CommandStream s)
     {
         int roll = s.Random.Next(100);
         return roll switch
         {
-            < 22 => Step([s.Word("sadd"), s.Key(), .. Members(s, 1, 5)]),
+            < 21 => Step([s.Word("sadd"), s.Key(), .. Members(s, 1, 5)]),
+            < 22 => Step([s.Word("sadd"), s.Key(), .. BulkStrings(s)]),
             < 23 => Step([s.Word("sadd"), s.Key(), .. BulkIntegers(s)]),
             < 31 => Step([s.Word("srem"), s.Key(), .. Members(s, 1, 4)]),
             < 37 => Ordered([s.Word("smembers"), s.Key()], 1),
