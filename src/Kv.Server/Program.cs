@@ -73,6 +73,7 @@ using var loggerFactory = LoggerFactory.Create(logging =>
 var logger = loggerFactory.CreateLogger("kv-server");
 await using var server = new KvServer(config, TimeProvider.System, loggerFactory);
 server.State.OwnsProcess = true;
+server.State.Reclaim.MeasureBaseline();
 
 // Signal handlers go in before the first client is accepted (Redis's setupSignalHandlers runs in
 // initServer): after StartAsync this code waits for a thread-pool thread, which a client's runaway script

@@ -74,7 +74,8 @@ internal sealed class ServerCron : IAsyncDisposable
         lock (keyspace.Lock)
         {
             keyspace.FreeReleased();
-            due = _server.Reclaim.Due(_server.Memory.Used, _server.Memory.DroppedObjectBytes, _server.Config.MaxMemory);
+            _server.Reclaim.Calibrate(_server.Memory.Estimated);
+            due = _server.Reclaim.Due(_server.Memory.Estimated, _server.Memory.DroppedObjectBytes, _server.Config.MaxMemory);
         }
 
         if (due)

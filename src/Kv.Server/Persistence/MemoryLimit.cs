@@ -78,8 +78,15 @@ internal sealed class MemoryLimit
 
     public bool Enabled => _server.Config.MaxMemory > 0;
 
-    /// <summary>used_memory: the estimated bytes of every database.</summary>
-    public long Used
+    /// <summary>
+    /// used_memory: the estimated bytes of every database, scaled in the kv-server process by what the
+    /// GC found live at its last full collection (<see cref="MemoryReclaim.Scale"/>), so eviction holds
+    /// the memory really used to maxmemory even where the estimate falls short.
+    /// </summary>
+    public long Used => (long)(Estimated * _server.Reclaim.Scale);
+
+    /// <summary>The estimate itself: each key's measure (<see cref="MemoryEstimate"/>) plus the tables' arrays.</summary>
+    public long Estimated
     {
         get
         {

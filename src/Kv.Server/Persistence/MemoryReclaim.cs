@@ -110,6 +110,55 @@ internal sealed partial class MemoryReclaim
     /// <summary>Bytes allocated between the young collections <see cref="LimitYoungGeneration"/> makes.</summary>
     public const long YoungBudget = 1L << 20;
 
+    private double _scale = 1;
+    private long _calibratedIndex;
+    private long _baseline = -1;
+
+    /// <summary>
+    /// What <see cref="MemoryLimit.Used"/> multiplies the estimate by: 1 until calibrated, then the ratio
+    /// of what the last full collection found live (plus the key blocks in native memory, minus the
+    /// runtime's own heap at start) to the estimate, between 1 and 2. The estimate is never lowered:
+    /// it counts what each structure allocates, and the GC's view adds what it cannot see (object
+    /// headers it rounds, arrays grown ahead, the tables' slack).
+    /// </summary>
+    public double Scale => _scale;
+
+    /// <summary>
+    /// The kv-server process, before it loads or accepts anything: the runtime's own heap, which the
+    /// calibration leaves out. Not called for an embedded server (the app's heap is not the data set).
+    /// </summary>
+    public void MeasureBaseline() => _baseline = GC.GetTotalMemory(forceFullCollection: true);
+
+    /// <summary>From the cron, under the keyspace lock: recalibrates <see cref="Scale"/> after each new full collection.</summary>
+    public void Calibrate(long estimated)
+    {
+        if (_baseline < 0)
+        {
+            return;
+        }
+
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var last = background.Index > blocking.Index ? background : blocking;
+        if (last.Index == _calibratedIndex)
+        {
+            return;
+        }
+
+        _calibratedIndex = last.Index;
+        if (estimated < CalibrationFloor)
+        {
+            // Too little data for the ratio to mean anything (the runtime's own churn dominates).
+            _scale = 1;
+            return;
+        }
+
+        long live = last.HeapSizeBytes - last.FragmentedBytes - _baseline + Storage.KeyBlock.LiveBytes;
+        _scale = Math.Clamp((double)live / estimated, 1.0, 2.0);
+    }
+
+    private const long CalibrationFloor = 4L << 20;
+
     /// <summary>MEMORY PURGE, or a due reclaim: compacting full collection, then the C heap's trim.</summary>
     public void Run()
     {

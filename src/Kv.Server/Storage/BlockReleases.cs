@@ -56,7 +56,7 @@ internal sealed unsafe class BlockReleases
         var blocks = _blocks;
         for (int i = 0; i < _count; i++)
         {
-            NativeMemory.Free((void*)blocks[i]);
+            KeyBlock.Free((byte*)blocks[i]);
         }
     }
 }

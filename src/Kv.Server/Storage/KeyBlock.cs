@@ -19,6 +19,14 @@ internal static unsafe class KeyBlock
 {
     public const int HeaderSize = 8;
 
+    /// <summary>
+    /// Bytes of blocks allocated and not yet freed, process-wide (<see cref="AllocatedBytes"/> each). Kept
+    /// without atomics — blocks come and go under a keyspace lock — so it is exact in the kv-server process
+    /// (one server) and approximate when several embedded servers share a process; only the former reads it
+    /// (<see cref="Persistence.MemoryReclaim"/>).
+    /// </summary>
+    public static long LiveBytes { get; private set; }
+
     /// <summary>A new block holding <paramref name="key"/> and the string <paramref name="value"/> (empty for other types).</summary>
     public static byte* Allocate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -27,6 +35,7 @@ internal static unsafe class KeyBlock
         *(int*)(block + 4) = value.Length;
         key.CopyTo(new Span<byte>(block + HeaderSize, key.Length));
         value.CopyTo(new Span<byte>(block + HeaderSize + key.Length, value.Length));
+        LiveBytes += AllocatedBytes(block);
         return block;
     }
 
@@ -52,5 +61,9 @@ internal static unsafe class KeyBlock
         return request >= 128 * 1024 ? (request + 16 + 4095) & ~4095L : Math.Max(32, (request + 8 + 15) & ~15L);
     }
 
-    public static void Free(byte* block) => NativeMemory.Free(block);
+    public static void Free(byte* block)
+    {
+        LiveBytes -= AllocatedBytes(block);
+        NativeMemory.Free(block);
+    }
 }
