@@ -249,7 +249,7 @@ internal static class SortedSetCommands
         var config = c.Server.Config;
         if (set.IsListpack && (set.Count + 1 > config.ZsetMaxListpackEntries || memberLength > config.ZsetMaxListpackValue))
         {
-            set.IsListpack = false;
+            set.ConvertToSkiplist();
         }
     }
 
@@ -1146,12 +1146,7 @@ internal static class SortedSetCommands
         }
 
         long deleted = count;
-        for (int node = first; count > 0; count--)
-        {
-            int next = set.Next(node);
-            set.RemoveNode(node);
-            node = next;
-        }
+        set.RemoveRange(first, count);
 
         if (deleted > 0)
         {
@@ -1680,6 +1675,7 @@ internal static class SortedSetCommands
         }
 
         var result = new Dictionary<byte[], double>(ByteKeyComparer.Instance);
+        var resultByMember = result.GetAlternateLookup<ReadOnlySpan<byte>>();
         long cardinality = 0;
         var s0 = sources[order[0]];
         if (op == SetOp.Inter)
@@ -1727,7 +1723,7 @@ internal static class SortedSetCommands
                         }
                         else
                         {
-                            result[s0.MemberAt(node)] = score;
+                            resultByMember[s0.MemberAt(node)] = score;
                         }
                     }
                 }
@@ -1751,7 +1747,7 @@ internal static class SortedSetCommands
                         score = 0;
                     }
 
-                    ref double slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(result, src.MemberAt(node), out bool exists);
+                    ref double slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(resultByMember, src.MemberAt(node), out bool exists);
                     slot = exists ? Combine(slot, score, aggregate) : score;
                 }
             }
@@ -1768,7 +1764,7 @@ internal static class SortedSetCommands
 
                 if (!elsewhere)
                 {
-                    result[s0.MemberAt(node)] = s0.ScoreAt(node);
+                    resultByMember[s0.MemberAt(node)] = s0.ScoreAt(node);
                 }
             }
         }

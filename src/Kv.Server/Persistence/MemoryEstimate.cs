@@ -34,7 +34,7 @@ internal static class MemoryEstimate
             ListValue list => ObjectHeader + 48 + list.AllocatedBytes,
             HashValue hash => ObjectHeader + 64 + (hash.Count * (40L + Array(HashSample(hash)))),
             SetValue set => ObjectHeader + 64 + (set.IsIntset ? set.Count * 8L : set.Count * (24L + SetSample(set))),
-            SortedSet zset => ObjectHeader + 64 + (zset.Count * (64L + ZsetSample(zset))),
+            SortedSet zset => ObjectHeader + 24 + zset.AllocatedBytes,
             StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
             _ => ObjectHeader + 64,
         };
@@ -72,19 +72,6 @@ internal static class MemoryEstimate
                 bytes += Array(set.MemberAt(i, scratch).Length);
                 taken++;
             }
-        }
-
-        return taken == 0 ? 0 : (int)(bytes / taken);
-    }
-
-    private static int ZsetSample(SortedSet zset)
-    {
-        int taken = 0;
-        long bytes = 0;
-        for (int node = zset.First; node > 0 && taken < Samples; node = zset.Next(node))
-        {
-            bytes += Array(zset.MemberAt(node).Length);
-            taken++;
         }
 
         return taken == 0 ? 0 : (int)(bytes / taken);

@@ -1,85 +1,102 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace Kv.Server.Storage;
 
 /// <summary>
-/// A sorted set: Redis's zskiplist (levels with spans, so rank and range-by-rank are O(log n)) plus a
-/// member → node dictionary (ZSCORE in O(1)). Ordered by (score, member bytes) as Redis orders it
-/// (memcmp on the member, a shorter prefix first).
+/// A sorted set, ordered by (score, member bytes) as Redis orders it (memcmp on the member, a shorter prefix
+/// first). Like Redis, it has two forms: while small (at most <c>zset-max-listpack-entries</c> members, none
+/// longer than <c>zset-max-listpack-value</c>) it is one compact byte array, as Redis's listpack is, because
+/// millions of small sorted sets (a rate-limit log per client) must cost about what Redis pays for them; past
+/// the thresholds it becomes a <see cref="SortedSkipList"/> for good.
 /// </summary>
 /// <remarks>
-/// Nodes live in one struct array addressed by int indices (index 0 is the header; 0 also means "none"
-/// for forward and backward links) instead of one heap object per node. Level 0 needs no span (it is
-/// always 1), so it sits in the node; levels 2 and up sit in a shared int pool, two ints a level
-/// (forward, span), recycled per level count. One physical form serves both encodings: the set only
-/// remembers whether Redis would still hold it as a listpack (see <see cref="IsListpack"/>).
+/// <para>
+/// The compact array holds, for n members, n little-endian ushort end offsets (entry i ends at offset[i],
+/// counted from the end of that table) and then the entries in order, each an 8-byte double score followed by
+/// the member bytes; entry i starts where entry i - 1 ends, so its member length is implied. Rank → entry is
+/// O(1); a member is found by a linear scan, a score by binary search, as Redis walks its listpack.
+/// </para>
+/// <para>
+/// A node is an int handle, 0 meaning none: a skiplist node slot, or rank + 1 in the compact form. Handles
+/// of the compact form shift when a member is inserted or removed, so a caller that removes while walking
+/// uses <see cref="RemoveRange"/>. <see cref="IsListpack"/> is the encoding Redis would report; it is true for
+/// the compact form, and also for the rare listpack-sized set whose bytes outgrow the ushort offsets (a raised
+/// <c>zset-max-listpack-value</c>), which then lives in a skiplist while still answering as a listpack.
+/// </para>
 /// </remarks>
 internal sealed class SortedSet
 {
-    /// <summary>Redis's ZSKIPLIST_MAXLEVEL.</summary>
-    public const int MaxLevel = 32;
+    // The entries of the compact form may span at most this many bytes (ushort end offsets).
+    private const int MaxCompactBytes = ushort.MaxValue;
 
-    private const int Header = 0;
+    // Slack the compact array may keep after removals before it is trimmed.
+    private const int MaxSlack = 64;
 
-    private Node[] _nodes;
-    private int _nodeCount = 1;
-    private int _freeNode;
-    private int[] _upper;
-    private int _upperUsed;
-    private readonly int[] _upperFree = new int[MaxLevel + 1];
-    // The member index: chains of node slots through Node.HashNext, one head per bucket (a power of two).
-    private int[] _buckets;
-    private int _tail;
-    private int _level = 1;
-    private ulong _random;
+    private byte[] _data;
+    private SortedSkipList? _skip;
+    private int _count;
 
     public SortedSet(bool listpack, int capacity = 0)
     {
         IsListpack = listpack;
-        _nodes = new Node[Math.Max(4, capacity + 1)];
-        _upper = new int[Math.Max(8, capacity)];
-        _buckets = new int[(int)Math.Max(4, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 1)))];
-        _random = (ulong)Random.Shared.NextInt64() | 1;
-        for (int i = 1; i <= MaxLevel; i++)
+        if (listpack)
         {
-            _upperFree[i] = -1;
+            _data = [];
         }
-
-        _nodes[Header].UpperLevel = Pack(AllocateUpper(MaxLevel), MaxLevel);
+        else
+        {
+            _data = [];
+            _skip = new SortedSkipList(capacity);
+        }
     }
 
-    /// <summary>True while Redis would keep this set as a listpack; it turns false once and stays false.</summary>
-    public bool IsListpack { get; set; }
+    /// <summary>True while Redis would keep this set as a listpack; it turns false once (<see cref="ConvertToSkiplist"/>) and stays false.</summary>
+    public bool IsListpack { get; private set; }
 
-    public int Count { get; private set; }
+    public int Count => _skip?.Count ?? _count;
 
-    public int First => _nodes[Header].Next0;
+    /// <summary>Bytes of the arrays this set holds (the compact array, or the skiplist's), besides its own object.</summary>
+    public long AllocatedBytes => _skip?.AllocatedBytes ?? (_data.Length == 0 ? 0 : 24 + ((_data.Length + 7) & ~7));
+
+    public int First => _skip?.First ?? (_count > 0 ? 1 : 0);
+
+    public int Last => _skip?.Last ?? _count;
 
     /// <summary>One past the highest node slot ever used (ZSCAN's cursor walks slots 1 to this).</summary>
-    public int SlotLimit => _nodeCount;
+    public int SlotLimit => _skip?.SlotLimit ?? _count + 1;
 
     /// <summary>True when node slot <paramref name="slot"/> holds a member.</summary>
-    public bool IsLive(int slot) => slot > 0 && slot < _nodeCount && _nodes[slot].Member is not null;
+    public bool IsLive(int slot) => _skip?.IsLive(slot) ?? (slot > 0 && slot <= _count);
 
-    public int Last => _tail;
+    public int Next(int node) => _skip?.Next(node) ?? (node < _count ? node + 1 : 0);
 
-    public int Next(int node) => _nodes[node].Next0;
+    public int Previous(int node) => _skip?.Previous(node) ?? node - 1;
 
-    public int Previous(int node) => _nodes[node].Backward;
+    public double ScoreAt(int node) => _skip?.ScoreAt(node) ?? EntryScore(node - 1);
 
-    public double ScoreAt(int node) => _nodes[node].Score;
-
-    public byte[] MemberAt(int node) => _nodes[node].Member;
+    public ReadOnlySpan<byte> MemberAt(int node) => _skip is { } skip ? skip.MemberAt(node) : EntryMember(node - 1);
 
     /// <summary>The node holding <paramref name="member"/>, or 0.</summary>
     public int Find(ReadOnlySpan<byte> member)
     {
-        for (int node = _buckets[KeyTable.Hash(member) & (_buckets.Length - 1)]; node != 0; node = _nodes[node].HashNext)
+        if (_skip is { } skip)
         {
-            if (member.SequenceEqual(_nodes[node].Member))
+            return skip.Find(member);
+        }
+
+        var data = _data;
+        int table = _count * 2;
+        int start = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            int end = EndOf(data, i);
+            if (end - start - 8 == member.Length && member.SequenceEqual(data.AsSpan(table + start + 8, member.Length)))
             {
-                return node;
+                return i + 1;
             }
+
+            start = end;
         }
 
         return 0;
@@ -90,7 +107,7 @@ internal sealed class SortedSet
         int node = Find(member);
         if (node != 0)
         {
-            score = _nodes[node].Score;
+            score = ScoreAt(node);
             return true;
         }
 
@@ -101,223 +118,323 @@ internal sealed class SortedSet
     /// <summary>Adds a member known to be absent.</summary>
     public void Insert(ReadOnlySpan<byte> member, double score)
     {
-        if (Count + 1 > _buckets.Length)
+        if (_skip is { } skip)
         {
-            Rehash(_buckets.Length * 2);
+            skip.Insert(member, score);
+            return;
         }
 
-        byte[] bytes = member.ToArray();
-        int node = AllocateNode(RandomLevel());
-        _nodes[node].Member = bytes;
-        _nodes[node].Score = score;
-        Link(node);
-        Count++;
-        ref int head = ref _buckets[KeyTable.Hash(bytes) & (_buckets.Length - 1)];
-        _nodes[node].HashNext = head;
-        head = node;
+        if (UsedEntryBytes() + 8 + member.Length > MaxCompactBytes)
+        {
+            ToSkiplist();
+            _skip!.Insert(member, score);
+            return;
+        }
+
+        InsertAt(RankToInsert(score, member), member, score);
     }
 
     /// <summary>Changes the score of a present member (Redis's zslUpdateScore: in place when the order allows).</summary>
     public void UpdateScore(int node, double score)
     {
-        ref var n = ref _nodes[node];
-        int prev = n.Backward;
-        int next = n.Next0;
-        if ((prev == 0 || _nodes[prev].Score < score) && (next == 0 || _nodes[next].Score > score))
+        if (_skip is { } skip)
         {
-            n.Score = score;
+            skip.UpdateScore(node, score);
             return;
         }
 
-        Unlink(node);
-        _nodes[node].Score = score;
-        Link(node);
+        int rank = node - 1;
+        if ((rank == 0 || EntryScore(rank - 1) < score) && (rank == _count - 1 || EntryScore(rank + 1) > score))
+        {
+            WriteScore(rank, score);
+            return;
+        }
+
+        var member = EntryMember(rank);
+        byte[]? rented = null;
+        Span<byte> copy = member.Length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(member.Length));
+        member.CopyTo(copy);
+        RemoveAt(rank, 1);
+        InsertAt(RankToInsert(score, copy[..member.Length]), copy[..member.Length], score);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Removes <paramref name="member"/>; false when absent.</summary>
     public bool Remove(ReadOnlySpan<byte> member)
     {
+        if (_skip is { } skip)
+        {
+            return skip.Remove(member);
+        }
+
         int node = Find(member);
         if (node == 0)
         {
             return false;
         }
 
-        Unindex(node);
-        Unlink(node);
-        FreeNode(node);
-        Count--;
+        RemoveAt(node - 1, 1);
+        Trim();
         return true;
     }
 
-    /// <summary>Removes a node (from a range walk).</summary>
-    public void RemoveNode(int node)
+    /// <summary>Removes one node (ZPOPMIN/ZPOPMAX); other nodes' handles may change.</summary>
+    public void RemoveNode(int node) => RemoveRange(node, 1);
+
+    /// <summary>Removes <paramref name="count"/> members in order from node <paramref name="first"/> on (ZREMRANGEBY*).</summary>
+    public void RemoveRange(int first, long count)
     {
-        Unindex(node);
-        Unlink(node);
-        FreeNode(node);
-        Count--;
+        if (_skip is { } skip)
+        {
+            for (int node = first; count > 0; count--)
+            {
+                int next = skip.Next(node);
+                skip.RemoveNode(node);
+                node = next;
+            }
+
+            return;
+        }
+
+        if (count > 0)
+        {
+            RemoveAt(first - 1, (int)count);
+            Trim();
+        }
     }
 
     /// <summary>0-based rank of a present node (Redis's zslGetRank minus one).</summary>
-    public long RankOf(int target)
-    {
-        double score = _nodes[target].Score;
-        var member = _nodes[target].Member;
-        long rank = 0;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && (_nodes[f].Score < score || (_nodes[f].Score == score && Compare(_nodes[f].Member, member) <= 0)))
-            {
-                rank += Span(x, i);
-                x = f;
-                if (x == target)
-                {
-                    return rank - 1;
-                }
-            }
-        }
-
-        return -1;
-    }
+    public long RankOf(int node) => _skip?.RankOf(node) ?? node - 1;
 
     /// <summary>The node at a 0-based rank, or 0 (Redis's zslGetElementByRank).</summary>
-    public int AtRank(long rank)
-    {
-        rank++;
-        long traversed = 0;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && traversed + Span(x, i) <= rank)
-            {
-                traversed += Span(x, i);
-                x = f;
-            }
-
-            if (traversed == rank)
-            {
-                return x;
-            }
-        }
-
-        return 0;
-    }
+    public int AtRank(long rank) => _skip?.AtRank(rank) ?? (rank >= 0 && rank < _count ? (int)rank + 1 : 0);
 
     /// <summary>The first node inside the score range, or 0 (zslNthInRange with n = 0).</summary>
     public int FirstInRange(in ScoreRange range)
     {
+        if (_skip is { } skip)
+        {
+            return skip.FirstInRange(range);
+        }
+
         if (!IsInRange(range))
         {
             return 0;
         }
 
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
+        // The first rank whose score is >= min (or > min).
+        int lo = 0, hi = _count;
+        while (lo < hi)
         {
-            int f;
-            while ((f = Forward(x, i)) != 0 && !range.GteMin(_nodes[f].Score))
+            int mid = (lo + hi) >>> 1;
+            if (range.GteMin(EntryScore(mid)))
             {
-                x = f;
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
             }
         }
 
-        x = _nodes[x].Next0;
-        return x != 0 && range.LteMax(_nodes[x].Score) ? x : 0;
+        return lo < _count && range.LteMax(EntryScore(lo)) ? lo + 1 : 0;
     }
 
     /// <summary>The last node inside the score range, or 0.</summary>
     public int LastInRange(in ScoreRange range)
     {
+        if (_skip is { } skip)
+        {
+            return skip.LastInRange(range);
+        }
+
         if (!IsInRange(range))
         {
             return 0;
         }
 
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
+        // The first rank whose score is past max; the one before it is the candidate.
+        int lo = 0, hi = _count;
+        while (lo < hi)
         {
-            int f;
-            while ((f = Forward(x, i)) != 0 && range.LteMax(_nodes[f].Score))
+            int mid = (lo + hi) >>> 1;
+            if (range.LteMax(EntryScore(mid)))
             {
-                x = f;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
             }
         }
 
-        return x != Header && range.GteMin(_nodes[x].Score) ? x : 0;
+        return lo > 0 && range.GteMin(EntryScore(lo - 1)) ? lo : 0;
     }
 
     // Lex ranges assume equal scores; when they are not, Redis's answer depends on the encoding: a listpack is
     // walked linearly (zzlFirstInLexRange / zzlLastInLexRange), so that is what a listpack-sized set does here.
     public int FirstInLexRange(in LexRange range)
     {
+        if (!IsListpack)
+        {
+            return _skip!.FirstInLexRange(range);
+        }
+
         if (!IsInLexRange(range))
         {
             return 0;
         }
 
-        if (IsListpack)
+        for (int n = First; n != 0; n = Next(n))
         {
-            for (int n = First; n != 0; n = Next(n))
+            if (range.GteMin(MemberAt(n)))
             {
-                if (range.GteMin(_nodes[n].Member))
-                {
-                    return range.LteMax(_nodes[n].Member) ? n : 0;
-                }
-            }
-
-            return 0;
-        }
-
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && !range.GteMin(_nodes[f].Member))
-            {
-                x = f;
+                return range.LteMax(MemberAt(n)) ? n : 0;
             }
         }
 
-        x = _nodes[x].Next0;
-        return x != 0 && range.LteMax(_nodes[x].Member) ? x : 0;
+        return 0;
     }
 
     public int LastInLexRange(in LexRange range)
     {
+        if (!IsListpack)
+        {
+            return _skip!.LastInLexRange(range);
+        }
+
         if (!IsInLexRange(range))
         {
             return 0;
         }
 
-        if (IsListpack)
+        for (int n = Last; n != 0; n = Previous(n))
         {
-            for (int n = _tail; n != 0; n = Previous(n))
+            if (range.LteMax(MemberAt(n)))
             {
-                if (range.LteMax(_nodes[n].Member))
+                return range.GteMin(MemberAt(n)) ? n : 0;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Redis's sdscmp: memcmp on the common prefix, then the shorter first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Compare(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.SequenceCompareTo(b);
+
+    /// <summary>
+    /// Turns a set Redis would hold as a listpack into the skiplist form for good (zsetConvert to
+    /// OBJ_ENCODING_SKIPLIST: an insert past the thresholds, SORT).
+    /// </summary>
+    public void ConvertToSkiplist()
+    {
+        IsListpack = false;
+        if (_skip is null)
+        {
+            ToSkiplist();
+        }
+    }
+
+    /// <summary>Marks a store command's small result as a listpack, which drops the sign of zero scores as Redis's listpack does.</summary>
+    public void ConvertToListpack()
+    {
+        IsListpack = true;
+        if (_skip is not { } skip)
+        {
+            return;
+        }
+
+        long bytes = 0;
+        for (int x = skip.First; x != 0; x = skip.Next(x))
+        {
+            bytes += 8 + skip.MemberAt(x).Length;
+        }
+
+        if (bytes > MaxCompactBytes)
+        {
+            for (int x = skip.First; x != 0; x = skip.Next(x))
+            {
+                if (skip.ScoreAt(x) == 0)
                 {
-                    return range.GteMin(_nodes[n].Member) ? n : 0;
+                    skip.UpdateScore(x, 0.0);
                 }
             }
 
-            return 0;
+            return;
         }
 
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
+        int count = skip.Count;
+        var data = new byte[(count * 2) + (int)bytes];
+        int table = count * 2;
+        int end = 0, i = 0;
+        for (int x = skip.First; x != 0; x = skip.Next(x), i++)
         {
-            int f;
-            while ((f = Forward(x, i)) != 0 && range.LteMax(_nodes[f].Member))
+            var member = skip.MemberAt(x);
+            double score = skip.ScoreAt(x);
+            Unsafe.WriteUnaligned(ref data[table + end], score == 0 ? 0.0 : score);
+            member.CopyTo(data.AsSpan(table + end + 8));
+            end += 8 + member.Length;
+            Unsafe.WriteUnaligned(ref data[i * 2], (ushort)end);
+        }
+
+        _data = data;
+        _count = count;
+        _skip = null;
+    }
+
+    /// <summary>A deep copy (COPY): same members, scores and encoding.</summary>
+    public SortedSet Clone()
+    {
+        if (_skip is null)
+        {
+            return new SortedSet(listpack: true) { _data = _data.AsSpan(0, (_count * 2) + UsedEntryBytes()).ToArray(), _count = _count };
+        }
+
+        var copy = new SortedSet(listpack: false, Count);
+        for (int x = First; x != 0; x = Next(x))
+        {
+            copy._skip!.Insert(MemberAt(x), ScoreAt(x));
+        }
+
+        copy.IsListpack = IsListpack;
+        return copy;
+    }
+
+    /// <summary>Checks the order, and every span and link of a skiplist (for tests).</summary>
+    internal void Validate()
+    {
+        if (_skip is { } skip)
+        {
+            skip.Validate();
+            return;
+        }
+
+        for (int i = 1; i < _count; i++)
+        {
+            double a = EntryScore(i - 1), b = EntryScore(i);
+            if (!(a < b || (a == b && Compare(EntryMember(i - 1), EntryMember(i)) < 0)))
             {
-                x = f;
+                throw new InvalidOperationException($"order broken at rank {i}");
+            }
+
+            if (Find(EntryMember(i)) != i + 1)
+            {
+                throw new InvalidOperationException("member found at the wrong rank");
             }
         }
 
-        return x != Header && range.GteMin(_nodes[x].Member) ? x : 0;
+        if ((_count * 2) + UsedEntryBytes() > _data.Length)
+        {
+            throw new InvalidOperationException("entries overrun the array");
+        }
     }
+
+    /// <summary>True while the set is in its compact (listpack-like) form (for tests).</summary>
+    internal bool IsCompact => _skip is null;
 
     private bool IsInRange(in ScoreRange range)
     {
@@ -326,8 +443,8 @@ internal sealed class SortedSet
             return false;
         }
 
-        int first = _nodes[Header].Next0;
-        return first != 0 && range.GteMin(_nodes[_tail].Score) && range.LteMax(_nodes[first].Score);
+        int first = First;
+        return first != 0 && range.GteMin(ScoreAt(Last)) && range.LteMax(ScoreAt(first));
     }
 
     private bool IsInLexRange(in LexRange range)
@@ -338,354 +455,129 @@ internal sealed class SortedSet
             return false;
         }
 
-        int first = _nodes[Header].Next0;
-        return first != 0 && range.GteMin(_nodes[_tail].Member) && range.LteMax(_nodes[first].Member);
+        int first = First;
+        return first != 0 && range.GteMin(MemberAt(Last)) && range.LteMax(MemberAt(first));
     }
 
-    /// <summary>Redis's sdscmp: memcmp on the common prefix, then the shorter first.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Compare(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.SequenceCompareTo(b);
-
-    /// <summary>True when (sa, ma) orders before (sb, mb).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Before(double sa, byte[] ma, double sb, byte[] mb) => sa < sb || (sa == sb && Compare(ma, mb) < 0);
-
-    // zslInsert's linking half, for a node whose score, member and level are set.
-    private void Link(int node)
-    {
-        Span<int> update = stackalloc int[MaxLevel];
-        Span<long> rank = stackalloc long[MaxLevel];
-        double score = _nodes[node].Score;
-        var member = _nodes[node].Member;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            rank[i] = i == _level - 1 ? 0 : rank[i + 1];
-            int f;
-            while ((f = Forward(x, i)) != 0 && Before(_nodes[f].Score, _nodes[f].Member, score, member))
-            {
-                rank[i] += Span(x, i);
-                x = f;
-            }
-
-            update[i] = x;
-        }
-
-        int level = LevelOf(node);
-        if (level > _level)
-        {
-            for (int i = _level; i < level; i++)
-            {
-                rank[i] = 0;
-                update[i] = Header;
-                SetSpan(Header, i, Count);
-            }
-
-            _level = level;
-        }
-
-        for (int i = 0; i < level; i++)
-        {
-            SetForward(node, i, Forward(update[i], i));
-            SetForward(update[i], i, node);
-            if (i > 0)
-            {
-                SetSpan(node, i, Span(update[i], i) - (int)(rank[0] - rank[i]));
-                SetSpan(update[i], i, (int)(rank[0] - rank[i]) + 1);
-            }
-        }
-
-        for (int i = level; i < _level; i++)
-        {
-            SetSpan(update[i], i, Span(update[i], i) + 1);
-        }
-
-        _nodes[node].Backward = update[0] == Header ? 0 : update[0];
-        int next = _nodes[node].Next0;
-        if (next != 0)
-        {
-            _nodes[next].Backward = node;
-        }
-        else
-        {
-            _tail = node;
-        }
-    }
-
-    // zslDelete's search plus zslDeleteNode, for a linked node.
-    private void Unlink(int node)
-    {
-        Span<int> update = stackalloc int[MaxLevel];
-        double score = _nodes[node].Score;
-        var member = _nodes[node].Member;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && f != node && Before(_nodes[f].Score, _nodes[f].Member, score, member))
-            {
-                x = f;
-            }
-
-            update[i] = x;
-        }
-
-        for (int i = 0; i < _level; i++)
-        {
-            if (Forward(update[i], i) == node)
-            {
-                if (i > 0)
-                {
-                    SetSpan(update[i], i, Span(update[i], i) + Span(node, i) - 1);
-                }
-
-                SetForward(update[i], i, Forward(node, i));
-            }
-            else if (i > 0)
-            {
-                SetSpan(update[i], i, Span(update[i], i) - 1);
-            }
-        }
-
-        int next = _nodes[node].Next0;
-        if (next != 0)
-        {
-            _nodes[next].Backward = _nodes[node].Backward;
-        }
-        else
-        {
-            _tail = _nodes[node].Backward;
-        }
-
-        while (_level > 1 && Forward(Header, _level - 1) == 0)
-        {
-            _level--;
-        }
-    }
+    // ---- The compact form. Entry i spans [StartOf(i), EndOf(i)) past the offset table of _count ushorts. ----
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Forward(int node, int level) => level == 0 ? _nodes[node].Next0 : _upper[UpperOf(node) + 2 * (level - 1)];
+    private static int EndOf(byte[] data, int i) => Unsafe.ReadUnaligned<ushort>(ref data[i * 2]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Span(int node, int level) => level == 0 ? 1 : _upper[UpperOf(node) + 2 * (level - 1) + 1];
+    private int StartOf(int i) => i == 0 ? 0 : EndOf(_data, i - 1);
 
-    private void SetForward(int node, int level, int forward)
-    {
-        if (level == 0)
-        {
-            _nodes[node].Next0 = forward;
-        }
-        else
-        {
-            _upper[UpperOf(node) + 2 * (level - 1)] = forward;
-        }
-    }
-
-    private void SetSpan(int node, int level, int span)
-    {
-        if (level > 0)
-        {
-            _upper[UpperOf(node) + 2 * (level - 1) + 1] = span;
-        }
-    }
-
-    // Redis's zslRandomLevel: each further level with probability 1/4, at most 32.
-    private int RandomLevel()
-    {
-        ulong r = _random;
-        r ^= r << 13;
-        r ^= r >> 7;
-        r ^= r << 17;
-        _random = r;
-        int level = 1;
-        while ((r & 3) == 0 && level < MaxLevel)
-        {
-            level++;
-            r >>= 2;
-        }
-
-        return level;
-    }
-
-    private int AllocateNode(int level)
-    {
-        int node;
-        if (_freeNode != 0)
-        {
-            node = _freeNode;
-            _freeNode = _nodes[node].Next0;
-        }
-        else
-        {
-            if (_nodeCount == _nodes.Length)
-            {
-                Array.Resize(ref _nodes, _nodes.Length * 2);
-            }
-
-            node = _nodeCount++;
-        }
-
-        _nodes[node] = new Node { UpperLevel = Pack(level > 1 ? AllocateUpper(level) : 0, level) };
-        return node;
-    }
-
-    private void FreeNode(int node)
-    {
-        ref var n = ref _nodes[node];
-        int level = n.UpperLevel & LevelMask;
-        if (level > 1)
-        {
-            int upper = n.UpperLevel >>> LevelBits;
-            _upper[upper] = _upperFree[level];
-            _upperFree[level] = upper;
-        }
-
-        n = default;
-        n.Next0 = _freeNode;
-        _freeNode = node;
-    }
-
-    private int AllocateUpper(int level)
-    {
-        int size = 2 * (level - 1);
-        int block = _upperFree[level];
-        if (block >= 0)
-        {
-            _upperFree[level] = _upper[block];
-        }
-        else
-        {
-            if (_upperUsed + size > _upper.Length)
-            {
-                Array.Resize(ref _upper, Math.Max(_upper.Length * 2, _upperUsed + size));
-            }
-
-            block = _upperUsed;
-            _upperUsed += size;
-        }
-
-        _upper.AsSpan(block, size).Clear();
-        return block;
-    }
-
-    /// <summary>Marks a store command's small result as a listpack, which drops the sign of zero scores as Redis's listpack does.</summary>
-    public void ConvertToListpack()
-    {
-        IsListpack = true;
-        for (int x = First; x != 0; x = Next(x))
-        {
-            if (_nodes[x].Score == 0)
-            {
-                _nodes[x].Score = 0.0;
-            }
-        }
-    }
-
-    /// <summary>A deep copy (COPY): same members, scores and encoding.</summary>
-    public SortedSet Clone()
-    {
-        var copy = new SortedSet(IsListpack, Count);
-        for (int x = First; x != 0; x = Next(x))
-        {
-            copy.Insert(_nodes[x].Member, _nodes[x].Score);
-        }
-
-        return copy;
-    }
-
-    /// <summary>Checks every span and link against a walk of level 0 (for tests).</summary>
-    internal void Validate()
-    {
-        int count = 0;
-        int prev = 0;
-        for (int x = First; x != 0; x = Next(x))
-        {
-            if (_nodes[x].Backward != prev || (prev != 0 && !Before(_nodes[prev].Score, _nodes[prev].Member, _nodes[x].Score, _nodes[x].Member)))
-            {
-                throw new InvalidOperationException($"order or backward link broken at rank {count}");
-            }
-
-            if (Find(_nodes[x].Member) != x)
-            {
-                throw new InvalidOperationException("dictionary out of step");
-            }
-
-            prev = x;
-            count++;
-        }
-
-        if (count != Count || _tail != prev)
-        {
-            throw new InvalidOperationException("count or tail wrong");
-        }
-
-        for (int i = 1; i < _level; i++)
-        {
-            int x = Header;
-            long rankX = 0;
-            while (Forward(x, i) != 0)
-            {
-                int f = Forward(x, i);
-                long rankF = RankOf(f) + 1;
-                if (rankF - rankX != Span(x, i))
-                {
-                    throw new InvalidOperationException($"span wrong at level {i}");
-                }
-
-                x = f;
-                rankX = rankF;
-            }
-        }
-    }
-
-    private const int LevelBits = 6;
-    private const int LevelMask = (1 << LevelBits) - 1;
-
-    private static int Pack(int upper, int level) => (upper << LevelBits) | level;
+    private int UsedEntryBytes() => _count == 0 ? 0 : EndOf(_data, _count - 1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int UpperOf(int node) => _nodes[node].UpperLevel >>> LevelBits;
+    private double EntryScore(int i) => Unsafe.ReadUnaligned<double>(ref _data[(_count * 2) + StartOf(i)]);
 
-    private int LevelOf(int node) => _nodes[node].UpperLevel & LevelMask;
+    private void WriteScore(int i, double score) => Unsafe.WriteUnaligned(ref _data[(_count * 2) + StartOf(i)], score);
 
-    private void Unindex(int node)
+    private ReadOnlySpan<byte> EntryMember(int i)
     {
-        ref int link = ref _buckets[KeyTable.Hash(_nodes[node].Member) & (_buckets.Length - 1)];
-        while (link != node)
-        {
-            link = ref _nodes[link].HashNext;
-        }
-
-        link = _nodes[node].HashNext;
+        int start = StartOf(i);
+        return _data.AsSpan((_count * 2) + start + 8, EndOf(_data, i) - start - 8);
     }
 
-    private void Rehash(int size)
+    // The rank a new (score, member) takes: the first entry ordering after it.
+    private int RankToInsert(double score, ReadOnlySpan<byte> member)
     {
-        var buckets = new int[size];
-        for (int node = 1; node < _nodeCount; node++)
+        int lo = 0, hi = _count;
+        while (lo < hi)
         {
-            var member = _nodes[node].Member;
-            if (member is not null)
+            int mid = (lo + hi) >>> 1;
+            double s = EntryScore(mid);
+            if (s < score || (s == score && Compare(EntryMember(mid), member) < 0))
             {
-                ref int head = ref buckets[KeyTable.Hash(member) & (size - 1)];
-                _nodes[node].HashNext = head;
-                head = node;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
             }
         }
 
-        _buckets = buckets;
+        return lo;
     }
 
-    // 32 bytes a node: no per-node object besides the member's bytes. Levels 2+ live in _upper at
-    // UpperLevel >> 6; the level (1..32) is UpperLevel's low 6 bits.
-    private struct Node
+    // Inserts at a rank, growing the array to the exact size needed (as Redis reallocs its listpack) when it is full.
+    private void InsertAt(int rank, ReadOnlySpan<byte> member, double score)
     {
-        public double Score;
-        public byte[] Member;
-        public int Backward;
-        public int Next0;
-        public int HashNext;
-        public int UpperLevel;
+        var source = _data;
+        int n = _count;
+        int size = 8 + member.Length;
+        int used = UsedEntryBytes();
+        int start = StartOf(rank);
+        int oldTable = n * 2, newTable = oldTable + 2;
+        int total = newTable + used + size;
+        var target = total <= source.Length ? source : new byte[(total + 7) & ~7];
+
+        // Entries move right (the later ones past the new entry), then the end offsets; right to left, so an
+        // in-place move never overwrites what it has still to read.
+        source.AsSpan(oldTable + start, used - start).CopyTo(target.AsSpan(newTable + start + size));
+        source.AsSpan(oldTable, start).CopyTo(target.AsSpan(newTable));
+        for (int i = n - 1; i >= rank; i--)
+        {
+            Unsafe.WriteUnaligned(ref target[(i + 1) * 2], (ushort)(EndOf(source, i) + size));
+        }
+
+        if (!ReferenceEquals(target, source))
+        {
+            source.AsSpan(0, rank * 2).CopyTo(target);
+        }
+
+        Unsafe.WriteUnaligned(ref target[rank * 2], (ushort)(start + size));
+        Unsafe.WriteUnaligned(ref target[newTable + start], score);
+        member.CopyTo(target.AsSpan(newTable + start + 8));
+        _data = target;
+        _count = n + 1;
+    }
+
+    // Removes count entries from a rank on, in place.
+    private void RemoveAt(int rank, int count)
+    {
+        var data = _data;
+        int n = _count;
+        int used = UsedEntryBytes();
+        int start = StartOf(rank);
+        int end = EndOf(data, rank + count - 1);
+        int size = end - start;
+        int oldTable = n * 2, newTable = oldTable - (count * 2);
+
+        // End offsets first (left to right, into slots already read), then the entries move left.
+        for (int i = rank + count; i < n; i++)
+        {
+            Unsafe.WriteUnaligned(ref data[(i - count) * 2], (ushort)(EndOf(data, i) - size));
+        }
+
+        data.AsSpan(oldTable, start).CopyTo(data.AsSpan(newTable));
+        data.AsSpan(oldTable + end, used - end).CopyTo(data.AsSpan(newTable + start));
+        _count = n - count;
+    }
+
+    // Gives back the array's tail when removals left much of it unused.
+    private void Trim()
+    {
+        int total = (_count * 2) + UsedEntryBytes();
+        if (_data.Length - total > MaxSlack)
+        {
+            _data = total == 0 ? [] : _data.AsSpan(0, (total + 7) & ~7).ToArray();
+        }
+    }
+
+    // Moves the compact entries into a skiplist.
+    private void ToSkiplist()
+    {
+        var skip = new SortedSkipList(_count);
+        for (int i = 0; i < _count; i++)
+        {
+            skip.Insert(EntryMember(i), EntryScore(i));
+        }
+
+        _skip = skip;
+        _data = [];
+        _count = 0;
     }
 }
 
