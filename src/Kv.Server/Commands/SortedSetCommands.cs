@@ -1037,6 +1037,9 @@ internal static class SortedSetCommands
         }
     }
 
+    // ZRANGESTORE's result, as Redis's zrangeResultBeginStore builds it: a skiplist when the count passes the entry
+    // limit, else a listpack that converts (zsetAdd) on a member too long, so only scores added before that lose a
+    // zero's sign.
     private static SortedSet? Copy(CommandContext c, SortedSet? source, int first, long count, bool reverse)
     {
         if (count == 0)
@@ -1044,19 +1047,14 @@ internal static class SortedSetCommands
             return null;
         }
 
-        var result = new SortedSet(false, (int)Math.Min(count, 1 << 20));
-        int maxLength = 0;
+        bool listpack = count <= c.Server.Config.ZsetMaxListpackEntries;
+        var result = new SortedSet(listpack, listpack ? 0 : (int)Math.Min(count, 1 << 20));
         for (int node = first; count > 0; count--)
         {
             var member = source!.MemberAt(node);
-            maxLength = Math.Max(maxLength, member.Length);
-            result.Insert(member, source.ScoreAt(node));
+            CheckEncodingBeforeInsert(c, result, member.Length);
+            result.Insert(member, ListpackScore(result, source.ScoreAt(node)));
             node = reverse ? source.Previous(node) : source.Next(node);
-        }
-
-        if (FitsListpack(c, result.Count, maxLength))
-        {
-            result.ConvertToListpack();
         }
 
         return result;
