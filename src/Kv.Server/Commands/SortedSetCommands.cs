@@ -332,6 +332,17 @@ internal static class SortedSetCommands
             // Redis 7.0 picks the new key's encoding from the first member's length.
             var config = c.Server.Config;
             set = new SortedSet(config.ZsetMaxListpackEntries != 0 && c.Arg(scoreIndex + 1).Length <= config.ZsetMaxListpackValue);
+            if (set.IsListpack && elements <= config.ZsetMaxListpackEntries)
+            {
+                long bytes = 0;
+                for (int j = 0; j < elements; j++)
+                {
+                    bytes += c.Arg(scoreIndex + (j * 2) + 1).Length;
+                }
+
+                set.Reserve(elements, bytes);
+            }
+
             c.Db.Add(key, set);
         }
 

@@ -34,7 +34,7 @@ internal static class MemoryEstimate
             ListValue list => ObjectHeader + 48 + list.AllocatedBytes,
             HashValue hash => ObjectHeader + 64 + (hash.Count * (40L + Array(HashSample(hash)))),
             SetValue set => ObjectHeader + 64 + (set.IsIntset ? set.Count * 8L : set.Count * (24L + SetSample(set))),
-            SortedSet zset => ObjectHeader + 24 + zset.AllocatedBytes,
+            SortedSet zset => ObjectHeader + 8 + zset.AllocatedBytes,
             StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
             _ => ObjectHeader + 64,
         };

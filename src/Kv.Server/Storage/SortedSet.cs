@@ -12,10 +12,11 @@ namespace Kv.Server.Storage;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The compact array holds, for n members, n little-endian ushort end offsets (entry i ends at offset[i],
-/// counted from the end of that table) and then the entries in order, each an 8-byte double score followed by
-/// the member bytes; entry i starts where entry i - 1 ends, so its member length is implied. Rank → entry is
-/// O(1); a member is found by a linear scan, a score by binary search, as Redis walks its listpack.
+/// The compact array holds, little-endian, a ushort member count n, n ushort end offsets (entry i ends at
+/// offset[i], counted from the end of that table) and then the entries in order, each an 8-byte double score
+/// followed by the member bytes; entry i starts where entry i - 1 ends, so its member length is implied.
+/// Rank → entry is O(1); a member is found by a linear scan, a score by binary search, as Redis walks its
+/// listpack. The set object itself is one reference (24 bytes): the array or the skiplist.
 /// </para>
 /// <para>
 /// A node is an int handle, 0 meaning none: a skiplist node slot, or rank + 1 in the compact form. Handles
@@ -33,65 +34,69 @@ internal sealed class SortedSet
     // Slack the compact array may keep after removals before it is trimmed.
     private const int MaxSlack = 64;
 
-    private byte[] _data;
-    private SortedSkipList? _skip;
-    private int _count;
+    // The compact form of an empty set; never written (an insert always needs a bigger array).
+    private static readonly byte[] Empty = new byte[2];
+
+    // The compact array (byte[]) or the skiplist (SortedSkipList).
+    private object _store;
 
     public SortedSet(bool listpack, int capacity = 0)
     {
-        IsListpack = listpack;
-        if (listpack)
-        {
-            _data = [];
-        }
-        else
-        {
-            _data = [];
-            _skip = new SortedSkipList(capacity);
-        }
+        _store = listpack ? Empty : new SortedSkipList(capacity);
     }
 
     /// <summary>True while Redis would keep this set as a listpack; it turns false once (<see cref="ConvertToSkiplist"/>) and stays false.</summary>
-    public bool IsListpack { get; private set; }
+    public bool IsListpack => _store is not SortedSkipList skip || skip.IsListpack;
 
-    public int Count => _skip?.Count ?? _count;
+    public int Count => _store is SortedSkipList skip ? skip.Count : CountOf(Data);
 
     /// <summary>Bytes of the arrays this set holds (the compact array, or the skiplist's), besides its own object.</summary>
-    public long AllocatedBytes => _skip?.AllocatedBytes ?? (_data.Length == 0 ? 0 : 24 + ((_data.Length + 7) & ~7));
+    public long AllocatedBytes => _store is SortedSkipList skip ? skip.AllocatedBytes : Data == Empty ? 0 : 24 + ((Data.Length + 7) & ~7);
 
-    public int First => _skip?.First ?? (_count > 0 ? 1 : 0);
+    public int First => _store is SortedSkipList skip ? skip.First : (CountOf(Data) > 0 ? 1 : 0);
 
-    public int Last => _skip?.Last ?? _count;
+    public int Last => _store is SortedSkipList skip ? skip.Last : CountOf(Data);
 
     /// <summary>One past the highest node slot ever used (ZSCAN's cursor walks slots 1 to this).</summary>
-    public int SlotLimit => _skip?.SlotLimit ?? _count + 1;
+    public int SlotLimit => _store is SortedSkipList skip ? skip.SlotLimit : CountOf(Data) + 1;
 
     /// <summary>True when node slot <paramref name="slot"/> holds a member.</summary>
-    public bool IsLive(int slot) => _skip?.IsLive(slot) ?? (slot > 0 && slot <= _count);
+    public bool IsLive(int slot) => _store is SortedSkipList skip ? skip.IsLive(slot) : slot > 0 && slot <= CountOf(Data);
 
-    public int Next(int node) => _skip?.Next(node) ?? (node < _count ? node + 1 : 0);
+    public int Next(int node) => _store is SortedSkipList skip ? skip.Next(node) : (node < CountOf(Data) ? node + 1 : 0);
 
-    public int Previous(int node) => _skip?.Previous(node) ?? node - 1;
+    public int Previous(int node) => _store is SortedSkipList skip ? skip.Previous(node) : node - 1;
 
-    public double ScoreAt(int node) => _skip?.ScoreAt(node) ?? EntryScore(node - 1);
+    public double ScoreAt(int node) => _store is SortedSkipList skip ? skip.ScoreAt(node) : EntryScore(Data, node - 1);
 
-    public ReadOnlySpan<byte> MemberAt(int node) => _skip is { } skip ? skip.MemberAt(node) : EntryMember(node - 1);
+    public ReadOnlySpan<byte> MemberAt(int node) => _store is SortedSkipList skip ? skip.MemberAt(node) : EntryMember(Data, node - 1);
+
+    /// <summary>True while the set is in its compact (listpack-like) form (for tests).</summary>
+    internal bool IsCompact => _store is byte[];
+
+    // The compact array; only valid while the set is compact.
+    private byte[] Data
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Unsafe.As<byte[]>(_store);
+    }
 
     /// <summary>The node holding <paramref name="member"/>, or 0.</summary>
     public int Find(ReadOnlySpan<byte> member)
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             return skip.Find(member);
         }
 
-        var data = _data;
-        int table = _count * 2;
+        var data = Data;
+        int n = CountOf(data);
+        int entries = TableEnd(n);
         int start = 0;
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < n; i++)
         {
             int end = EndOf(data, i);
-            if (end - start - 8 == member.Length && member.SequenceEqual(data.AsSpan(table + start + 8, member.Length)))
+            if (end - start - 8 == member.Length && member.SequenceEqual(data.AsSpan(entries + start + 8, member.Length)))
             {
                 return i + 1;
             }
@@ -118,44 +123,67 @@ internal sealed class SortedSet
     /// <summary>Adds a member known to be absent.</summary>
     public void Insert(ReadOnlySpan<byte> member, double score)
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             skip.Insert(member, score);
             return;
         }
 
-        if (UsedEntryBytes() + 8 + member.Length > MaxCompactBytes)
+        if (UsedEntryBytes(Data) + 8 + member.Length > MaxCompactBytes)
         {
-            ToSkiplist();
-            _skip!.Insert(member, score);
+            ToSkiplist(listpack: true).Insert(member, score);
             return;
         }
 
         InsertAt(RankToInsert(score, member), member, score);
     }
 
+    /// <summary>
+    /// Makes room in the compact form for <paramref name="entries"/> more members of <paramref name="memberBytes"/>
+    /// bytes in all, so a new set filled by one command (ZADD, an RDB load) is allocated once, at its exact size.
+    /// </summary>
+    public void Reserve(int entries, long memberBytes)
+    {
+        if (_store is not byte[] data)
+        {
+            return;
+        }
+
+        int n = CountOf(data);
+        long used = UsedEntryBytes(data) + (entries * 8L) + memberBytes;
+        long total = TableEnd(n + entries) + used;
+        if (total > data.Length && used <= MaxCompactBytes)
+        {
+            var bigger = new byte[(total + 7) & ~7L];
+            data.AsSpan(0, TableEnd(n) + UsedEntryBytes(data)).CopyTo(bigger);
+            _store = bigger;
+        }
+    }
+
     /// <summary>Changes the score of a present member (Redis's zslUpdateScore: in place when the order allows).</summary>
     public void UpdateScore(int node, double score)
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             skip.UpdateScore(node, score);
             return;
         }
 
+        var data = Data;
         int rank = node - 1;
-        if ((rank == 0 || EntryScore(rank - 1) < score) && (rank == _count - 1 || EntryScore(rank + 1) > score))
+        if ((rank == 0 || EntryScore(data, rank - 1) < score) && (rank == CountOf(data) - 1 || EntryScore(data, rank + 1) > score))
         {
-            WriteScore(rank, score);
+            Unsafe.WriteUnaligned(ref data[TableEnd(CountOf(data)) + StartOf(data, rank)], score);
             return;
         }
 
-        var member = EntryMember(rank);
+        var member = EntryMember(data, rank);
         byte[]? rented = null;
         Span<byte> copy = member.Length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(member.Length));
+        copy = copy[..member.Length];
         member.CopyTo(copy);
         RemoveAt(rank, 1);
-        InsertAt(RankToInsert(score, copy[..member.Length]), copy[..member.Length], score);
+        InsertAt(RankToInsert(score, copy), copy, score);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
@@ -165,7 +193,7 @@ internal sealed class SortedSet
     /// <summary>Removes <paramref name="member"/>; false when absent.</summary>
     public bool Remove(ReadOnlySpan<byte> member)
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             return skip.Remove(member);
         }
@@ -187,7 +215,7 @@ internal sealed class SortedSet
     /// <summary>Removes <paramref name="count"/> members in order from node <paramref name="first"/> on (ZREMRANGEBY*).</summary>
     public void RemoveRange(int first, long count)
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             for (int node = first; count > 0; count--)
             {
@@ -207,15 +235,15 @@ internal sealed class SortedSet
     }
 
     /// <summary>0-based rank of a present node (Redis's zslGetRank minus one).</summary>
-    public long RankOf(int node) => _skip?.RankOf(node) ?? node - 1;
+    public long RankOf(int node) => _store is SortedSkipList skip ? skip.RankOf(node) : node - 1;
 
     /// <summary>The node at a 0-based rank, or 0 (Redis's zslGetElementByRank).</summary>
-    public int AtRank(long rank) => _skip?.AtRank(rank) ?? (rank >= 0 && rank < _count ? (int)rank + 1 : 0);
+    public int AtRank(long rank) => _store is SortedSkipList skip ? skip.AtRank(rank) : (rank >= 0 && rank < CountOf(Data) ? (int)rank + 1 : 0);
 
     /// <summary>The first node inside the score range, or 0 (zslNthInRange with n = 0).</summary>
     public int FirstInRange(in ScoreRange range)
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             return skip.FirstInRange(range);
         }
@@ -226,11 +254,13 @@ internal sealed class SortedSet
         }
 
         // The first rank whose score is >= min (or > min).
-        int lo = 0, hi = _count;
+        var data = Data;
+        int n = CountOf(data);
+        int lo = 0, hi = n;
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (range.GteMin(EntryScore(mid)))
+            if (range.GteMin(EntryScore(data, mid)))
             {
                 hi = mid;
             }
@@ -240,13 +270,13 @@ internal sealed class SortedSet
             }
         }
 
-        return lo < _count && range.LteMax(EntryScore(lo)) ? lo + 1 : 0;
+        return lo < n && range.LteMax(EntryScore(data, lo)) ? lo + 1 : 0;
     }
 
     /// <summary>The last node inside the score range, or 0.</summary>
     public int LastInRange(in ScoreRange range)
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             return skip.LastInRange(range);
         }
@@ -257,11 +287,12 @@ internal sealed class SortedSet
         }
 
         // The first rank whose score is past max; the one before it is the candidate.
-        int lo = 0, hi = _count;
+        var data = Data;
+        int lo = 0, hi = CountOf(data);
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (range.LteMax(EntryScore(mid)))
+            if (range.LteMax(EntryScore(data, mid)))
             {
                 lo = mid + 1;
             }
@@ -271,7 +302,7 @@ internal sealed class SortedSet
             }
         }
 
-        return lo > 0 && range.GteMin(EntryScore(lo - 1)) ? lo : 0;
+        return lo > 0 && range.GteMin(EntryScore(data, lo - 1)) ? lo : 0;
     }
 
     // Lex ranges assume equal scores; when they are not, Redis's answer depends on the encoding: a listpack is
@@ -280,7 +311,7 @@ internal sealed class SortedSet
     {
         if (!IsListpack)
         {
-            return _skip!.FirstInLexRange(range);
+            return ((SortedSkipList)_store).FirstInLexRange(range);
         }
 
         if (!IsInLexRange(range))
@@ -303,7 +334,7 @@ internal sealed class SortedSet
     {
         if (!IsListpack)
         {
-            return _skip!.LastInLexRange(range);
+            return ((SortedSkipList)_store).LastInLexRange(range);
         }
 
         if (!IsInLexRange(range))
@@ -332,18 +363,20 @@ internal sealed class SortedSet
     /// </summary>
     public void ConvertToSkiplist()
     {
-        IsListpack = false;
-        if (_skip is null)
+        if (_store is SortedSkipList skip)
         {
-            ToSkiplist();
+            skip.IsListpack = false;
+        }
+        else
+        {
+            ToSkiplist(listpack: false);
         }
     }
 
     /// <summary>Marks a store command's small result as a listpack, which drops the sign of zero scores as Redis's listpack does.</summary>
     public void ConvertToListpack()
     {
-        IsListpack = true;
-        if (_skip is not { } skip)
+        if (_store is not SortedSkipList skip)
         {
             return;
         }
@@ -356,6 +389,7 @@ internal sealed class SortedSet
 
         if (bytes > MaxCompactBytes)
         {
+            skip.IsListpack = true;
             for (int x = skip.First; x != 0; x = skip.Next(x))
             {
                 if (skip.ScoreAt(x) == 0)
@@ -368,73 +402,71 @@ internal sealed class SortedSet
         }
 
         int count = skip.Count;
-        var data = new byte[(count * 2) + (int)bytes];
-        int table = count * 2;
+        var data = new byte[TableEnd(count) + (int)bytes];
+        int entries = TableEnd(count);
         int end = 0, i = 0;
         for (int x = skip.First; x != 0; x = skip.Next(x), i++)
         {
             var member = skip.MemberAt(x);
             double score = skip.ScoreAt(x);
-            Unsafe.WriteUnaligned(ref data[table + end], score == 0 ? 0.0 : score);
-            member.CopyTo(data.AsSpan(table + end + 8));
+            Unsafe.WriteUnaligned(ref data[entries + end], score == 0 ? 0.0 : score);
+            member.CopyTo(data.AsSpan(entries + end + 8));
             end += 8 + member.Length;
-            Unsafe.WriteUnaligned(ref data[i * 2], (ushort)end);
+            SetEnd(data, i, end);
         }
 
-        _data = data;
-        _count = count;
-        _skip = null;
+        SetCount(data, count);
+        _store = data;
     }
 
     /// <summary>A deep copy (COPY): same members, scores and encoding.</summary>
     public SortedSet Clone()
     {
-        if (_skip is null)
+        if (_store is byte[] data)
         {
-            return new SortedSet(listpack: true) { _data = _data.AsSpan(0, (_count * 2) + UsedEntryBytes()).ToArray(), _count = _count };
+            return new SortedSet(listpack: true) { _store = data == Empty ? Empty : data.AsSpan(0, TableEnd(CountOf(data)) + UsedEntryBytes(data)).ToArray() };
         }
 
-        var copy = new SortedSet(listpack: false, Count);
-        for (int x = First; x != 0; x = Next(x))
+        var skip = (SortedSkipList)_store;
+        var copy = new SortedSkipList(skip.Count) { IsListpack = skip.IsListpack };
+        for (int x = skip.First; x != 0; x = skip.Next(x))
         {
-            copy._skip!.Insert(MemberAt(x), ScoreAt(x));
+            copy.Insert(skip.MemberAt(x), skip.ScoreAt(x));
         }
 
-        copy.IsListpack = IsListpack;
-        return copy;
+        return new SortedSet(listpack: true) { _store = copy };
     }
 
     /// <summary>Checks the order, and every span and link of a skiplist (for tests).</summary>
     internal void Validate()
     {
-        if (_skip is { } skip)
+        if (_store is SortedSkipList skip)
         {
             skip.Validate();
             return;
         }
 
-        for (int i = 1; i < _count; i++)
+        var data = Data;
+        int n = CountOf(data);
+        for (int i = 1; i < n; i++)
         {
-            double a = EntryScore(i - 1), b = EntryScore(i);
-            if (!(a < b || (a == b && Compare(EntryMember(i - 1), EntryMember(i)) < 0)))
+            double a = EntryScore(data, i - 1), b = EntryScore(data, i);
+            if (!(a < b || (a == b && Compare(EntryMember(data, i - 1), EntryMember(data, i)) < 0)))
             {
                 throw new InvalidOperationException($"order broken at rank {i}");
             }
 
-            if (Find(EntryMember(i)) != i + 1)
+            if (Find(EntryMember(data, i)) != i + 1)
             {
                 throw new InvalidOperationException("member found at the wrong rank");
             }
         }
 
-        if ((_count * 2) + UsedEntryBytes() > _data.Length)
+        if (TableEnd(n) + UsedEntryBytes(data) > data.Length)
         {
             throw new InvalidOperationException("entries overrun the array");
         }
     }
-
-    /// <summary>True while the set is in its compact (listpack-like) form (for tests).</summary>
-    internal bool IsCompact => _skip is null;
 
     private bool IsInRange(in ScoreRange range)
     {
@@ -459,36 +491,50 @@ internal sealed class SortedSet
         return first != 0 && range.GteMin(MemberAt(Last)) && range.LteMax(MemberAt(first));
     }
 
-    // ---- The compact form. Entry i spans [StartOf(i), EndOf(i)) past the offset table of _count ushorts. ----
+    // ---- The compact form: [count][end offset × count][entries]; entry i spans [StartOf(i), EndOf(i)) of the entries. ----
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int EndOf(byte[] data, int i) => Unsafe.ReadUnaligned<ushort>(ref data[i * 2]);
+    private static int CountOf(byte[] data) => Unsafe.ReadUnaligned<ushort>(ref data[0]);
+
+    private static void SetCount(byte[] data, int count) => Unsafe.WriteUnaligned(ref data[0], (ushort)count);
+
+    // Where the entries start: past the count and the offset table.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TableEnd(int count) => 2 + (count * 2);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int StartOf(int i) => i == 0 ? 0 : EndOf(_data, i - 1);
+    private static int EndOf(byte[] data, int i) => Unsafe.ReadUnaligned<ushort>(ref data[2 + (i * 2)]);
 
-    private int UsedEntryBytes() => _count == 0 ? 0 : EndOf(_data, _count - 1);
+    private static void SetEnd(byte[] data, int i, int end) => Unsafe.WriteUnaligned(ref data[2 + (i * 2)], (ushort)end);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double EntryScore(int i) => Unsafe.ReadUnaligned<double>(ref _data[(_count * 2) + StartOf(i)]);
+    private static int StartOf(byte[] data, int i) => i == 0 ? 0 : EndOf(data, i - 1);
 
-    private void WriteScore(int i, double score) => Unsafe.WriteUnaligned(ref _data[(_count * 2) + StartOf(i)], score);
-
-    private ReadOnlySpan<byte> EntryMember(int i)
+    private static int UsedEntryBytes(byte[] data)
     {
-        int start = StartOf(i);
-        return _data.AsSpan((_count * 2) + start + 8, EndOf(_data, i) - start - 8);
+        int n = CountOf(data);
+        return n == 0 ? 0 : EndOf(data, n - 1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double EntryScore(byte[] data, int i) => Unsafe.ReadUnaligned<double>(ref data[TableEnd(CountOf(data)) + StartOf(data, i)]);
+
+    private static ReadOnlySpan<byte> EntryMember(byte[] data, int i)
+    {
+        int start = StartOf(data, i);
+        return data.AsSpan(TableEnd(CountOf(data)) + start + 8, EndOf(data, i) - start - 8);
     }
 
     // The rank a new (score, member) takes: the first entry ordering after it.
     private int RankToInsert(double score, ReadOnlySpan<byte> member)
     {
-        int lo = 0, hi = _count;
+        var data = Data;
+        int lo = 0, hi = CountOf(data);
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            double s = EntryScore(mid);
-            if (s < score || (s == score && Compare(EntryMember(mid), member) < 0))
+            double s = EntryScore(data, mid);
+            if (s < score || (s == score && Compare(EntryMember(data, mid), member) < 0))
             {
                 lo = mid + 1;
             }
@@ -504,80 +550,82 @@ internal sealed class SortedSet
     // Inserts at a rank, growing the array to the exact size needed (as Redis reallocs its listpack) when it is full.
     private void InsertAt(int rank, ReadOnlySpan<byte> member, double score)
     {
-        var source = _data;
-        int n = _count;
+        var source = Data;
+        int n = CountOf(source);
         int size = 8 + member.Length;
-        int used = UsedEntryBytes();
-        int start = StartOf(rank);
-        int oldTable = n * 2, newTable = oldTable + 2;
-        int total = newTable + used + size;
+        int used = UsedEntryBytes(source);
+        int start = StartOf(source, rank);
+        int oldEntries = TableEnd(n), newEntries = TableEnd(n + 1);
+        int total = newEntries + used + size;
         var target = total <= source.Length ? source : new byte[(total + 7) & ~7];
 
         // Entries move right (the later ones past the new entry), then the end offsets; right to left, so an
         // in-place move never overwrites what it has still to read.
-        source.AsSpan(oldTable + start, used - start).CopyTo(target.AsSpan(newTable + start + size));
-        source.AsSpan(oldTable, start).CopyTo(target.AsSpan(newTable));
+        source.AsSpan(oldEntries + start, used - start).CopyTo(target.AsSpan(newEntries + start + size));
+        source.AsSpan(oldEntries, start).CopyTo(target.AsSpan(newEntries));
         for (int i = n - 1; i >= rank; i--)
         {
-            Unsafe.WriteUnaligned(ref target[(i + 1) * 2], (ushort)(EndOf(source, i) + size));
+            SetEnd(target, i + 1, EndOf(source, i) + size);
         }
 
         if (!ReferenceEquals(target, source))
         {
-            source.AsSpan(0, rank * 2).CopyTo(target);
+            source.AsSpan(2, rank * 2).CopyTo(target.AsSpan(2));
         }
 
-        Unsafe.WriteUnaligned(ref target[rank * 2], (ushort)(start + size));
-        Unsafe.WriteUnaligned(ref target[newTable + start], score);
-        member.CopyTo(target.AsSpan(newTable + start + 8));
-        _data = target;
-        _count = n + 1;
+        SetEnd(target, rank, start + size);
+        SetCount(target, n + 1);
+        Unsafe.WriteUnaligned(ref target[newEntries + start], score);
+        member.CopyTo(target.AsSpan(newEntries + start + 8));
+        _store = target;
     }
 
     // Removes count entries from a rank on, in place.
     private void RemoveAt(int rank, int count)
     {
-        var data = _data;
-        int n = _count;
-        int used = UsedEntryBytes();
-        int start = StartOf(rank);
+        var data = Data;
+        int n = CountOf(data);
+        int used = UsedEntryBytes(data);
+        int start = StartOf(data, rank);
         int end = EndOf(data, rank + count - 1);
         int size = end - start;
-        int oldTable = n * 2, newTable = oldTable - (count * 2);
+        int oldEntries = TableEnd(n), newEntries = TableEnd(n - count);
 
         // End offsets first (left to right, into slots already read), then the entries move left.
         for (int i = rank + count; i < n; i++)
         {
-            Unsafe.WriteUnaligned(ref data[(i - count) * 2], (ushort)(EndOf(data, i) - size));
+            SetEnd(data, i - count, EndOf(data, i) - size);
         }
 
-        data.AsSpan(oldTable, start).CopyTo(data.AsSpan(newTable));
-        data.AsSpan(oldTable + end, used - end).CopyTo(data.AsSpan(newTable + start));
-        _count = n - count;
+        data.AsSpan(oldEntries, start).CopyTo(data.AsSpan(newEntries));
+        data.AsSpan(oldEntries + end, used - end).CopyTo(data.AsSpan(newEntries + start));
+        SetCount(data, n - count);
     }
 
     // Gives back the array's tail when removals left much of it unused.
     private void Trim()
     {
-        int total = (_count * 2) + UsedEntryBytes();
-        if (_data.Length - total > MaxSlack)
+        var data = Data;
+        int total = TableEnd(CountOf(data)) + UsedEntryBytes(data);
+        if (data.Length - total > MaxSlack)
         {
-            _data = total == 0 ? [] : _data.AsSpan(0, (total + 7) & ~7).ToArray();
+            _store = CountOf(data) == 0 ? Empty : data.AsSpan(0, (total + 7) & ~7).ToArray();
         }
     }
 
     // Moves the compact entries into a skiplist.
-    private void ToSkiplist()
+    private SortedSkipList ToSkiplist(bool listpack)
     {
-        var skip = new SortedSkipList(_count);
-        for (int i = 0; i < _count; i++)
+        var data = Data;
+        int n = CountOf(data);
+        var skip = new SortedSkipList(n) { IsListpack = listpack };
+        for (int i = 0; i < n; i++)
         {
-            skip.Insert(EntryMember(i), EntryScore(i));
+            skip.Insert(EntryMember(data, i), EntryScore(data, i));
         }
 
-        _skip = skip;
-        _data = [];
-        _count = 0;
+        _store = skip;
+        return skip;
     }
 }
 

@@ -50,6 +50,12 @@ internal sealed class SortedSkipList
 
     public int Count { get; private set; }
 
+    /// <summary>
+    /// True for the rare set Redis would still hold as a listpack that outgrew <see cref="SortedSet"/>'s compact
+    /// array (a raised <c>zset-max-listpack-value</c>); false for a set past the thresholds.
+    /// </summary>
+    public bool IsListpack { get; set; }
+
     /// <summary>Bytes of every array this list holds (nodes, level pool, buckets, members) plus its own object.</summary>
     public long AllocatedBytes =>
         ObjectBytes + ArrayBytes(_nodes.Length * 32L) + ArrayBytes(_upper.Length * 4L) + ArrayBytes(_buckets.Length * 4L) + ArrayBytes((MaxLevel + 1) * 4L) + _memberBytes;
