@@ -337,7 +337,8 @@ internal static class SortedSetCommands
                 long bytes = 0;
                 for (int j = 0; j < elements; j++)
                 {
-                    bytes += c.Arg(scoreIndex + (j * 2) + 1).Length;
+                    TryParseScore(c.Arg(scoreIndex + (j * 2)), out double score);
+                    bytes += SortedSet.EntryBytes(ListpackScore(set, score), c.Arg(scoreIndex + (j * 2) + 1).Length);
                 }
 
                 set.Reserve(elements, bytes);

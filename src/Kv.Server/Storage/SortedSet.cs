@@ -13,8 +13,10 @@ namespace Kv.Server.Storage;
 /// <remarks>
 /// <para>
 /// The compact array holds, little-endian, a ushort member count n, n ushort end offsets (entry i ends at
-/// offset[i], counted from the end of that table) and then the entries in order, each an 8-byte double score
-/// followed by the member bytes; entry i starts where entry i - 1 ends, so its member length is implied.
+/// offset[i], counted from the end of that table) and then the entries in order, each a score then the member
+/// bytes; entry i starts where entry i - 1 ends, so its member length is implied. A score is a tag byte and an
+/// integer of 1, 2 or 4 bytes when it is one (as a listpack stores integers compactly: counts, seconds), else an
+/// 8-byte double.
 /// Rank → entry is O(1); a member is found by a linear scan, a score by binary search, as Redis walks its
 /// listpack. The set object itself is one reference (24 bytes): the array or the skiplist.
 /// </para>
@@ -96,7 +98,8 @@ internal sealed class SortedSet
         for (int i = 0; i < n; i++)
         {
             int end = EndOf(data, i);
-            if (end - start - 8 == member.Length && member.SequenceEqual(data.AsSpan(entries + start + 8, member.Length)))
+            int at = entries + start + 1 + ScoreSize(data[entries + start]);
+            if (entries + end - at == member.Length && member.SequenceEqual(data.AsSpan(at, member.Length)))
             {
                 return i + 1;
             }
@@ -129,7 +132,7 @@ internal sealed class SortedSet
             return;
         }
 
-        if (UsedEntryBytes(Data) + 8 + member.Length > MaxCompactBytes)
+        if (UsedEntryBytes(Data) + EntryBytes(score, member.Length) > MaxCompactBytes)
         {
             ToSkiplist(listpack: true).Insert(member, score);
             return;
@@ -139,10 +142,11 @@ internal sealed class SortedSet
     }
 
     /// <summary>
-    /// Makes room in the compact form for <paramref name="entries"/> more members of <paramref name="memberBytes"/>
-    /// bytes in all, so a new set filled by one command (ZADD, an RDB load) is allocated once, at its exact size.
+    /// Makes room in the compact form for <paramref name="entries"/> more members taking <paramref name="entryBytes"/>
+    /// in all (<see cref="EntryBytes"/> each), so a new set filled by one command (ZADD, an RDB load) is allocated
+    /// once, at its exact size.
     /// </summary>
-    public void Reserve(int entries, long memberBytes)
+    public void Reserve(int entries, long entryBytes)
     {
         if (_store is not byte[] data)
         {
@@ -150,7 +154,7 @@ internal sealed class SortedSet
         }
 
         int n = CountOf(data);
-        long used = UsedEntryBytes(data) + (entries * 8L) + memberBytes;
+        long used = UsedEntryBytes(data) + entryBytes;
         long total = TableEnd(n + entries) + used;
         if (total > data.Length && used <= MaxCompactBytes)
         {
@@ -159,6 +163,9 @@ internal sealed class SortedSet
             _store = bigger;
         }
     }
+
+    /// <summary>Bytes a member of <paramref name="memberLength"/> bytes with <paramref name="score"/> takes in the compact form.</summary>
+    public static int EntryBytes(double score, int memberLength) => 1 + ScoreSize(ScoreTag(score)) + memberLength;
 
     /// <summary>Changes the score of a present member (Redis's zslUpdateScore: in place when the order allows).</summary>
     public void UpdateScore(int node, double score)
@@ -171,9 +178,11 @@ internal sealed class SortedSet
 
         var data = Data;
         int rank = node - 1;
-        if ((rank == 0 || EntryScore(data, rank - 1) < score) && (rank == CountOf(data) - 1 || EntryScore(data, rank + 1) > score))
+        int at = TableEnd(CountOf(data)) + StartOf(data, rank);
+        if ((rank == 0 || EntryScore(data, rank - 1) < score) && (rank == CountOf(data) - 1 || EntryScore(data, rank + 1) > score)
+            && ScoreSize(ScoreTag(score)) == ScoreSize(data[at]))
         {
-            Unsafe.WriteUnaligned(ref data[TableEnd(CountOf(data)) + StartOf(data, rank)], score);
+            WriteScore(data, at, score);
             return;
         }
 
@@ -384,7 +393,8 @@ internal sealed class SortedSet
         long bytes = 0;
         for (int x = skip.First; x != 0; x = skip.Next(x))
         {
-            bytes += 8 + skip.MemberAt(x).Length;
+            double score = skip.ScoreAt(x);
+            bytes += EntryBytes(score == 0 ? 0.0 : score, skip.MemberAt(x).Length);
         }
 
         if (bytes > MaxCompactBytes)
@@ -409,9 +419,9 @@ internal sealed class SortedSet
         {
             var member = skip.MemberAt(x);
             double score = skip.ScoreAt(x);
-            Unsafe.WriteUnaligned(ref data[entries + end], score == 0 ? 0.0 : score);
-            member.CopyTo(data.AsSpan(entries + end + 8));
-            end += 8 + member.Length;
+            int header = WriteScore(data, entries + end, score == 0 ? 0.0 : score);
+            member.CopyTo(data.AsSpan(entries + end + header));
+            end += header + member.Length;
             SetEnd(data, i, end);
         }
 
@@ -517,12 +527,64 @@ internal sealed class SortedSet
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double EntryScore(byte[] data, int i) => Unsafe.ReadUnaligned<double>(ref data[TableEnd(CountOf(data)) + StartOf(data, i)]);
+    private static double EntryScore(byte[] data, int i) => ReadScore(data, TableEnd(CountOf(data)) + StartOf(data, i));
 
     private static ReadOnlySpan<byte> EntryMember(byte[] data, int i)
     {
-        int start = StartOf(data, i);
-        return data.AsSpan(TableEnd(CountOf(data)) + start + 8, EndOf(data, i) - start - 8);
+        int entries = TableEnd(CountOf(data));
+        int at = entries + StartOf(data, i);
+        at += 1 + ScoreSize(data[at]);
+        return data.AsSpan(at, entries + EndOf(data, i) - at);
+    }
+
+    // Score tags: an integer of 1, 2 or 4 bytes, or a double (8 bytes). -0 stays a double (its sign is kept).
+    private const byte Int8Score = 0, Int16Score = 1, Int32Score = 2, DoubleScore = 3;
+
+    private static byte ScoreTag(double score)
+    {
+        if (score >= int.MinValue && score <= int.MaxValue && score == Math.Floor(score) && !(score == 0 && double.IsNegative(score)))
+        {
+            int value = (int)score;
+            return value == (sbyte)value ? Int8Score : value == (short)value ? Int16Score : Int32Score;
+        }
+
+        return DoubleScore;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ScoreSize(byte tag) => tag == DoubleScore ? 8 : 1 << tag;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ReadScore(byte[] data, int at) => data[at] switch
+    {
+        Int8Score => (sbyte)data[at + 1],
+        Int16Score => Unsafe.ReadUnaligned<short>(ref data[at + 1]),
+        Int32Score => Unsafe.ReadUnaligned<int>(ref data[at + 1]),
+        _ => Unsafe.ReadUnaligned<double>(ref data[at + 1]),
+    };
+
+    // Writes a score's tag and value at an entry's start; returns the bytes written.
+    private static int WriteScore(byte[] data, int at, double score)
+    {
+        byte tag = ScoreTag(score);
+        data[at] = tag;
+        switch (tag)
+        {
+            case Int8Score:
+                data[at + 1] = (byte)(sbyte)score;
+                break;
+            case Int16Score:
+                Unsafe.WriteUnaligned(ref data[at + 1], (short)score);
+                break;
+            case Int32Score:
+                Unsafe.WriteUnaligned(ref data[at + 1], (int)score);
+                break;
+            default:
+                Unsafe.WriteUnaligned(ref data[at + 1], score);
+                break;
+        }
+
+        return 1 + ScoreSize(tag);
     }
 
     // The rank a new (score, member) takes: the first entry ordering after it.
@@ -552,7 +614,7 @@ internal sealed class SortedSet
     {
         var source = Data;
         int n = CountOf(source);
-        int size = 8 + member.Length;
+        int size = EntryBytes(score, member.Length);
         int used = UsedEntryBytes(source);
         int start = StartOf(source, rank);
         int oldEntries = TableEnd(n), newEntries = TableEnd(n + 1);
@@ -575,8 +637,8 @@ internal sealed class SortedSet
 
         SetEnd(target, rank, start + size);
         SetCount(target, n + 1);
-        Unsafe.WriteUnaligned(ref target[newEntries + start], score);
-        member.CopyTo(target.AsSpan(newEntries + start + 8));
+        int header = WriteScore(target, newEntries + start, score);
+        member.CopyTo(target.AsSpan(newEntries + start + header));
         _store = target;
     }
 

@@ -123,6 +123,41 @@ public sealed class SortedSetTests
     }
 
     [Fact]
+    public void TheCompactFormKeepsEveryScoreExactlyWhateverSizeItIsStoredIn()
+    {
+        double[] scores =
+        [
+            0, -0.0, 1, -1, 127, -128, 128, -129, 32767, -32768, 32768, -32769, int.MaxValue, int.MinValue,
+            2147483648.0, -2147483649.0, 0.5, -1.25, 1e300, double.PositiveInfinity, double.NegativeInfinity, 1.7e12,
+        ];
+        var set = new SortedSet(listpack: true);
+        for (int i = 0; i < scores.Length; i++)
+        {
+            set.Insert(Encoding.ASCII.GetBytes("s" + i), scores[i]);
+        }
+
+        set.Validate();
+        for (int i = 0; i < scores.Length; i++)
+        {
+            double stored = set.ScoreAt(set.Find(Encoding.ASCII.GetBytes("s" + i)));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(scores[i]), BitConverter.DoubleToInt64Bits(stored));
+        }
+
+        // Updates in place (same size) and by a move (another size), both ways.
+        var random = new Random(5);
+        for (int step = 0; step < 500; step++)
+        {
+            int i = random.Next(scores.Length);
+            double score = scores[random.Next(scores.Length)];
+            set.UpdateScore(set.Find(Encoding.ASCII.GetBytes("s" + i)), score);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(score), BitConverter.DoubleToInt64Bits(set.ScoreAt(set.Find(Encoding.ASCII.GetBytes("s" + i)))));
+            set.Validate();
+        }
+
+        Assert.True(set.IsCompact);
+    }
+
+    [Fact]
     public void AListpackWhoseBytesOutgrowTheCompactArrayMovesToASkiplistButStaysAListpack()
     {
         var set = new SortedSet(listpack: true);

@@ -324,10 +324,10 @@ internal sealed class RdbValueReader(ServerConfig config)
 
         int longest = 0;
         long bytes = 0;
-        foreach (var (member, _) in pairs)
+        foreach (var (member, score) in pairs)
         {
             longest = Math.Max(longest, member.Length);
-            bytes += member.Length;
+            bytes += SortedSet.EntryBytes(score, member.Length);
         }
 
         var set = new SortedSet(pairs.Count <= config.ZsetMaxListpackEntries && longest <= config.ZsetMaxListpackValue, pairs.Count);
