@@ -99,7 +99,9 @@ internal sealed class SortedSet
         {
             int end = EndOf(data, i);
             int at = entries + start + 1 + ScoreSize(data[entries + start]);
-            if (entries + end - at == member.Length && member.SequenceEqual(data.AsSpan(at, member.Length)))
+            // The last byte first: members of one set tend to share a prefix (user:1, user:2).
+            if (entries + end - at == member.Length && (member.Length == 0 || data[entries + end - 1] == member[^1])
+                && member.SequenceEqual(data.AsSpan(at, member.Length)))
             {
                 return i + 1;
             }
