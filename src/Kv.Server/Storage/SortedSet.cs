@@ -193,12 +193,60 @@ internal sealed class SortedSet
         Span<byte> copy = member.Length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(member.Length));
         copy = copy[..member.Length];
         member.CopyTo(copy);
-        RemoveAt(rank, 1);
-        InsertAt(RankToInsert(score, copy), copy, score);
+        if (EntryBytes(score, copy.Length) == EndOf(data, rank) - StartOf(data, rank))
+        {
+            MoveAt(rank, copy, score);
+        }
+        else
+        {
+            RemoveAt(rank, 1);
+            InsertAt(RankToInsert(score, copy), copy, score);
+        }
+
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    // Moves the entry at a rank to where its new score (of the same encoded size) orders it, shifting only the
+    // entries in between by the entry's size: one move instead of a removal and an insertion.
+    private void MoveAt(int rank, ReadOnlySpan<byte> member, double score)
+    {
+        var data = Data;
+        int entries = TableEnd(CountOf(data));
+        int start = StartOf(data, rank), size = EndOf(data, rank) - start;
+
+        // The array is still ordered by the old score, so the search counts the entry itself as before the new
+        // key exactly when the score grows.
+        int before = RankToInsert(score, member);
+        int target = score > EntryScore(data, rank) ? before - 1 : before;
+        if (target > rank)
+        {
+            int end = EndOf(data, target);
+            data.AsSpan(entries + start + size, end - start - size).CopyTo(data.AsSpan(entries + start));
+            for (int i = rank; i < target; i++)
+            {
+                SetEnd(data, i, EndOf(data, i + 1) - size);
+            }
+
+            start = end - size;
+        }
+        else if (target < rank)
+        {
+            int from = StartOf(data, target);
+            data.AsSpan(entries + from, start - from).CopyTo(data.AsSpan(entries + from + size));
+            for (int i = rank; i > target; i--)
+            {
+                SetEnd(data, i, EndOf(data, i - 1) + size);
+            }
+
+            SetEnd(data, target, from + size);
+            start = from;
+        }
+
+        int header = WriteScore(data, entries + start, score);
+        member.CopyTo(data.AsSpan(entries + start + header));
     }
 
     /// <summary>Removes <paramref name="member"/>; false when absent.</summary>
