@@ -233,7 +233,7 @@ internal static class SortCommands
         if (value is SortedSet zset)
         {
             // zsetConvert(sortval, OBJ_ENCODING_SKIPLIST): SORT and SORT_RO leave a sorted set a skiplist.
-            zset.IsListpack = false;
+            zset.ConvertToSkiplist();
         }
 
         long length = value switch

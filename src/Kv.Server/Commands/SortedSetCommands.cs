@@ -249,7 +249,7 @@ internal static class SortedSetCommands
         var config = c.Server.Config;
         if (set.IsListpack && (set.Count + 1 > config.ZsetMaxListpackEntries || memberLength > config.ZsetMaxListpackValue))
         {
-            set.IsListpack = false;
+            set.ConvertToSkiplist();
         }
     }
 
@@ -332,6 +332,18 @@ internal static class SortedSetCommands
             // Redis 7.0 picks the new key's encoding from the first member's length.
             var config = c.Server.Config;
             set = new SortedSet(config.ZsetMaxListpackEntries != 0 && c.Arg(scoreIndex + 1).Length <= config.ZsetMaxListpackValue);
+            if (set.IsListpack && elements <= config.ZsetMaxListpackEntries)
+            {
+                long bytes = 0;
+                for (int j = 0; j < elements; j++)
+                {
+                    TryParseScore(c.Arg(scoreIndex + (j * 2)), out double score);
+                    bytes += SortedSet.EntryBytes(ListpackScore(set, score), c.Arg(scoreIndex + (j * 2) + 1).Length);
+                }
+
+                set.Reserve(elements, bytes);
+            }
+
             c.Db.Add(key, set);
         }
 
@@ -1037,6 +1049,9 @@ internal static class SortedSetCommands
         }
     }
 
+    // ZRANGESTORE's result, as Redis's zrangeResultBeginStore builds it: a skiplist when the count passes the entry
+    // limit, else a listpack that converts (zsetAdd) on a member too long, so only scores added before that lose a
+    // zero's sign.
     private static SortedSet? Copy(CommandContext c, SortedSet? source, int first, long count, bool reverse)
     {
         if (count == 0)
@@ -1044,19 +1059,14 @@ internal static class SortedSetCommands
             return null;
         }
 
-        var result = new SortedSet(false, (int)Math.Min(count, 1 << 20));
-        int maxLength = 0;
+        bool listpack = count <= c.Server.Config.ZsetMaxListpackEntries;
+        var result = new SortedSet(listpack, listpack ? 0 : (int)Math.Min(count, 1 << 20));
         for (int node = first; count > 0; count--)
         {
             var member = source!.MemberAt(node);
-            maxLength = Math.Max(maxLength, member.Length);
-            result.Insert(member, source.ScoreAt(node));
+            CheckEncodingBeforeInsert(c, result, member.Length);
+            result.Insert(member, ListpackScore(result, source.ScoreAt(node)));
             node = reverse ? source.Previous(node) : source.Next(node);
-        }
-
-        if (FitsListpack(c, result.Count, maxLength))
-        {
-            result.ConvertToListpack();
         }
 
         return result;
@@ -1146,12 +1156,7 @@ internal static class SortedSetCommands
         }
 
         long deleted = count;
-        for (int node = first; count > 0; count--)
-        {
-            int next = set.Next(node);
-            set.RemoveNode(node);
-            node = next;
-        }
+        set.RemoveRange(first, count);
 
         if (deleted > 0)
         {
@@ -1680,6 +1685,7 @@ internal static class SortedSetCommands
         }
 
         var result = new Dictionary<byte[], double>(ByteKeyComparer.Instance);
+        var resultByMember = result.GetAlternateLookup<ReadOnlySpan<byte>>();
         long cardinality = 0;
         var s0 = sources[order[0]];
         if (op == SetOp.Inter)
@@ -1727,7 +1733,7 @@ internal static class SortedSetCommands
                         }
                         else
                         {
-                            result[s0.MemberAt(node)] = score;
+                            resultByMember[s0.MemberAt(node)] = score;
                         }
                     }
                 }
@@ -1751,7 +1757,7 @@ internal static class SortedSetCommands
                         score = 0;
                     }
 
-                    ref double slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(result, src.MemberAt(node), out bool exists);
+                    ref double slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(resultByMember, src.MemberAt(node), out bool exists);
                     slot = exists ? Combine(slot, score, aggregate) : score;
                 }
             }
@@ -1768,7 +1774,7 @@ internal static class SortedSetCommands
 
                 if (!elsewhere)
                 {
-                    result[s0.MemberAt(node)] = s0.ScoreAt(node);
+                    resultByMember[s0.MemberAt(node)] = s0.ScoreAt(node);
                 }
             }
         }

@@ -8,15 +8,15 @@ namespace Kv.Server.Persistence;
 /// only drops after a collection, so eviction would overshoot and then evict far too much. So the
 /// keyspace is measured instead: each key's size is estimated when it is added, replaced or changed
 /// (<see cref="KeyTable.EstimatedBytes"/> keeps the sum, in O(1) per write), from the array sizes .NET
-/// allocates (24-byte header, 8-byte rounding) and per-element overheads of each structure. A
-/// collection's element bytes are sampled (its first few elements times its count), so one
-/// measurement is O(1) (a list walks its 8 KB chunks).
+/// allocates (24-byte header, 8-byte rounding). Lists, hashes, sets and sorted sets report what they
+/// allocate themselves (their <c>AllocatedBytes</c>, kept as they change: O(1), a list walks its 8 KB
+/// chunks); in the kv-server process <see cref="MemoryLimit.Used"/> further scales the sum by what the
+/// GC finds live (<see cref="MemoryReclaim.Scale"/>).
 /// </summary>
 internal static class MemoryEstimate
 {
     private const int ArrayHeader = 24;
     private const int ObjectHeader = 16;
-    private const int Samples = 4;
 
     public static unsafe int Of(in KeyEntry entry)
     {
@@ -34,7 +34,7 @@ internal static class MemoryEstimate
             ListValue list => list.AllocatedBytes,
             HashValue hash => hash.AllocatedBytes,
             SetValue set => set.AllocatedBytes,
-            SortedSet zset => ObjectHeader + 64 + (zset.Count * (64L + ZsetSample(zset))),
+            SortedSet zset => ObjectHeader + 8 + zset.AllocatedBytes,
             StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
             _ => ObjectHeader + 64,
         };
@@ -43,17 +43,4 @@ internal static class MemoryEstimate
     }
 
     private static int Array(int length) => ArrayHeader + ((length + 7) & ~7);
-
-    private static int ZsetSample(SortedSet zset)
-    {
-        int taken = 0;
-        long bytes = 0;
-        for (int node = zset.First; node > 0 && taken < Samples; node = zset.Next(node))
-        {
-            bytes += Array(zset.MemberAt(node).Length);
-            taken++;
-        }
-
-        return taken == 0 ? 0 : (int)(bytes / taken);
-    }
 }

@@ -1,85 +1,112 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace Kv.Server.Storage;
 
 /// <summary>
-/// A sorted set: Redis's zskiplist (levels with spans, so rank and range-by-rank are O(log n)) plus a
-/// member → node dictionary (ZSCORE in O(1)). Ordered by (score, member bytes) as Redis orders it
-/// (memcmp on the member, a shorter prefix first).
+/// A sorted set, ordered by (score, member bytes) as Redis orders it (memcmp on the member, a shorter prefix
+/// first). Like Redis, it has two forms: while small (at most <c>zset-max-listpack-entries</c> members, none
+/// longer than <c>zset-max-listpack-value</c>) it is one compact byte array, as Redis's listpack is, because
+/// millions of small sorted sets (a rate-limit log per client) must cost about what Redis pays for them; past
+/// the thresholds it becomes a <see cref="SortedSkipList"/> for good.
 /// </summary>
 /// <remarks>
-/// Nodes live in one struct array addressed by int indices (index 0 is the header; 0 also means "none"
-/// for forward and backward links) instead of one heap object per node. Level 0 needs no span (it is
-/// always 1), so it sits in the node; levels 2 and up sit in a shared int pool, two ints a level
-/// (forward, span), recycled per level count. One physical form serves both encodings: the set only
-/// remembers whether Redis would still hold it as a listpack (see <see cref="IsListpack"/>).
+/// <para>
+/// The compact array holds, little-endian, a ushort member count n, n ushort end offsets (entry i ends at
+/// offset[i], counted from the end of that table) and then the entries in order, each a score then the member
+/// bytes; entry i starts where entry i - 1 ends, so its member length is implied. A score is a tag byte and an
+/// integer of 1, 2 or 4 bytes when it is one (as a listpack stores integers compactly: counts, seconds), else an
+/// 8-byte double.
+/// Rank → entry is O(1); a member is found by a linear scan, a score by binary search, as Redis walks its
+/// listpack. The set object itself is one reference (24 bytes): the array or the skiplist.
+/// </para>
+/// <para>
+/// A node is an int handle, 0 meaning none: a skiplist node slot, or rank + 1 in the compact form. Handles
+/// of the compact form shift when a member is inserted or removed, so a caller that removes while walking
+/// uses <see cref="RemoveRange"/>. <see cref="IsListpack"/> is the encoding Redis would report; it is true for
+/// the compact form, and also for the rare listpack-sized set whose bytes outgrow the ushort offsets (a raised
+/// <c>zset-max-listpack-value</c>), which then lives in a skiplist while still answering as a listpack.
+/// </para>
 /// </remarks>
 internal sealed class SortedSet
 {
-    /// <summary>Redis's ZSKIPLIST_MAXLEVEL.</summary>
-    public const int MaxLevel = 32;
+    // The entries of the compact form may span at most this many bytes (ushort end offsets).
+    private const int MaxCompactBytes = ushort.MaxValue;
 
-    private const int Header = 0;
+    // Slack the compact array may keep after removals before it is trimmed.
+    private const int MaxSlack = 64;
 
-    private Node[] _nodes;
-    private int _nodeCount = 1;
-    private int _freeNode;
-    private int[] _upper;
-    private int _upperUsed;
-    private readonly int[] _upperFree = new int[MaxLevel + 1];
-    // The member index: chains of node slots through Node.HashNext, one head per bucket (a power of two).
-    private int[] _buckets;
-    private int _tail;
-    private int _level = 1;
-    private ulong _random;
+    // The compact form of an empty set; never written (an insert always needs a bigger array).
+    private static readonly byte[] Empty = new byte[2];
+
+    // The compact array (byte[]) or the skiplist (SortedSkipList).
+    private object _store;
 
     public SortedSet(bool listpack, int capacity = 0)
     {
-        IsListpack = listpack;
-        _nodes = new Node[Math.Max(4, capacity + 1)];
-        _upper = new int[Math.Max(8, capacity)];
-        _buckets = new int[(int)Math.Max(4, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 1)))];
-        _random = (ulong)Random.Shared.NextInt64() | 1;
-        for (int i = 1; i <= MaxLevel; i++)
-        {
-            _upperFree[i] = -1;
-        }
-
-        _nodes[Header].UpperLevel = Pack(AllocateUpper(MaxLevel), MaxLevel);
+        _store = listpack ? Empty : new SortedSkipList(capacity);
     }
 
-    /// <summary>True while Redis would keep this set as a listpack; it turns false once and stays false.</summary>
-    public bool IsListpack { get; set; }
+    /// <summary>True while Redis would keep this set as a listpack; it turns false once (<see cref="ConvertToSkiplist"/>) and stays false.</summary>
+    public bool IsListpack => _store is not SortedSkipList skip || skip.IsListpack;
 
-    public int Count { get; private set; }
+    public int Count => _store is SortedSkipList skip ? skip.Count : CountOf(Data);
 
-    public int First => _nodes[Header].Next0;
+    /// <summary>Bytes of the arrays this set holds (the compact array, or the skiplist's), besides its own object.</summary>
+    public long AllocatedBytes => _store is SortedSkipList skip ? skip.AllocatedBytes : Data == Empty ? 0 : 24 + ((Data.Length + 7) & ~7);
+
+    public int First => _store is SortedSkipList skip ? skip.First : (CountOf(Data) > 0 ? 1 : 0);
+
+    public int Last => _store is SortedSkipList skip ? skip.Last : CountOf(Data);
 
     /// <summary>One past the highest node slot ever used (ZSCAN's cursor walks slots 1 to this).</summary>
-    public int SlotLimit => _nodeCount;
+    public int SlotLimit => _store is SortedSkipList skip ? skip.SlotLimit : CountOf(Data) + 1;
 
     /// <summary>True when node slot <paramref name="slot"/> holds a member.</summary>
-    public bool IsLive(int slot) => slot > 0 && slot < _nodeCount && _nodes[slot].Member is not null;
+    public bool IsLive(int slot) => _store is SortedSkipList skip ? skip.IsLive(slot) : slot > 0 && slot <= CountOf(Data);
 
-    public int Last => _tail;
+    public int Next(int node) => _store is SortedSkipList skip ? skip.Next(node) : (node < CountOf(Data) ? node + 1 : 0);
 
-    public int Next(int node) => _nodes[node].Next0;
+    public int Previous(int node) => _store is SortedSkipList skip ? skip.Previous(node) : node - 1;
 
-    public int Previous(int node) => _nodes[node].Backward;
+    public double ScoreAt(int node) => _store is SortedSkipList skip ? skip.ScoreAt(node) : EntryScore(Data, node - 1);
 
-    public double ScoreAt(int node) => _nodes[node].Score;
+    public ReadOnlySpan<byte> MemberAt(int node) => _store is SortedSkipList skip ? skip.MemberAt(node) : EntryMember(Data, node - 1);
 
-    public byte[] MemberAt(int node) => _nodes[node].Member;
+    /// <summary>True while the set is in its compact (listpack-like) form (for tests).</summary>
+    internal bool IsCompact => _store is byte[];
+
+    // The compact array; only valid while the set is compact.
+    private byte[] Data
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Unsafe.As<byte[]>(_store);
+    }
 
     /// <summary>The node holding <paramref name="member"/>, or 0.</summary>
     public int Find(ReadOnlySpan<byte> member)
     {
-        for (int node = _buckets[KeyTable.Hash(member) & (_buckets.Length - 1)]; node != 0; node = _nodes[node].HashNext)
+        if (_store is SortedSkipList skip)
         {
-            if (member.SequenceEqual(_nodes[node].Member))
+            return skip.Find(member);
+        }
+
+        var data = Data;
+        int n = CountOf(data);
+        int entries = TableEnd(n);
+        int start = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int end = EndOf(data, i);
+            int at = entries + start + 1 + ScoreSize(data[entries + start]);
+            // The last byte first: members of one set tend to share a prefix (user:1, user:2).
+            if (entries + end - at == member.Length && (member.Length == 0 || data[entries + end - 1] == member[^1])
+                && member.SequenceEqual(data.AsSpan(at, member.Length)))
             {
-                return node;
+                return i + 1;
             }
+
+            start = end;
         }
 
         return 0;
@@ -90,7 +117,7 @@ internal sealed class SortedSet
         int node = Find(member);
         if (node != 0)
         {
-            score = _nodes[node].Score;
+            score = ScoreAt(node);
             return true;
         }
 
@@ -101,222 +128,404 @@ internal sealed class SortedSet
     /// <summary>Adds a member known to be absent.</summary>
     public void Insert(ReadOnlySpan<byte> member, double score)
     {
-        if (Count + 1 > _buckets.Length)
+        if (_store is SortedSkipList skip)
         {
-            Rehash(_buckets.Length * 2);
+            skip.Insert(member, score);
+            return;
         }
 
-        byte[] bytes = member.ToArray();
-        int node = AllocateNode(RandomLevel());
-        _nodes[node].Member = bytes;
-        _nodes[node].Score = score;
-        Link(node);
-        Count++;
-        ref int head = ref _buckets[KeyTable.Hash(bytes) & (_buckets.Length - 1)];
-        _nodes[node].HashNext = head;
-        head = node;
+        if (UsedEntryBytes(Data) + EntryBytes(score, member.Length) > MaxCompactBytes)
+        {
+            ToSkiplist(listpack: true).Insert(member, score);
+            return;
+        }
+
+        InsertAt(RankToInsert(score, member), member, score);
     }
+
+    /// <summary>
+    /// Makes room in the compact form for <paramref name="entries"/> more members taking <paramref name="entryBytes"/>
+    /// in all (<see cref="EntryBytes"/> each), so a new set filled by one command (ZADD, an RDB load) is allocated
+    /// once, at its exact size.
+    /// </summary>
+    public void Reserve(int entries, long entryBytes)
+    {
+        if (_store is not byte[] data)
+        {
+            return;
+        }
+
+        int n = CountOf(data);
+        long used = UsedEntryBytes(data) + entryBytes;
+        long total = TableEnd(n + entries) + used;
+        if (total > data.Length && used <= MaxCompactBytes)
+        {
+            var bigger = new byte[(total + 7) & ~7L];
+            data.AsSpan(0, TableEnd(n) + UsedEntryBytes(data)).CopyTo(bigger);
+            _store = bigger;
+        }
+    }
+
+    /// <summary>Bytes a member of <paramref name="memberLength"/> bytes with <paramref name="score"/> takes in the compact form.</summary>
+    public static int EntryBytes(double score, int memberLength) => 1 + ScoreSize(ScoreTag(score)) + memberLength;
 
     /// <summary>Changes the score of a present member (Redis's zslUpdateScore: in place when the order allows).</summary>
     public void UpdateScore(int node, double score)
     {
-        ref var n = ref _nodes[node];
-        int prev = n.Backward;
-        int next = n.Next0;
-        if ((prev == 0 || _nodes[prev].Score < score) && (next == 0 || _nodes[next].Score > score))
+        if (_store is SortedSkipList skip)
         {
-            n.Score = score;
+            skip.UpdateScore(node, score);
             return;
         }
 
-        Unlink(node);
-        _nodes[node].Score = score;
-        Link(node);
+        var data = Data;
+        int rank = node - 1;
+        int at = TableEnd(CountOf(data)) + StartOf(data, rank);
+        if ((rank == 0 || EntryScore(data, rank - 1) < score) && (rank == CountOf(data) - 1 || EntryScore(data, rank + 1) > score)
+            && ScoreSize(ScoreTag(score)) == ScoreSize(data[at]))
+        {
+            WriteScore(data, at, score);
+            return;
+        }
+
+        var member = EntryMember(data, rank);
+        byte[]? rented = null;
+        Span<byte> copy = member.Length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(member.Length));
+        copy = copy[..member.Length];
+        member.CopyTo(copy);
+        if (EntryBytes(score, copy.Length) == EndOf(data, rank) - StartOf(data, rank))
+        {
+            MoveAt(rank, copy, score);
+        }
+        else
+        {
+            RemoveAt(rank, 1);
+            InsertAt(RankToInsert(score, copy), copy, score);
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    // Moves the entry at a rank to where its new score (of the same encoded size) orders it, shifting only the
+    // entries in between by the entry's size: one move instead of a removal and an insertion.
+    private void MoveAt(int rank, ReadOnlySpan<byte> member, double score)
+    {
+        var data = Data;
+        int entries = TableEnd(CountOf(data));
+        int start = StartOf(data, rank), size = EndOf(data, rank) - start;
+
+        // The array is still ordered by the old score, so the search counts the entry itself as before the new
+        // key exactly when the score grows.
+        int before = RankToInsert(score, member);
+        int target = score > EntryScore(data, rank) ? before - 1 : before;
+        if (target > rank)
+        {
+            int end = EndOf(data, target);
+            data.AsSpan(entries + start + size, end - start - size).CopyTo(data.AsSpan(entries + start));
+            for (int i = rank; i < target; i++)
+            {
+                SetEnd(data, i, EndOf(data, i + 1) - size);
+            }
+
+            start = end - size;
+        }
+        else if (target < rank)
+        {
+            int from = StartOf(data, target);
+            data.AsSpan(entries + from, start - from).CopyTo(data.AsSpan(entries + from + size));
+            for (int i = rank; i > target; i--)
+            {
+                SetEnd(data, i, EndOf(data, i - 1) + size);
+            }
+
+            SetEnd(data, target, from + size);
+            start = from;
+        }
+
+        int header = WriteScore(data, entries + start, score);
+        member.CopyTo(data.AsSpan(entries + start + header));
     }
 
     /// <summary>Removes <paramref name="member"/>; false when absent.</summary>
     public bool Remove(ReadOnlySpan<byte> member)
     {
+        if (_store is SortedSkipList skip)
+        {
+            return skip.Remove(member);
+        }
+
         int node = Find(member);
         if (node == 0)
         {
             return false;
         }
 
-        Unindex(node);
-        Unlink(node);
-        FreeNode(node);
-        Count--;
+        RemoveAt(node - 1, 1);
+        Trim();
         return true;
     }
 
-    /// <summary>Removes a node (from a range walk).</summary>
-    public void RemoveNode(int node)
+    /// <summary>Removes one node (ZPOPMIN/ZPOPMAX); other nodes' handles may change.</summary>
+    public void RemoveNode(int node) => RemoveRange(node, 1);
+
+    /// <summary>Removes <paramref name="count"/> members in order from node <paramref name="first"/> on (ZREMRANGEBY*).</summary>
+    public void RemoveRange(int first, long count)
     {
-        Unindex(node);
-        Unlink(node);
-        FreeNode(node);
-        Count--;
+        if (_store is SortedSkipList skip)
+        {
+            for (int node = first; count > 0; count--)
+            {
+                int next = skip.Next(node);
+                skip.RemoveNode(node);
+                node = next;
+            }
+
+            return;
+        }
+
+        if (count > 0)
+        {
+            RemoveAt(first - 1, (int)count);
+            Trim();
+        }
     }
 
     /// <summary>0-based rank of a present node (Redis's zslGetRank minus one).</summary>
-    public long RankOf(int target)
-    {
-        double score = _nodes[target].Score;
-        var member = _nodes[target].Member;
-        long rank = 0;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && (_nodes[f].Score < score || (_nodes[f].Score == score && Compare(_nodes[f].Member, member) <= 0)))
-            {
-                rank += Span(x, i);
-                x = f;
-                if (x == target)
-                {
-                    return rank - 1;
-                }
-            }
-        }
-
-        return -1;
-    }
+    public long RankOf(int node) => _store is SortedSkipList skip ? skip.RankOf(node) : node - 1;
 
     /// <summary>The node at a 0-based rank, or 0 (Redis's zslGetElementByRank).</summary>
-    public int AtRank(long rank)
-    {
-        rank++;
-        long traversed = 0;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && traversed + Span(x, i) <= rank)
-            {
-                traversed += Span(x, i);
-                x = f;
-            }
-
-            if (traversed == rank)
-            {
-                return x;
-            }
-        }
-
-        return 0;
-    }
+    public int AtRank(long rank) => _store is SortedSkipList skip ? skip.AtRank(rank) : (rank >= 0 && rank < CountOf(Data) ? (int)rank + 1 : 0);
 
     /// <summary>The first node inside the score range, or 0 (zslNthInRange with n = 0).</summary>
     public int FirstInRange(in ScoreRange range)
     {
+        if (_store is SortedSkipList skip)
+        {
+            return skip.FirstInRange(range);
+        }
+
         if (!IsInRange(range))
         {
             return 0;
         }
 
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
+        // The first rank whose score is >= min (or > min).
+        var data = Data;
+        int n = CountOf(data);
+        int lo = 0, hi = n;
+        while (lo < hi)
         {
-            int f;
-            while ((f = Forward(x, i)) != 0 && !range.GteMin(_nodes[f].Score))
+            int mid = (lo + hi) >>> 1;
+            if (range.GteMin(EntryScore(data, mid)))
             {
-                x = f;
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
             }
         }
 
-        x = _nodes[x].Next0;
-        return x != 0 && range.LteMax(_nodes[x].Score) ? x : 0;
+        return lo < n && range.LteMax(EntryScore(data, lo)) ? lo + 1 : 0;
     }
 
     /// <summary>The last node inside the score range, or 0.</summary>
     public int LastInRange(in ScoreRange range)
     {
+        if (_store is SortedSkipList skip)
+        {
+            return skip.LastInRange(range);
+        }
+
         if (!IsInRange(range))
         {
             return 0;
         }
 
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
+        // The first rank whose score is past max; the one before it is the candidate.
+        var data = Data;
+        int lo = 0, hi = CountOf(data);
+        while (lo < hi)
         {
-            int f;
-            while ((f = Forward(x, i)) != 0 && range.LteMax(_nodes[f].Score))
+            int mid = (lo + hi) >>> 1;
+            if (range.LteMax(EntryScore(data, mid)))
             {
-                x = f;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
             }
         }
 
-        return x != Header && range.GteMin(_nodes[x].Score) ? x : 0;
+        return lo > 0 && range.GteMin(EntryScore(data, lo - 1)) ? lo : 0;
     }
 
     // Lex ranges assume equal scores; when they are not, Redis's answer depends on the encoding: a listpack is
     // walked linearly (zzlFirstInLexRange / zzlLastInLexRange), so that is what a listpack-sized set does here.
     public int FirstInLexRange(in LexRange range)
     {
+        if (!IsListpack)
+        {
+            return ((SortedSkipList)_store).FirstInLexRange(range);
+        }
+
         if (!IsInLexRange(range))
         {
             return 0;
         }
 
-        if (IsListpack)
+        for (int n = First; n != 0; n = Next(n))
         {
-            for (int n = First; n != 0; n = Next(n))
+            if (range.GteMin(MemberAt(n)))
             {
-                if (range.GteMin(_nodes[n].Member))
-                {
-                    return range.LteMax(_nodes[n].Member) ? n : 0;
-                }
-            }
-
-            return 0;
-        }
-
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && !range.GteMin(_nodes[f].Member))
-            {
-                x = f;
+                return range.LteMax(MemberAt(n)) ? n : 0;
             }
         }
 
-        x = _nodes[x].Next0;
-        return x != 0 && range.LteMax(_nodes[x].Member) ? x : 0;
+        return 0;
     }
 
     public int LastInLexRange(in LexRange range)
     {
+        if (!IsListpack)
+        {
+            return ((SortedSkipList)_store).LastInLexRange(range);
+        }
+
         if (!IsInLexRange(range))
         {
             return 0;
         }
 
-        if (IsListpack)
+        for (int n = Last; n != 0; n = Previous(n))
         {
-            for (int n = _tail; n != 0; n = Previous(n))
+            if (range.LteMax(MemberAt(n)))
             {
-                if (range.LteMax(_nodes[n].Member))
+                return range.GteMin(MemberAt(n)) ? n : 0;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Redis's sdscmp: memcmp on the common prefix, then the shorter first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Compare(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.SequenceCompareTo(b);
+
+    /// <summary>
+    /// Turns a set Redis would hold as a listpack into the skiplist form for good (zsetConvert to
+    /// OBJ_ENCODING_SKIPLIST: an insert past the thresholds, SORT).
+    /// </summary>
+    public void ConvertToSkiplist()
+    {
+        if (_store is SortedSkipList skip)
+        {
+            skip.IsListpack = false;
+        }
+        else
+        {
+            ToSkiplist(listpack: false);
+        }
+    }
+
+    /// <summary>Marks a store command's small result as a listpack, which drops the sign of zero scores as Redis's listpack does.</summary>
+    public void ConvertToListpack()
+    {
+        if (_store is not SortedSkipList skip)
+        {
+            return;
+        }
+
+        long bytes = 0;
+        for (int x = skip.First; x != 0; x = skip.Next(x))
+        {
+            double score = skip.ScoreAt(x);
+            bytes += EntryBytes(score == 0 ? 0.0 : score, skip.MemberAt(x).Length);
+        }
+
+        if (bytes > MaxCompactBytes)
+        {
+            skip.IsListpack = true;
+            for (int x = skip.First; x != 0; x = skip.Next(x))
+            {
+                if (skip.ScoreAt(x) == 0)
                 {
-                    return range.GteMin(_nodes[n].Member) ? n : 0;
+                    skip.UpdateScore(x, 0.0);
                 }
             }
 
-            return 0;
+            return;
         }
 
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
+        int count = skip.Count;
+        var data = new byte[TableEnd(count) + (int)bytes];
+        int entries = TableEnd(count);
+        int end = 0, i = 0;
+        for (int x = skip.First; x != 0; x = skip.Next(x), i++)
         {
-            int f;
-            while ((f = Forward(x, i)) != 0 && range.LteMax(_nodes[f].Member))
+            var member = skip.MemberAt(x);
+            double score = skip.ScoreAt(x);
+            int header = WriteScore(data, entries + end, score == 0 ? 0.0 : score);
+            member.CopyTo(data.AsSpan(entries + end + header));
+            end += header + member.Length;
+            SetEnd(data, i, end);
+        }
+
+        SetCount(data, count);
+        _store = data;
+    }
+
+    /// <summary>A deep copy (COPY): same members, scores and encoding.</summary>
+    public SortedSet Clone()
+    {
+        if (_store is byte[] data)
+        {
+            return new SortedSet(listpack: true) { _store = data == Empty ? Empty : data.AsSpan(0, TableEnd(CountOf(data)) + UsedEntryBytes(data)).ToArray() };
+        }
+
+        var skip = (SortedSkipList)_store;
+        var copy = new SortedSkipList(skip.Count) { IsListpack = skip.IsListpack };
+        for (int x = skip.First; x != 0; x = skip.Next(x))
+        {
+            copy.Insert(skip.MemberAt(x), skip.ScoreAt(x));
+        }
+
+        return new SortedSet(listpack: true) { _store = copy };
+    }
+
+    /// <summary>Checks the order, and every span and link of a skiplist (for tests).</summary>
+    internal void Validate()
+    {
+        if (_store is SortedSkipList skip)
+        {
+            skip.Validate();
+            return;
+        }
+
+        var data = Data;
+        int n = CountOf(data);
+        for (int i = 1; i < n; i++)
+        {
+            double a = EntryScore(data, i - 1), b = EntryScore(data, i);
+            if (!(a < b || (a == b && Compare(EntryMember(data, i - 1), EntryMember(data, i)) < 0)))
             {
-                x = f;
+                throw new InvalidOperationException($"order broken at rank {i}");
+            }
+
+            if (Find(EntryMember(data, i)) != i + 1)
+            {
+                throw new InvalidOperationException("member found at the wrong rank");
             }
         }
 
-        return x != Header && range.GteMin(_nodes[x].Member) ? x : 0;
+        if (TableEnd(n) + UsedEntryBytes(data) > data.Length)
+        {
+            throw new InvalidOperationException("entries overrun the array");
+        }
     }
 
     private bool IsInRange(in ScoreRange range)
@@ -326,8 +535,8 @@ internal sealed class SortedSet
             return false;
         }
 
-        int first = _nodes[Header].Next0;
-        return first != 0 && range.GteMin(_nodes[_tail].Score) && range.LteMax(_nodes[first].Score);
+        int first = First;
+        return first != 0 && range.GteMin(ScoreAt(Last)) && range.LteMax(ScoreAt(first));
     }
 
     private bool IsInLexRange(in LexRange range)
@@ -338,354 +547,197 @@ internal sealed class SortedSet
             return false;
         }
 
-        int first = _nodes[Header].Next0;
-        return first != 0 && range.GteMin(_nodes[_tail].Member) && range.LteMax(_nodes[first].Member);
+        int first = First;
+        return first != 0 && range.GteMin(MemberAt(Last)) && range.LteMax(MemberAt(first));
     }
 
-    /// <summary>Redis's sdscmp: memcmp on the common prefix, then the shorter first.</summary>
+    // ---- The compact form: [count][end offset × count][entries]; entry i spans [StartOf(i), EndOf(i)) of the entries. ----
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Compare(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.SequenceCompareTo(b);
+    private static int CountOf(byte[] data) => Unsafe.ReadUnaligned<ushort>(ref data[0]);
 
-    /// <summary>True when (sa, ma) orders before (sb, mb).</summary>
+    private static void SetCount(byte[] data, int count) => Unsafe.WriteUnaligned(ref data[0], (ushort)count);
+
+    // Where the entries start: past the count and the offset table.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Before(double sa, byte[] ma, double sb, byte[] mb) => sa < sb || (sa == sb && Compare(ma, mb) < 0);
+    private static int TableEnd(int count) => 2 + (count * 2);
 
-    // zslInsert's linking half, for a node whose score, member and level are set.
-    private void Link(int node)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int EndOf(byte[] data, int i) => Unsafe.ReadUnaligned<ushort>(ref data[2 + (i * 2)]);
+
+    private static void SetEnd(byte[] data, int i, int end) => Unsafe.WriteUnaligned(ref data[2 + (i * 2)], (ushort)end);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int StartOf(byte[] data, int i) => i == 0 ? 0 : EndOf(data, i - 1);
+
+    private static int UsedEntryBytes(byte[] data)
     {
-        Span<int> update = stackalloc int[MaxLevel];
-        Span<long> rank = stackalloc long[MaxLevel];
-        double score = _nodes[node].Score;
-        var member = _nodes[node].Member;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            rank[i] = i == _level - 1 ? 0 : rank[i + 1];
-            int f;
-            while ((f = Forward(x, i)) != 0 && Before(_nodes[f].Score, _nodes[f].Member, score, member))
-            {
-                rank[i] += Span(x, i);
-                x = f;
-            }
-
-            update[i] = x;
-        }
-
-        int level = LevelOf(node);
-        if (level > _level)
-        {
-            for (int i = _level; i < level; i++)
-            {
-                rank[i] = 0;
-                update[i] = Header;
-                SetSpan(Header, i, Count);
-            }
-
-            _level = level;
-        }
-
-        for (int i = 0; i < level; i++)
-        {
-            SetForward(node, i, Forward(update[i], i));
-            SetForward(update[i], i, node);
-            if (i > 0)
-            {
-                SetSpan(node, i, Span(update[i], i) - (int)(rank[0] - rank[i]));
-                SetSpan(update[i], i, (int)(rank[0] - rank[i]) + 1);
-            }
-        }
-
-        for (int i = level; i < _level; i++)
-        {
-            SetSpan(update[i], i, Span(update[i], i) + 1);
-        }
-
-        _nodes[node].Backward = update[0] == Header ? 0 : update[0];
-        int next = _nodes[node].Next0;
-        if (next != 0)
-        {
-            _nodes[next].Backward = node;
-        }
-        else
-        {
-            _tail = node;
-        }
-    }
-
-    // zslDelete's search plus zslDeleteNode, for a linked node.
-    private void Unlink(int node)
-    {
-        Span<int> update = stackalloc int[MaxLevel];
-        double score = _nodes[node].Score;
-        var member = _nodes[node].Member;
-        int x = Header;
-        for (int i = _level - 1; i >= 0; i--)
-        {
-            int f;
-            while ((f = Forward(x, i)) != 0 && f != node && Before(_nodes[f].Score, _nodes[f].Member, score, member))
-            {
-                x = f;
-            }
-
-            update[i] = x;
-        }
-
-        for (int i = 0; i < _level; i++)
-        {
-            if (Forward(update[i], i) == node)
-            {
-                if (i > 0)
-                {
-                    SetSpan(update[i], i, Span(update[i], i) + Span(node, i) - 1);
-                }
-
-                SetForward(update[i], i, Forward(node, i));
-            }
-            else if (i > 0)
-            {
-                SetSpan(update[i], i, Span(update[i], i) - 1);
-            }
-        }
-
-        int next = _nodes[node].Next0;
-        if (next != 0)
-        {
-            _nodes[next].Backward = _nodes[node].Backward;
-        }
-        else
-        {
-            _tail = _nodes[node].Backward;
-        }
-
-        while (_level > 1 && Forward(Header, _level - 1) == 0)
-        {
-            _level--;
-        }
+        int n = CountOf(data);
+        return n == 0 ? 0 : EndOf(data, n - 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Forward(int node, int level) => level == 0 ? _nodes[node].Next0 : _upper[UpperOf(node) + 2 * (level - 1)];
+    private static double EntryScore(byte[] data, int i) => ReadScore(data, TableEnd(CountOf(data)) + StartOf(data, i));
+
+    private static ReadOnlySpan<byte> EntryMember(byte[] data, int i)
+    {
+        int entries = TableEnd(CountOf(data));
+        int at = entries + StartOf(data, i);
+        at += 1 + ScoreSize(data[at]);
+        return data.AsSpan(at, entries + EndOf(data, i) - at);
+    }
+
+    // Score tags: an integer of 1, 2 or 4 bytes, or a double (8 bytes). -0 stays a double (its sign is kept).
+    private const byte Int8Score = 0, Int16Score = 1, Int32Score = 2, DoubleScore = 3;
+
+    private static byte ScoreTag(double score)
+    {
+        if (score >= int.MinValue && score <= int.MaxValue && score == Math.Floor(score) && !(score == 0 && double.IsNegative(score)))
+        {
+            int value = (int)score;
+            return value == (sbyte)value ? Int8Score : value == (short)value ? Int16Score : Int32Score;
+        }
+
+        return DoubleScore;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Span(int node, int level) => level == 0 ? 1 : _upper[UpperOf(node) + 2 * (level - 1) + 1];
-
-    private void SetForward(int node, int level, int forward)
-    {
-        if (level == 0)
-        {
-            _nodes[node].Next0 = forward;
-        }
-        else
-        {
-            _upper[UpperOf(node) + 2 * (level - 1)] = forward;
-        }
-    }
-
-    private void SetSpan(int node, int level, int span)
-    {
-        if (level > 0)
-        {
-            _upper[UpperOf(node) + 2 * (level - 1) + 1] = span;
-        }
-    }
-
-    // Redis's zslRandomLevel: each further level with probability 1/4, at most 32.
-    private int RandomLevel()
-    {
-        ulong r = _random;
-        r ^= r << 13;
-        r ^= r >> 7;
-        r ^= r << 17;
-        _random = r;
-        int level = 1;
-        while ((r & 3) == 0 && level < MaxLevel)
-        {
-            level++;
-            r >>= 2;
-        }
-
-        return level;
-    }
-
-    private int AllocateNode(int level)
-    {
-        int node;
-        if (_freeNode != 0)
-        {
-            node = _freeNode;
-            _freeNode = _nodes[node].Next0;
-        }
-        else
-        {
-            if (_nodeCount == _nodes.Length)
-            {
-                Array.Resize(ref _nodes, _nodes.Length * 2);
-            }
-
-            node = _nodeCount++;
-        }
-
-        _nodes[node] = new Node { UpperLevel = Pack(level > 1 ? AllocateUpper(level) : 0, level) };
-        return node;
-    }
-
-    private void FreeNode(int node)
-    {
-        ref var n = ref _nodes[node];
-        int level = n.UpperLevel & LevelMask;
-        if (level > 1)
-        {
-            int upper = n.UpperLevel >>> LevelBits;
-            _upper[upper] = _upperFree[level];
-            _upperFree[level] = upper;
-        }
-
-        n = default;
-        n.Next0 = _freeNode;
-        _freeNode = node;
-    }
-
-    private int AllocateUpper(int level)
-    {
-        int size = 2 * (level - 1);
-        int block = _upperFree[level];
-        if (block >= 0)
-        {
-            _upperFree[level] = _upper[block];
-        }
-        else
-        {
-            if (_upperUsed + size > _upper.Length)
-            {
-                Array.Resize(ref _upper, Math.Max(_upper.Length * 2, _upperUsed + size));
-            }
-
-            block = _upperUsed;
-            _upperUsed += size;
-        }
-
-        _upper.AsSpan(block, size).Clear();
-        return block;
-    }
-
-    /// <summary>Marks a store command's small result as a listpack, which drops the sign of zero scores as Redis's listpack does.</summary>
-    public void ConvertToListpack()
-    {
-        IsListpack = true;
-        for (int x = First; x != 0; x = Next(x))
-        {
-            if (_nodes[x].Score == 0)
-            {
-                _nodes[x].Score = 0.0;
-            }
-        }
-    }
-
-    /// <summary>A deep copy (COPY): same members, scores and encoding.</summary>
-    public SortedSet Clone()
-    {
-        var copy = new SortedSet(IsListpack, Count);
-        for (int x = First; x != 0; x = Next(x))
-        {
-            copy.Insert(_nodes[x].Member, _nodes[x].Score);
-        }
-
-        return copy;
-    }
-
-    /// <summary>Checks every span and link against a walk of level 0 (for tests).</summary>
-    internal void Validate()
-    {
-        int count = 0;
-        int prev = 0;
-        for (int x = First; x != 0; x = Next(x))
-        {
-            if (_nodes[x].Backward != prev || (prev != 0 && !Before(_nodes[prev].Score, _nodes[prev].Member, _nodes[x].Score, _nodes[x].Member)))
-            {
-                throw new InvalidOperationException($"order or backward link broken at rank {count}");
-            }
-
-            if (Find(_nodes[x].Member) != x)
-            {
-                throw new InvalidOperationException("dictionary out of step");
-            }
-
-            prev = x;
-            count++;
-        }
-
-        if (count != Count || _tail != prev)
-        {
-            throw new InvalidOperationException("count or tail wrong");
-        }
-
-        for (int i = 1; i < _level; i++)
-        {
-            int x = Header;
-            long rankX = 0;
-            while (Forward(x, i) != 0)
-            {
-                int f = Forward(x, i);
-                long rankF = RankOf(f) + 1;
-                if (rankF - rankX != Span(x, i))
-                {
-                    throw new InvalidOperationException($"span wrong at level {i}");
-                }
-
-                x = f;
-                rankX = rankF;
-            }
-        }
-    }
-
-    private const int LevelBits = 6;
-    private const int LevelMask = (1 << LevelBits) - 1;
-
-    private static int Pack(int upper, int level) => (upper << LevelBits) | level;
+    private static int ScoreSize(byte tag) => tag == DoubleScore ? 8 : 1 << tag;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int UpperOf(int node) => _nodes[node].UpperLevel >>> LevelBits;
-
-    private int LevelOf(int node) => _nodes[node].UpperLevel & LevelMask;
-
-    private void Unindex(int node)
+    private static double ReadScore(byte[] data, int at) => data[at] switch
     {
-        ref int link = ref _buckets[KeyTable.Hash(_nodes[node].Member) & (_buckets.Length - 1)];
-        while (link != node)
+        Int8Score => (sbyte)data[at + 1],
+        Int16Score => Unsafe.ReadUnaligned<short>(ref data[at + 1]),
+        Int32Score => Unsafe.ReadUnaligned<int>(ref data[at + 1]),
+        _ => Unsafe.ReadUnaligned<double>(ref data[at + 1]),
+    };
+
+    // Writes a score's tag and value at an entry's start; returns the bytes written.
+    private static int WriteScore(byte[] data, int at, double score)
+    {
+        byte tag = ScoreTag(score);
+        data[at] = tag;
+        switch (tag)
         {
-            link = ref _nodes[link].HashNext;
+            case Int8Score:
+                data[at + 1] = (byte)(sbyte)score;
+                break;
+            case Int16Score:
+                Unsafe.WriteUnaligned(ref data[at + 1], (short)score);
+                break;
+            case Int32Score:
+                Unsafe.WriteUnaligned(ref data[at + 1], (int)score);
+                break;
+            default:
+                Unsafe.WriteUnaligned(ref data[at + 1], score);
+                break;
         }
 
-        link = _nodes[node].HashNext;
+        return 1 + ScoreSize(tag);
     }
 
-    private void Rehash(int size)
+    // The rank a new (score, member) takes: the first entry ordering after it.
+    private int RankToInsert(double score, ReadOnlySpan<byte> member)
     {
-        var buckets = new int[size];
-        for (int node = 1; node < _nodeCount; node++)
+        var data = Data;
+        int lo = 0, hi = CountOf(data);
+        while (lo < hi)
         {
-            var member = _nodes[node].Member;
-            if (member is not null)
+            int mid = (lo + hi) >>> 1;
+            double s = EntryScore(data, mid);
+            if (s < score || (s == score && Compare(EntryMember(data, mid), member) < 0))
             {
-                ref int head = ref buckets[KeyTable.Hash(member) & (size - 1)];
-                _nodes[node].HashNext = head;
-                head = node;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
             }
         }
 
-        _buckets = buckets;
+        return lo;
     }
 
-    // 32 bytes a node: no per-node object besides the member's bytes. Levels 2+ live in _upper at
-    // UpperLevel >> 6; the level (1..32) is UpperLevel's low 6 bits.
-    private struct Node
+    // Inserts at a rank, growing the array to the exact size needed (as Redis reallocs its listpack) when it is full.
+    private void InsertAt(int rank, ReadOnlySpan<byte> member, double score)
     {
-        public double Score;
-        public byte[] Member;
-        public int Backward;
-        public int Next0;
-        public int HashNext;
-        public int UpperLevel;
+        var source = Data;
+        int n = CountOf(source);
+        int size = EntryBytes(score, member.Length);
+        int used = UsedEntryBytes(source);
+        int start = StartOf(source, rank);
+        int oldEntries = TableEnd(n), newEntries = TableEnd(n + 1);
+        int total = newEntries + used + size;
+        var target = total <= source.Length ? source : new byte[(total + 7) & ~7];
+
+        // Entries move right (the later ones past the new entry), then the end offsets; right to left, so an
+        // in-place move never overwrites what it has still to read.
+        source.AsSpan(oldEntries + start, used - start).CopyTo(target.AsSpan(newEntries + start + size));
+        source.AsSpan(oldEntries, start).CopyTo(target.AsSpan(newEntries));
+        for (int i = n - 1; i >= rank; i--)
+        {
+            SetEnd(target, i + 1, EndOf(source, i) + size);
+        }
+
+        if (!ReferenceEquals(target, source))
+        {
+            source.AsSpan(2, rank * 2).CopyTo(target.AsSpan(2));
+        }
+
+        SetEnd(target, rank, start + size);
+        SetCount(target, n + 1);
+        int header = WriteScore(target, newEntries + start, score);
+        member.CopyTo(target.AsSpan(newEntries + start + header));
+        _store = target;
+    }
+
+    // Removes count entries from a rank on, in place.
+    private void RemoveAt(int rank, int count)
+    {
+        var data = Data;
+        int n = CountOf(data);
+        int used = UsedEntryBytes(data);
+        int start = StartOf(data, rank);
+        int end = EndOf(data, rank + count - 1);
+        int size = end - start;
+        int oldEntries = TableEnd(n), newEntries = TableEnd(n - count);
+
+        // End offsets first (left to right, into slots already read), then the entries move left.
+        for (int i = rank + count; i < n; i++)
+        {
+            SetEnd(data, i - count, EndOf(data, i) - size);
+        }
+
+        data.AsSpan(oldEntries, start).CopyTo(data.AsSpan(newEntries));
+        data.AsSpan(oldEntries + end, used - end).CopyTo(data.AsSpan(newEntries + start));
+        SetCount(data, n - count);
+    }
+
+    // Gives back the array's tail when removals left much of it unused.
+    private void Trim()
+    {
+        var data = Data;
+        int total = TableEnd(CountOf(data)) + UsedEntryBytes(data);
+        if (data.Length - total > MaxSlack)
+        {
+            _store = CountOf(data) == 0 ? Empty : data.AsSpan(0, (total + 7) & ~7).ToArray();
+        }
+    }
+
+    // Moves the compact entries into a skiplist.
+    private SortedSkipList ToSkiplist(bool listpack)
+    {
+        var data = Data;
+        int n = CountOf(data);
+        var skip = new SortedSkipList(n) { IsListpack = listpack };
+        for (int i = 0; i < n; i++)
+        {
+            skip.Insert(EntryMember(data, i), EntryScore(data, i));
+        }
+
+        _store = skip;
+        return skip;
     }
 }
 

@@ -323,12 +323,15 @@ internal sealed class RdbValueReader(ServerConfig config)
         }
 
         int longest = 0;
-        foreach (var (member, _) in pairs)
+        long bytes = 0;
+        foreach (var (member, score) in pairs)
         {
             longest = Math.Max(longest, member.Length);
+            bytes += SortedSet.EntryBytes(score, member.Length);
         }
 
         var set = new SortedSet(pairs.Count <= config.ZsetMaxListpackEntries && longest <= config.ZsetMaxListpackValue, pairs.Count);
+        set.Reserve(pairs.Count, bytes);
         foreach (var (member, score) in pairs)
         {
             if (set.Find(member) != 0)

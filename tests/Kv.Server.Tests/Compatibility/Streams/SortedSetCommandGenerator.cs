@@ -5,7 +5,9 @@ namespace Kv.Server.Tests.Compatibility.Streams;
 /// <summary>
 /// Random sorted-set commands over <see cref="CommandStream"/>'s small key space (so they meet each other's keys and
 /// the string keys of other generators): valid and invalid scores, ranges, options and their syntax errors.
-/// Random-result commands (ZRANDMEMBER) are left to shape tests. Reusable by a mixed-type stream.
+/// Random-result commands (ZRANDMEMBER) are left to shape tests. Reusable by a mixed-type stream. A wide stream
+/// draws from hundreds of members (some around the 64-byte listpack value limit) and sometimes adds dozens at
+/// once, so sets cross the listpack thresholds and turn into skiplists; the default stream keeps them listpacks.
 /// </summary>
 public static class SortedSetCommandGenerator
 {
@@ -25,10 +27,16 @@ public static class SortedSetCommandGenerator
         "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE", "ZINTERCARD", "ZSCAN", "SET", "TYPE", "OBJECT",
     ];
 
-    /// <summary>One random command (name first).</summary>
-    public static object[] Next(CommandStream s)
+    private static readonly string[] WideLexBounds = ["-", "+", "[w1", "(w1", "[w15", "(w150", "[w5", "(w99", "[L", "(L64", "[", "(", "[zz"];
+
+    // Members 62 to 67 bytes long, either side of zset-max-listpack-value's default of 64.
+    private static readonly string[] LongMembers = [.. Enumerable.Range(62, 6).Select(n => "L" + n.ToString(CultureInfo.InvariantCulture) + new string('x', n - 3))];
+
+    /// <summary>One random command (name first); <paramref name="wide"/> picks from many members (see the type's remarks).</summary>
+    public static object[] Next(CommandStream s, bool wide = false)
     {
-        string name = s.Pick(Names);
+        string[] lexBounds = wide ? WideLexBounds : LexBounds;
+        string name = wide && s.Chance(0.25) ? "ZADD" : s.Pick(Names);
         string key = s.Key();
         var args = new List<object> { s.Word(name) };
         switch (name)
@@ -43,11 +51,11 @@ public static class SortedSetCommandGenerator
                     }
                 }
 
-                int pairs = s.Chance(0.8) ? 1 + s.Random.Next(4) : 0;
+                int pairs = s.Chance(0.8) ? 1 + s.Random.Next(wide && s.Chance(0.3) ? 80 : 4) : 0;
                 for (int i = 0; i < pairs; i++)
                 {
                     args.Add(Score(s));
-                    args.Add(s.Pick(Members));
+                    args.Add(Member(s, wide));
                 }
 
                 if (s.Chance(0.05))
@@ -57,11 +65,11 @@ public static class SortedSetCommandGenerator
 
                 break;
             case "ZINCRBY":
-                args.AddRange([key, Score(s), s.Pick(Members)]);
+                args.AddRange([key, Score(s), Member(s, wide)]);
                 break;
             case "ZREM" or "ZMSCORE":
                 args.Add(key);
-                args.AddRange(Enumerable.Range(0, 1 + s.Random.Next(3)).Select(_ => (object)s.Pick(Members)));
+                args.AddRange(Enumerable.Range(0, 1 + s.Random.Next(3)).Select(_ => (object)Member(s, wide)));
                 break;
             case "ZCARD" or "TYPE":
                 args.Add(key);
@@ -73,13 +81,13 @@ public static class SortedSetCommandGenerator
                 args.AddRange([key, s.Value()]);
                 break;
             case "ZSCORE" or "ZRANK" or "ZREVRANK":
-                args.AddRange([key, s.Pick(Members)]);
+                args.AddRange([key, Member(s, wide)]);
                 break;
             case "ZCOUNT" or "ZREMRANGEBYSCORE":
                 args.AddRange([key, s.Pick(ScoreBounds), s.Pick(ScoreBounds)]);
                 break;
             case "ZLEXCOUNT" or "ZREMRANGEBYLEX":
-                args.AddRange([key, s.Pick(LexBounds), s.Pick(LexBounds)]);
+                args.AddRange([key, s.Pick(lexBounds), s.Pick(lexBounds)]);
                 break;
             case "ZREMRANGEBYRANK" or "ZREVRANGE":
                 args.AddRange([key, Rank(s), Rank(s)]);
@@ -102,7 +110,7 @@ public static class SortedSetCommandGenerator
                 {
                     0 => [Rank(s), Rank(s)],
                     1 => [s.Pick(ScoreBounds), s.Pick(ScoreBounds)],
-                    _ => new object[] { s.Pick(LexBounds), s.Pick(LexBounds) },
+                    _ => new object[] { s.Pick(lexBounds), s.Pick(lexBounds) },
                 });
                 if (kind == 1 || (kind == 0 && s.Chance(0.05)))
                 {
@@ -122,7 +130,7 @@ public static class SortedSetCommandGenerator
                 AddRangeOptions(s, args, withScores: true, rev: false);
                 break;
             case "ZRANGEBYLEX" or "ZREVRANGEBYLEX":
-                args.AddRange([key, s.Pick(LexBounds), s.Pick(LexBounds)]);
+                args.AddRange([key, s.Pick(lexBounds), s.Pick(lexBounds)]);
                 AddRangeOptions(s, args, withScores: s.Chance(0.1), rev: false);
                 break;
             case "ZPOPMIN" or "ZPOPMAX":
@@ -204,6 +212,9 @@ public static class SortedSetCommandGenerator
 
         return [.. args];
     }
+
+    private static string Member(CommandStream s, bool wide) =>
+        !wide ? s.Pick(Members) : s.Chance(0.03) ? s.Pick(LongMembers) : "w" + s.Random.Next(200).ToString(CultureInfo.InvariantCulture);
 
     private static object Score(CommandStream s) => s.Chance(0.9) ? s.Pick(Scores) : s.Pick("abc", "nan", "", "1e400", "0x10", " 1");
 
