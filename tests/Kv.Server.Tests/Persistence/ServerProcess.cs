@@ -40,7 +40,14 @@ internal sealed class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartKvAsync(IDictionary<string, string?>? environment, params string[] arguments)
     {
         int port = RedisServerFixture.FreeLoopbackPort();
-        return StartAsync(DotnetHost(), [typeof(KvServer).Assembly.Location, "--port", port.ToString(CultureInfo.InvariantCulture), .. arguments], port, environment);
+        string[] server = [DotnetHost(), typeof(KvServer).Assembly.Location, "--port", port.ToString(CultureInfo.InvariantCulture), .. arguments];
+
+        // A test run started in the background (a CI script, `dotnet test &`) has SIGINT ignored, which the
+        // server would inherit, and .NET keeps an inherited SIG_IGN for SIGINT: env(1) restores the default
+        // first, so the SIGINT tests see what a server started from a terminal does.
+        return File.Exists("/usr/bin/env")
+            ? StartAsync("/usr/bin/env", ["--default-signal=INT", .. server], port, environment)
+            : StartAsync(server[0], server[1..], port, environment);
     }
 
     public static Task<ServerProcess> StartRedisAsync(params string[] arguments)

@@ -134,10 +134,11 @@ public sealed class BusyScriptProcessTests
 
     private static async Task WaitForLogAsync(ServerProcess server, string text)
     {
-        using var deadline = new CancellationTokenSource(Deadline);
+        var deadline = DateTime.UtcNow + Deadline;
         while (!server.Output.Contains(text, StringComparison.Ordinal))
         {
-            await Task.Delay(10, deadline.Token);
+            Assert.True(DateTime.UtcNow < deadline, $"no \"{text}\" in the server's log after {Deadline.TotalSeconds} s (exited: {server.HasExited}):\n{server.Output}");
+            await Task.Delay(10);
         }
     }
 
