@@ -75,7 +75,7 @@ internal sealed class ServerCron : IAsyncDisposable
         {
             keyspace.FreeReleased();
             _server.Reclaim.Calibrate(_server.Memory.Estimated);
-            due = _server.Reclaim.Due(_server.Memory.Estimated, _server.Memory.DroppedObjectBytes, _server.Config.MaxMemory);
+            due = _server.Reclaim.Due(_server.Memory.Estimated, _server.Memory.DroppedObjectBytes, _server.Config.MaxMemory, _server.Stats.TotalCommandsProcessed);
         }
 
         if (due)
