@@ -62,4 +62,66 @@ public sealed class MemoryChurnTests
         var stats = AppendOnlyFileTests.Info(await c.SendAsync("INFO", "stats"));
         Assert.True(long.Parse(stats["evicted_keys"], CultureInfo.InvariantCulture) > total / 2, $"evicted_keys {stats["evicted_keys"]} of {total} written");
     }
+    /// <summary>
+    /// Small collections with TTLs — the shapes the building blocks create by the million (a session
+    /// hash, a rate-limit sorted set, per-user sets and lists) — written through maxmemory the same way.
+    /// Their estimate tracks what they hold (and the kv-server process scales it by what the GC finds
+    /// live), but each evicted collection is GC garbage until a background collection, so the bound here
+    /// is wider than the strings': twice maxmemory plus 24 MB, where the JIT build measures 1.9–2.3x
+    /// maxmemory of growth (before compact collections: 4–7x). Issue [12]'s target, maxmemory + 25% +
+    /// 16 MB, is not reached yet for collections; benchmarks/memory-shapes.py --churn measures it.
+    /// </summary>
+    [Theory]
+    [InlineData("hash", "allkeys-lru")]
+    [InlineData("hash", "volatile-ttl")]
+    [InlineData("set", "allkeys-lfu")]
+    [InlineData("zset", "volatile-lfu")]
+    [InlineData("list", "allkeys-random")]
+    public async Task SmallCollectionsStayNearMaxmemoryWhileTenTimesItIsWritten(string type, string policy)
+    {
+        await using var server = await ServerProcess.StartKvAsync("--maxmemory", "32mb", "--maxmemory-policy", policy, "--save", "");
+        await using var c = await RespTestClient.ConnectAsync(server.Port);
+        long idle = server.ResidentBytes();
+
+        const int Batch = 500;
+        var random = new Random(11);
+
+        // About 200 bytes of Redis memory per collection: ten times maxmemory of them.
+        long total = 10 * MaxMemory / 200;
+        for (long written = 0; written < total; written += Batch)
+        {
+            var commands = new StringBuilder();
+            for (int i = 0; i < Batch; i++)
+            {
+                string key = type + ":" + random.Next(100_000_000).ToString(CultureInfo.InvariantCulture);
+                string n = random.Next(1_000_000).ToString(CultureInfo.InvariantCulture);
+                object[] command = type switch
+                {
+                    "hash" => ["HSET", key, "user", "u" + n, "cart", "3", "seen", "1733400000", "lang", "en", "csrf", "a1b2c3d4"],
+                    "set" => ["SADD", key, "red", "green", "m" + n],
+                    "zset" => ["ZADD", key, "1", "alice", "2", "bob", n, "m" + n],
+                    _ => ["RPUSH", key, "a", "b", "c", "d" + n, "e"],
+                };
+                commands.Append(Encoding.Latin1.GetString(RespTestClient.Encode(command)));
+                commands.Append(Encoding.Latin1.GetString(RespTestClient.Encode("PEXPIRE", key, "100000000")));
+            }
+
+            await c.WriteRawAsync(commands.ToString());
+            for (int i = 0; i < Batch * 2; i++)
+            {
+                var reply = await c.ReadReplyAsync(TimeSpan.FromSeconds(30));
+                Assert.StartsWith(":", reply.ToString(), StringComparison.Ordinal);
+            }
+        }
+
+        long peak = server.PeakResidentBytes();
+        long grown = peak - idle;
+        long allowed = (MaxMemory * 2) + (24L << 20);
+        Assert.True(grown <= allowed, $"{type} {policy}: the process grew by {grown >> 20} MB (idle {idle >> 20} MB, peak {peak >> 20} MB); allowed {allowed >> 20} MB.");
+
+        var stats = AppendOnlyFileTests.Info(await c.SendAsync("INFO", "stats"));
+        Assert.True(long.Parse(stats["evicted_keys"], CultureInfo.InvariantCulture) > 0, $"nothing evicted of {total} collections written");
+        var memory = AppendOnlyFileTests.Info(await c.SendAsync("INFO", "memory"));
+        Assert.InRange(long.Parse(memory["used_memory"], CultureInfo.InvariantCulture), MaxMemory / 2, MaxMemory);
+    }
 }
