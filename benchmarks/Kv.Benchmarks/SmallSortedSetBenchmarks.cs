@@ -1,13 +1,5 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using BenchmarkDotNet.Attributes;
-using Kv.Protocol;
-using Kv.Server;
-using Kv.Server.Commands;
-using Kv.Server.Configuration;
-using Kv.Server.Network;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kv.Benchmarks;
 
@@ -19,10 +11,7 @@ namespace Kv.Benchmarks;
 [MemoryDiagnoser]
 public class SmallSortedSetBenchmarks
 {
-    private readonly ArrayBufferWriter<byte> _output = new(1 << 16);
-    private readonly ArgRangeList _args = new();
-    private readonly ScratchBuffer _scratch = new();
-    private CommandContext _context = null!;
+    private CommandRunner _runner = null!;
     private byte[][] _updates = [];
     private byte[] _addNew = [], _removeNew = [], _score = [], _rank = [], _range = [];
     private int _next;
@@ -33,9 +22,7 @@ public class SmallSortedSetBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var server = new ServerState(new ServerConfig(), TimeProvider.System, NullLogger.Instance);
-        var session = new ClientSession(1, "127.0.0.1:1", "127.0.0.1:6379", 0) { Authenticated = true };
-        _context = new CommandContext(server, session, new RespWriter(_output));
+        _runner = new CommandRunner();
         var random = new Random(42);
         var add = new List<string> { "ZADD", "small" };
         for (int i = 0; i < Members; i++)
@@ -75,25 +62,7 @@ public class SmallSortedSetBenchmarks
     [Benchmark]
     public int ZRangeAll() => Run(_range);
 
-    private int Run(byte[] request)
-    {
-        _args.Clear();
-        _output.ResetWrittenCount();
-        var limits = new RequestLimits(512 * 1024 * 1024, authenticated: true);
-        RespRequestParser.Parse(request, limits, _args, _scratch);
-        _context.SetArguments(request, _args, 0, _args.Count);
-        CommandDispatcher.Execute(_context);
-        return _output.WrittenCount;
-    }
+    private int Run(byte[] request) => _runner.Run(request);
 
-    private static byte[] Encode(params string[] args)
-    {
-        var sb = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-        foreach (var arg in args)
-        {
-            sb.Append('$').Append(arg.Length).Append("\r\n").Append(arg).Append("\r\n");
-        }
-
-        return Encoding.ASCII.GetBytes(sb.ToString());
-    }
+    private static byte[] Encode(params string[] args) => CommandRunner.Encode(args);
 }

@@ -1,13 +1,5 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using BenchmarkDotNet.Attributes;
-using Kv.Protocol;
-using Kv.Server;
-using Kv.Server.Commands;
-using Kv.Server.Configuration;
-using Kv.Server.Network;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kv.Benchmarks;
 
@@ -19,10 +11,7 @@ namespace Kv.Benchmarks;
 public class SortedSetBenchmarks
 {
     private const int Members = 1_000_000;
-    private readonly ArrayBufferWriter<byte> _output = new(1 << 16);
-    private readonly ArgRangeList _args = new();
-    private readonly ScratchBuffer _scratch = new();
-    private CommandContext _context = null!;
+    private CommandRunner _runner = null!;
     private byte[][] _updates = [], _ranks = [];
     private byte[] _addNew = [], _removeNew = [];
     private int _next;
@@ -30,9 +19,7 @@ public class SortedSetBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var server = new ServerState(new ServerConfig(), TimeProvider.System, NullLogger.Instance);
-        var session = new ClientSession(1, "127.0.0.1:1", "127.0.0.1:6379", 0) { Authenticated = true };
-        _context = new CommandContext(server, session, new RespWriter(_output));
+        _runner = new CommandRunner();
         var random = new Random(42);
         for (int start = 0; start < Members; start += 1000)
         {
@@ -68,25 +55,7 @@ public class SortedSetBenchmarks
     [Benchmark]
     public int ZRank() => Run(_ranks[_next++ & 1023]);
 
-    private int Run(byte[] request)
-    {
-        _args.Clear();
-        _output.ResetWrittenCount();
-        var limits = new RequestLimits(512 * 1024 * 1024, authenticated: true);
-        RespRequestParser.Parse(request, limits, _args, _scratch);
-        _context.SetArguments(request, _args, 0, _args.Count);
-        CommandDispatcher.Execute(_context);
-        return _output.WrittenCount;
-    }
+    private int Run(byte[] request) => _runner.Run(request);
 
-    private static byte[] Encode(params string[] args)
-    {
-        var sb = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-        foreach (var arg in args)
-        {
-            sb.Append('$').Append(arg.Length).Append("\r\n").Append(arg).Append("\r\n");
-        }
-
-        return Encoding.ASCII.GetBytes(sb.ToString());
-    }
+    private static byte[] Encode(params string[] args) => CommandRunner.Encode(args);
 }

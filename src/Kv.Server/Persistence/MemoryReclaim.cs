@@ -14,24 +14,32 @@ namespace Kv.Server.Persistence;
 /// when it decides to, and glibc's malloc keeps freed key blocks (<see cref="Storage.KeyBlock"/>) in
 /// its arenas. A reclaim runs an aggressive, compacting full collection (which decommits free regions)
 /// and then <c>malloc_trim(0)</c>. It pauses the process for as long as a full collection of what is
-/// still live takes, so it runs from the cron (never on a command's path), only after a drop of at least
-/// half the data set, and at most once every <see cref="MinimumInterval"/>. The cost is that of
-/// marking the data that is left, which the drop rule keeps no larger than what was freed.
+/// still live takes, so it runs from the cron (never on a command's path): after a drop of at least half
+/// the data set (at most once every <see cref="MinimumInterval"/>), or in the kv-server process after a
+/// quiet second following a burst of allocation. The cost is that of marking the data that is left.
 /// </remarks>
 internal sealed partial class MemoryReclaim
 {
     /// <summary>Smaller drops are left to the allocators' own reuse.</summary>
     public const long MinimumDrop = 8L << 20;
 
+    private const long CalibrationFloor = 4L << 20;
+
     private static readonly long MinimumInterval = Stopwatch.Frequency;
+    private static readonly long IdleTicks = Stopwatch.Frequency;
 
     private long _lastRun;
+    private long _allocatedAtRun;
     private long _droppedSeen;
     private long _droppedSinceRun;
+    private long _garbage;
+    private long _youngSeen;
+    private long _commandsSeen = -1;
+    private long _quietSince;
+    private double _scale = 1;
+    private long _calibratedIndex;
+    private long _baseline = -1;
     private volatile bool _requested;
-
-    /// <summary>Reclaims done (automatic and MEMORY PURGE).</summary>
-    public long Count { get; private set; }
 
     /// <summary>FLUSHALL/FLUSHDB emptied a database that held keys: reclaim at the next cron tick.</summary>
     public void Request() => _requested = true;
@@ -93,10 +101,6 @@ internal sealed partial class MemoryReclaim
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
     }
 
-    private long _garbage;
-
-    private long _youngSeen;
-
     /// <summary>
     /// Under maxmemory, before each command: collects generation 0 every <see cref="YoungBudget"/> bytes
     /// allocated. The GC sizes its young generation from the CPU's cache (tens of MB on a large L3), and
@@ -114,10 +118,6 @@ internal sealed partial class MemoryReclaim
 
     /// <summary>Bytes allocated between the young collections <see cref="LimitYoungGeneration"/> makes.</summary>
     public const long YoungBudget = 1L << 20;
-
-    private double _scale = 1;
-    private long _calibratedIndex;
-    private long _baseline = -1;
 
     /// <summary>
     /// What <see cref="MemoryLimit.Used"/> multiplies the estimate by: 1 until calibrated, then the ratio
@@ -162,15 +162,8 @@ internal sealed partial class MemoryReclaim
         _scale = Math.Clamp((double)live / estimated, 1.0, 2.0);
     }
 
-    private const long CalibrationFloor = 4L << 20;
-
     /// <summary>Allocation since the last reclaim past which an idle kv-server process reclaims.</summary>
     public const long IdleReclaimAllocation = 32L << 20;
-
-    private static readonly long IdleTicks = Stopwatch.Frequency;
-    private long _commandsSeen = -1;
-    private long _quietSince;
-    private long _allocatedAtRun;
 
     /// <summary>
     /// The kv-server process only: once no command has run for a second after at least
@@ -207,7 +200,6 @@ internal sealed partial class MemoryReclaim
         _allocatedAtRun = GC.GetTotalAllocatedBytes(false);
         _droppedSinceRun = 0;
         _garbage = 0;
-        Count++;
     }
 
     // glibc only (musl and other platforms have no malloc_trim; their free() returns what it can).
