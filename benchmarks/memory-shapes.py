@@ -13,7 +13,7 @@ the process's VmRSS (resident now) and VmHWM (peak) from /proc. Shapes:
 
 Also (--flush): RSS after loading then FLUSHALL (sync, then ASYNC on a second load), and MEMORY PURGE;
 and (--churn): peak RSS while 10x maxmemory of small collections with TTLs is written through
-`maxmemory 64mb` (allkeys-lru).
+`--maxmemory` MB (64 by default) under `--policy` (allkeys-lru by default).
 
 kv-server is run as `--kv` says: the Native AOT tool by default (build it with
 `dotnet publish src/Kv.Server -c Release -r linux-x64 -p:PublishAot=true -o artifacts/kv-aot`), or
@@ -191,13 +191,13 @@ def run_flush(args, servers):
 
 
 def run_churn(args, servers):
-    maxmemory = 64 << 20
-    print(f"\n| churn 10x maxmemory 64mb, allkeys-lru | " + " | ".join(f"{s} idle / peak RSS MB" for s in servers) + " |")
+    maxmemory = args.maxmemory << 20
+    print(f"\n| churn 10x maxmemory {args.maxmemory}mb, {args.policy} | " + " | ".join(f"{s} idle / peak RSS MB" for s in servers) + " |")
     print("|---|" + "---|" * len(servers))
-    for shape in ["hash5-ttl", "set3", "zset3", "list5"]:
+    for shape in args.churn_shapes.split(","):
         cells = []
         for kind in servers:
-            s = Server(kind, args.kv, ["--maxmemory", str(maxmemory), "--maxmemory-policy", "allkeys-lru"])
+            s = Server(kind, args.kv, ["--maxmemory", str(maxmemory), "--maxmemory-policy", args.policy])
             try:
                 idle = s.rss(0.5)
                 # ~10x maxmemory of small collections: about 200 bytes each in Redis terms.
@@ -219,6 +219,9 @@ def main():
     p.add_argument("--servers", default="kv,redis")
     p.add_argument("--flush", action="store_true", help="RSS after FLUSHALL, FLUSHALL ASYNC and MEMORY PURGE")
     p.add_argument("--churn", action="store_true", help="peak RSS under maxmemory churn per collection type")
+    p.add_argument("--maxmemory", type=int, default=64, help="churn: maxmemory in MB")
+    p.add_argument("--policy", default="allkeys-lru", help="churn: maxmemory-policy")
+    p.add_argument("--churn-shapes", default="hash5-ttl,set3,zset3,list5")
     p.add_argument("--no-shapes", action="store_true", help="skip the resident-memory table")
     args = p.parse_args()
     servers = args.servers.split(",")

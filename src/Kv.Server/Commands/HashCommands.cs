@@ -181,7 +181,7 @@ internal static class HashCommands
 
         if (found is null)
         {
-            found = new HashValue();
+            found = HashValue.Create();
             c.Db.Add(c.Arg(1), found);
         }
 

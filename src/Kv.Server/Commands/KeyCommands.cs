@@ -161,7 +161,7 @@ internal static class KeyCommands
         ref var entry = ref table.At(sourceIndex);
         object value = entry.Value;
         long expiresAt = table.ExpiresAt(sourceIndex);
-        table.RemoveAt(sourceIndex);
+        table.RemoveAt(sourceIndex, keepValue: true);
         int added = db.Add(destination, value);
         if (expiresAt != 0)
         {
@@ -282,7 +282,7 @@ internal static class KeyCommands
 
         object value = source.Table.At(index).Value;
         long expiresAt = source.Table.ExpiresAt(index);
-        source.Table.RemoveAt(index);
+        source.Table.RemoveAt(index, keepValue: true);
         int added = target.Add(key, value);
         if (expiresAt != 0)
         {

@@ -190,7 +190,7 @@ internal static class ListCommands
                 return;
             }
 
-            list = new ListValue();
+            list = ListValue.Create();
             c.Db.Add(key, list);
         }
 
@@ -715,7 +715,7 @@ internal static class ListCommands
         c.Reply.Bulk(value);
         if (destination is null)
         {
-            destination = new ListValue();
+            destination = ListValue.Create();
             c.Db.Add(destinationKey, destination);
         }
 

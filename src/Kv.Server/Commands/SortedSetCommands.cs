@@ -331,7 +331,7 @@ internal static class SortedSetCommands
 
             // Redis 7.0 picks the new key's encoding from the first member's length.
             var config = c.Server.Config;
-            set = new SortedSet(config.ZsetMaxListpackEntries != 0 && c.Arg(scoreIndex + 1).Length <= config.ZsetMaxListpackValue);
+            set = SortedSet.Create(config.ZsetMaxListpackEntries != 0 && c.Arg(scoreIndex + 1).Length <= config.ZsetMaxListpackValue);
             if (set.IsListpack && elements <= config.ZsetMaxListpackEntries)
             {
                 long bytes = 0;
@@ -1060,7 +1060,7 @@ internal static class SortedSetCommands
         }
 
         bool listpack = count <= c.Server.Config.ZsetMaxListpackEntries;
-        var result = new SortedSet(listpack, listpack ? 0 : (int)Math.Min(count, 1 << 20));
+        var result = SortedSet.Create(listpack, listpack ? 0 : (int)Math.Min(count, 1 << 20));
         for (int node = first; count > 0; count--)
         {
             var member = source!.MemberAt(node);

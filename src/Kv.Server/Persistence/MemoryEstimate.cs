@@ -26,21 +26,21 @@ internal static class MemoryEstimate
             return (int)Math.Min(int.MaxValue, size);
         }
 
-        var value = entry.RawValue;
-        long valueSize = value switch
-        {
-            byte[] bytes => Array(bytes.Length),
-            MutableString mutable => ObjectHeader + 16 + Array(mutable.Buffer.Length),
-            ListValue list => list.AllocatedBytes,
-            HashValue hash => hash.AllocatedBytes,
-            SetValue set => set.AllocatedBytes,
-            SortedSet zset => ObjectHeader + 8 + zset.AllocatedBytes,
-            StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
-            _ => ObjectHeader + 64,
-        };
-
-        return (int)Math.Min(int.MaxValue, size + valueSize);
+        return (int)Math.Min(int.MaxValue, size + OfValue(entry.RawValue!));
     }
+
+    /// <summary>Estimated bytes of a value outside the key's block (not an inline string).</summary>
+    public static long OfValue(object value) => value switch
+    {
+        byte[] bytes => Array(bytes.Length),
+        MutableString mutable => ObjectHeader + 16 + Array(mutable.Buffer.Length),
+        ListValue list => list.AllocatedBytes,
+        HashValue hash => hash.AllocatedBytes,
+        SetValue set => set.AllocatedBytes,
+        SortedSet zset => ObjectHeader + 8 + zset.AllocatedBytes,
+        StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
+        _ => ObjectHeader + 64,
+    };
 
     private static int Array(int length) => ArrayHeader + ((length + 7) & ~7);
 }

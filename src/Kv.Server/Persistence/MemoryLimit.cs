@@ -111,7 +111,7 @@ internal sealed class MemoryLimit
                 total += db.Table.DroppedObjectBytes;
             }
 
-            return total;
+            return total + _server.Keyspace.Releases.UnpooledBytes;
         }
     }
 

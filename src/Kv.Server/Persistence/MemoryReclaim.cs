@@ -194,6 +194,7 @@ internal sealed partial class MemoryReclaim
     /// <summary>MEMORY PURGE, or a due reclaim: compacting full collection, then the C heap's trim.</summary>
     public void Run()
     {
+        Storage.ValuePool.Clear();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         TrimNativeHeap();
         _lastRun = Stopwatch.GetTimestamp();

@@ -14,9 +14,28 @@ internal sealed unsafe class BlockReleases
     private nint[] _blocks = new nint[64];
     private int _count;
     private readonly List<KeyTable> _tables = [];
+    private object[] _values = new object[16];
+    private int _valueCount;
 
     /// <summary>True when something waits to be freed.</summary>
-    public bool Pending => _count != 0 || _tables.Count != 0;
+    public bool Pending => _count != 0 || _tables.Count != 0 || _valueCount != 0;
+
+    /// <summary>
+    /// Estimated bytes of dropped values the pool had no room for (<see cref="ValuePool.Recycle"/>): garbage for
+    /// the GC, added to what <see cref="KeyTable.DroppedObjectBytes"/> counts. Only grows.
+    /// </summary>
+    public long UnpooledBytes { get; private set; }
+
+    /// <summary>A small collection dropped by the running command: pooled when it ends (<see cref="ValuePool"/>).</summary>
+    public void Add(object value)
+    {
+        if (_valueCount == _values.Length)
+        {
+            Array.Resize(ref _values, _valueCount * 2);
+        }
+
+        _values[_valueCount++] = value;
+    }
 
     public void Add(byte* block)
     {
@@ -46,6 +65,27 @@ internal sealed unsafe class BlockReleases
         }
 
         _tables.Clear();
+        RecycleValues();
+    }
+
+    private void RecycleValues()
+    {
+        var values = _values;
+        for (int i = 0; i < _valueCount; i++)
+        {
+            var value = values[i];
+            values[i] = null!;
+            if (!ValuePool.Recycle(value))
+            {
+                UnpooledBytes += Persistence.MemoryEstimate.OfValue(value);
+            }
+        }
+
+        _valueCount = 0;
+        if (_values.Length > 4096)
+        {
+            _values = new object[16];
+        }
     }
 
     // A keyspace dropped without a last FreeAll (an embedded server never disposed) gives its blocks back.

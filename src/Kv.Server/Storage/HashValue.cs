@@ -42,6 +42,24 @@ internal sealed class HashValue
     {
     }
 
+    /// <summary>An empty hash in the compact form: one dropped from a keyspace when the pool has one (<see cref="ValuePool"/>).</summary>
+    public static HashValue Create() => ValuePool.TakeHash() ?? new HashValue();
+
+    /// <summary>Empties a hash the keyspace dropped, for <see cref="ValuePool"/>: its compact array goes back to the pool.</summary>
+    internal void Recycle()
+    {
+        if (_data is byte[] packed)
+        {
+            ValuePool.ReturnArray(packed);
+        }
+
+        _data = Array.Empty<byte>();
+        _count = 0;
+        _length = 0;
+        _cursorIndex = 0;
+        _cursorOffset = 0;
+    }
+
     /// <summary>An empty hash about to receive <paramref name="capacity"/> fields (an RDB load): a table when the compact form could not hold them.</summary>
     public HashValue(int capacity)
     {
@@ -222,7 +240,7 @@ internal sealed class HashValue
     {
         if (_data is byte[] { Length: 0 } && bytes <= MaxPackedBytes)
         {
-            _data = GC.AllocateUninitializedArray<byte>((bytes + 7) & ~7);
+            _data = ValuePool.RentArray(bytes);
         }
     }
 
@@ -390,7 +408,7 @@ internal sealed class HashValue
 
         int size = need <= 256 ? need : Math.Max(need, Packed.Length + (Packed.Length >> 2));
         size = Math.Min((size + 7) & ~7, MaxPackedBytes);
-        var grown = GC.AllocateUninitializedArray<byte>(size);
+        var grown = ValuePool.RentArray(size);
         Packed.AsSpan(0, _length).CopyTo(grown);
         _data = grown;
     }

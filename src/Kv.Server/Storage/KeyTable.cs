@@ -220,6 +220,11 @@ internal sealed unsafe class KeyTable
                 Rewrite(ref entry, default);
             }
 
+            if (!ReferenceEquals(entry.RawValue, value))
+            {
+                DropValue(entry.RawValue);
+            }
+
             entry.RawValue = value;
             Account(index);
         }
@@ -246,10 +251,20 @@ internal sealed unsafe class KeyTable
         else
         {
             Rewrite(ref entry, value);
+            DropValue(entry.RawValue);
             entry.RawValue = null;
         }
 
         Account(index);
+    }
+
+    // A value overwritten by another: a small collection goes to the pool when the batch ends (ValuePool).
+    private void DropValue(object? value)
+    {
+        if (_releases is not null && ValuePool.IsPooled(value))
+        {
+            _releases.Add(value!);
+        }
     }
 
     // The entry's key moves to a new block with the string value (empty for other types); the old block is released.
@@ -292,8 +307,12 @@ internal sealed unsafe class KeyTable
         return grown;
     }
 
-    /// <summary>Removes the entry at <paramref name="index"/>.</summary>
-    public void RemoveAt(int index)
+    /// <summary>
+    /// Removes the entry at <paramref name="index"/>. Its value is dropped — a small collection is reused for
+    /// another key once the batch ends (<see cref="ValuePool"/>) — unless <paramref name="keepValue"/>: RENAME
+    /// and MOVE store the same value under another key.
+    /// </summary>
+    public void RemoveAt(int index, bool keepValue = false)
     {
         Snapshot?.BeforeAccess(index);
         ref var entry = ref _entries[index];
@@ -320,10 +339,17 @@ internal sealed unsafe class KeyTable
         }
 
         EstimatedBytes -= _sizes[index];
-        if (entry.RawValue is not null)
+        if (entry.RawValue is not null && !keepValue)
         {
-            // Measured now: without maxmemory, _sizes is not kept up to date as a collection grows.
-            DroppedObjectBytes += Persistence.MemoryEstimate.Of(in entry);
+            if (_releases is not null && ValuePool.IsPooled(entry.RawValue))
+            {
+                _releases.Add(entry.RawValue);
+            }
+            else
+            {
+                // Measured now: without maxmemory, _sizes is not kept up to date as a collection grows.
+                DroppedObjectBytes += Persistence.MemoryEstimate.Of(in entry);
+            }
         }
 
         _sizes[index] = 0;

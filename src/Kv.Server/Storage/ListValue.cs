@@ -34,6 +34,47 @@ internal sealed class ListValue
     /// <summary>OBJECT ENCODING: Redis 7.0 reports every list as a quicklist (the listpack encoding for small lists came in 7.2).</summary>
     public static string Encoding => "quicklist";
 
+    /// <summary>A new empty list: one dropped from a keyspace when the pool has one (<see cref="ValuePool"/>).</summary>
+    public static ListValue Create() => ValuePool.TakeList() ?? new ListValue();
+
+    /// <summary>True for a list of at most one small chunk, which <see cref="ValuePool"/> takes back whole.</summary>
+    public bool IsSmall => _chunks.Length == 1 && (_chunkCount == 0 || ChunkAt(0).Data.Length <= ValuePool.MaxArray);
+
+    /// <summary>
+    /// Empties a small list the keyspace dropped, for <see cref="ValuePool"/>: its chunk's array goes back to
+    /// the pool and the chunk object stays, to be the first chunk of the list this one becomes.
+    /// </summary>
+    internal void Recycle()
+    {
+        if (_chunkCount == 1)
+        {
+            var chunk = ChunkAt(0);
+            ValuePool.ReturnArray(chunk.Data);
+            chunk.Reset(Array.Empty<byte>(), atEnd: false);
+            _chunks[0] = chunk;
+        }
+        else if (_chunks.Length != 1)
+        {
+            _chunks = new Chunk[1];
+        }
+
+        _head = 0;
+        _chunkCount = 0;
+        Count = 0;
+    }
+
+    // A list's first chunk reuses the spare a recycled list kept (Recycle), else is new.
+    private Chunk NewChunk(int capacity, bool atEnd)
+    {
+        if (_chunkCount == 0 && _chunks.Length == 1 && _chunks[0] is { Data.Length: 0 } spare)
+        {
+            spare.Reset(ValuePool.RentArray(capacity), atEnd);
+            return spare;
+        }
+
+        return new Chunk(capacity, atEnd);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Chunk ChunkAt(int i) => _chunks[(_head + i) & (_chunks.Length - 1)];
 
@@ -71,7 +112,7 @@ internal sealed class ListValue
                 capacity = Math.Max(capacity, full.End - full.Start);
             }
 
-            c = new Chunk(capacity, atEnd: true);
+            c = NewChunk(capacity, atEnd: true);
             InsertChunk(0, c);
         }
         else if (c.Start < size)
@@ -99,7 +140,7 @@ internal sealed class ListValue
                 capacity = Math.Max(capacity, full.End - full.Start);
             }
 
-            c = new Chunk(capacity, atEnd: false);
+            c = NewChunk(capacity, atEnd: false);
             InsertChunk(_chunkCount, c);
         }
         else if (c.Data.Length - c.End < size)
@@ -637,8 +678,15 @@ internal sealed class ListValue
 
         public Chunk(int capacity, bool atEnd)
         {
-            Data = new byte[capacity];
-            Start = End = atEnd ? capacity : 0;
+            Data = ValuePool.RentArray(capacity);
+            Start = End = atEnd ? Data.Length : 0;
+        }
+
+        public void Reset(byte[] data, bool atEnd)
+        {
+            Data = data;
+            Start = End = atEnd ? data.Length : 0;
+            Count = 0;
         }
 
         /// <summary>Makes room for <paramref name="size"/> more bytes at one end: double the array (up to the chunk limit) or move the contents.</summary>
@@ -652,8 +700,8 @@ internal sealed class ListValue
                 capacity = Math.Min(capacity, Math.Max(ChunkBytes, used + size));
             }
 
-            var data = capacity == Data.Length ? Data : new byte[capacity];
-            int start = front ? capacity - used : 0;
+            var data = capacity == Data.Length ? Data : ValuePool.RentArray(capacity);
+            int start = front ? data.Length - used : 0;
             Buffer.BlockCopy(Data, Start, data, start, used);
             Data = data;
             Start = start;

@@ -71,7 +71,31 @@ internal sealed class SetValue
 
     /// <summary>Redis's setTypeCreate: an intset when the first member is an integer, else a hashtable.</summary>
     public static SetValue CreateFor(ReadOnlySpan<byte> firstMember) =>
-        RespNumber.TryParseInt64(firstMember, out _) ? new SetValue() : new SetValue { _isCompact = true };
+        RespNumber.TryParseInt64(firstMember, out _) ? Create(compact: false) : Create(compact: true);
+
+    // An empty set, one dropped from a keyspace when the pool has one (ValuePool).
+    private static SetValue Create(bool compact)
+    {
+        var set = ValuePool.TakeSet() ?? new SetValue();
+        set._isCompact = compact;
+        return set;
+    }
+
+    /// <summary>Empties a set the keyspace dropped, for <see cref="ValuePool"/>: its array goes back to the pool.</summary>
+    internal void Recycle()
+    {
+        if (_store is byte[] data)
+        {
+            ValuePool.ReturnArray(data);
+        }
+
+        _store = Array.Empty<byte>();
+        _count = 0;
+        _length = 0;
+        _cursorIndex = 0;
+        _cursorOffset = 0;
+        _isCompact = false;
+    }
 
     public SetValue Clone()
     {
@@ -325,7 +349,7 @@ internal sealed class SetValue
     {
         if (_isCompact && _store is byte[] { Length: 0 } && count <= MaxCompactCount && memberBytes <= count * MaxCompactMember)
         {
-            _store = GC.AllocateUninitializedArray<byte>((memberBytes + count + 7) & ~7);
+            _store = ValuePool.RentArray(memberBytes + count);
         }
     }
 
@@ -430,7 +454,7 @@ internal sealed class SetValue
         }
 
         int size = need <= 256 ? need : Math.Max(need, Data.Length + (Data.Length >> 2));
-        var grown = GC.AllocateUninitializedArray<byte>((size + 7) & ~7);
+        var grown = ValuePool.RentArray(size);
         Data.AsSpan(0, _isCompact ? _length : _count * 8).CopyTo(grown);
         _store = grown;
     }

@@ -47,6 +47,24 @@ internal sealed class SortedSet
         _store = listpack ? Empty : new SortedSkipList(capacity);
     }
 
+    /// <summary>
+    /// A new empty set: compact when <paramref name="listpack"/> (one dropped from a keyspace when the pool has
+    /// one, <see cref="ValuePool"/>), else a skiplist sized for <paramref name="capacity"/> members.
+    /// </summary>
+    public static SortedSet Create(bool listpack, int capacity = 0) =>
+        listpack ? ValuePool.TakeSortedSet() ?? new SortedSet(listpack: true) : new SortedSet(listpack: false, capacity);
+
+    /// <summary>Empties a compact set the keyspace dropped, for <see cref="ValuePool"/>: its array goes back to the pool.</summary>
+    internal void Recycle()
+    {
+        if (_store is byte[] data && data != Empty)
+        {
+            ValuePool.ReturnArray(data);
+        }
+
+        _store = Empty;
+    }
+
     /// <summary>True while Redis would keep this set as a listpack; it turns false once (<see cref="ConvertToSkiplist"/>) and stays false.</summary>
     public bool IsListpack => _store is not SortedSkipList skip || skip.IsListpack;
 
@@ -160,7 +178,7 @@ internal sealed class SortedSet
         long total = TableEnd(n + entries) + used;
         if (total > data.Length && used <= MaxCompactBytes)
         {
-            var bigger = new byte[(total + 7) & ~7L];
+            var bigger = ValuePool.RentArray((int)total);
             data.AsSpan(0, TableEnd(n) + UsedEntryBytes(data)).CopyTo(bigger);
             _store = bigger;
         }
@@ -669,7 +687,7 @@ internal sealed class SortedSet
         int start = StartOf(source, rank);
         int oldEntries = TableEnd(n), newEntries = TableEnd(n + 1);
         int total = newEntries + used + size;
-        var target = total <= source.Length ? source : new byte[(total + 7) & ~7];
+        var target = total <= source.Length ? source : ValuePool.RentArray(total);
 
         // Entries move right (the later ones past the new entry), then the end offsets; right to left, so an
         // in-place move never overwrites what it has still to read.

@@ -330,7 +330,7 @@ internal sealed class RdbValueReader(ServerConfig config)
             bytes += SortedSet.EntryBytes(score, member.Length);
         }
 
-        var set = new SortedSet(pairs.Count <= config.ZsetMaxListpackEntries && longest <= config.ZsetMaxListpackValue, pairs.Count);
+        var set = SortedSet.Create(pairs.Count <= config.ZsetMaxListpackEntries && longest <= config.ZsetMaxListpackValue, pairs.Count);
         set.Reserve(pairs.Count, bytes);
         foreach (var (member, score) in pairs)
         {
