@@ -33,6 +33,7 @@ internal sealed partial class MemoryReclaim
     private long _droppedSeen;
     private long _droppedSinceRun;
     private long _garbage;
+    private long _allocatedAtCollect;
     private long _youngSeen;
     private long _commandsSeen = -1;
     private long _quietSince;
@@ -92,12 +93,22 @@ internal sealed partial class MemoryReclaim
     {
         _garbage += dropped;
         long threshold = maxMemory > 0 ? Math.Max(1L << 20, maxMemory / 8) : Math.Max(MinimumDrop, dataBytes / 4);
-        if (_garbage < threshold)
+        long allocated = 0;
+        if (maxMemory > 0)
+        {
+            // Under maxmemory, what the young collections promoted and what died old since the last full
+            // collection count as well: most dropped collections are reused (Storage.ValuePool), so without
+            // this a steady writer's small leftovers would pile up in generation 2 with nothing collecting them.
+            allocated = GC.GetTotalAllocatedBytes(false) - _allocatedAtCollect;
+        }
+
+        if (_garbage + allocated < threshold)
         {
             return;
         }
 
         _garbage = 0;
+        _allocatedAtCollect = GC.GetTotalAllocatedBytes(false);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
     }
 
