@@ -84,21 +84,24 @@ internal sealed partial class MemoryReclaim
     /// Collections live on the GC heap: one that is deleted, expired or evicted has usually been promoted
     /// to generation 2, whose garbage waits for a full collection, and the GC lets generation 2 grow in
     /// proportion to what survives. Under maxmemory churn that garbage would push the process far past
-    /// the limit eviction holds the data set to (strings live in native blocks for the same reason). So
-    /// once the collections dropped since the last look add up to an eighth of maxmemory (a quarter of
-    /// the data set without one, 8 MB at least), a background full collection is started: concurrent, it
-    /// pauses clients only briefly, and the space it frees is reused by what is written next.
+    /// the limit eviction holds the data set to (strings live in native blocks for the same reason). Small
+    /// collections are reused instead (Storage.ValuePool); the rest — big ones, and small ones the pool had
+    /// no room for — are counted, and once they add up to an eighth of maxmemory (a quarter of the data set
+    /// without one, 8 MB at least) a background full collection is started: concurrent, it pauses clients
+    /// only briefly, and the space it frees is reused by what is written next.
     /// </summary>
     private void CollectDroppedObjects(long dataBytes, long dropped, long maxMemory)
     {
         _garbage += dropped;
         long threshold = maxMemory > 0 ? Math.Max(1L << 20, maxMemory / 8) : Math.Max(MinimumDrop, dataBytes / 4);
         long allocated = 0;
-        if (maxMemory > 0)
+        if (maxMemory > 0 && _baseline >= 0)
         {
-            // Under maxmemory, what the young collections promoted and what died old since the last full
-            // collection count as well: most dropped collections are reused (Storage.ValuePool), so without
-            // this a steady writer's small leftovers would pile up in generation 2 with nothing collecting them.
+            // In the kv-server process under maxmemory, what the young collections promoted and what died old
+            // since the last full collection count as well: most dropped collections are reused
+            // (Storage.ValuePool), so without this a steady writer's small leftovers would pile up in
+            // generation 2 with nothing collecting them. (Not for an embedded server: the app's own
+            // allocation would set the pace.)
             allocated = GC.GetTotalAllocatedBytes(false) - _allocatedAtCollect;
         }
 
