@@ -258,13 +258,17 @@ internal sealed unsafe class KeyTable
         Account(index);
     }
 
-    // A value overwritten by another: a small collection goes to the pool when the batch ends (ValuePool).
-    private void DropValue(object? value)
+    // A value leaving the table: a small collection goes to the pool when the batch ends (ValuePool); false
+    // for anything else, which is left to the GC.
+    private bool DropValue(object? value)
     {
         if (_releases is not null && ValuePool.IsPooled(value))
         {
             _releases.Add(value!);
+            return true;
         }
+
+        return false;
     }
 
     // The entry's key moves to a new block with the string value (empty for other types); the old block is released.
@@ -339,17 +343,10 @@ internal sealed unsafe class KeyTable
         }
 
         EstimatedBytes -= _sizes[index];
-        if (entry.RawValue is not null && !keepValue)
+        if (entry.RawValue is not null && !keepValue && !DropValue(entry.RawValue))
         {
-            if (_releases is not null && ValuePool.IsPooled(entry.RawValue))
-            {
-                _releases.Add(entry.RawValue);
-            }
-            else
-            {
-                // Measured now: without maxmemory, _sizes is not kept up to date as a collection grows.
-                DroppedObjectBytes += Persistence.MemoryEstimate.Of(in entry);
-            }
+            // Measured now: without maxmemory, _sizes is not kept up to date as a collection grows.
+            DroppedObjectBytes += Persistence.MemoryEstimate.Of(in entry);
         }
 
         _sizes[index] = 0;

@@ -29,11 +29,11 @@ internal static class ValuePool
     private const int ObjectBytes = 40;
 
     private static readonly Lock Gate = new();
-    private static Stack<byte[]>[] _arrays = NewArrays();
-    private static Stack<HashValue> _hashes = new();
-    private static Stack<SetValue> _sets = new();
-    private static Stack<SortedSet> _sortedSets = new();
-    private static Stack<ListValue> _lists = new();
+    private static readonly Stack<byte[]>[] Arrays = NewArrays();
+    private static readonly Stack<HashValue> Hashes = new();
+    private static readonly Stack<SetValue> Sets = new();
+    private static readonly Stack<SortedSet> SortedSets = new();
+    private static readonly Stack<ListValue> Lists = new();
     private static long _bytes;
 
     /// <summary>Bytes held now (for tests and INFO).</summary>
@@ -50,7 +50,7 @@ internal static class ValuePool
         {
             lock (Gate)
             {
-                if (_arrays[(size >> 3) - 1].TryPop(out var array))
+                if (Arrays[(size >> 3) - 1].TryPop(out var array))
                 {
                     _bytes -= 24 + array.Length;
                     return array;
@@ -74,20 +74,20 @@ internal static class ValuePool
         {
             if (_bytes + 24 + size <= Limit)
             {
-                _arrays[(size >> 3) - 1].Push(array);
+                Arrays[(size >> 3) - 1].Push(array);
                 _bytes += 24 + size;
             }
         }
     }
 
     /// <summary>A hash dropped from a keyspace, emptied (<see cref="HashValue.Recycle"/>), or null.</summary>
-    public static HashValue? TakeHash() => Take(static () => _hashes);
+    public static HashValue? TakeHash() => Take(Hashes);
 
-    public static SetValue? TakeSet() => Take(static () => _sets);
+    public static SetValue? TakeSet() => Take(Sets);
 
-    public static SortedSet? TakeSortedSet() => Take(static () => _sortedSets);
+    public static SortedSet? TakeSortedSet() => Take(SortedSets);
 
-    public static ListValue? TakeList() => Take(static () => _lists);
+    public static ListValue? TakeList() => Take(Lists);
 
     /// <summary>
     /// A value the keyspace dropped, once the batch that dropped it has ended: its arrays and the object
@@ -105,16 +105,16 @@ internal static class ValuePool
         {
             case HashValue hash:
                 hash.Recycle();
-                return Keep(static () => _hashes, hash);
+                return Keep(Hashes, hash);
             case SetValue set:
                 set.Recycle();
-                return Keep(static () => _sets, set);
+                return Keep(Sets, set);
             case SortedSet sortedSet:
                 sortedSet.Recycle();
-                return Keep(static () => _sortedSets, sortedSet);
+                return Keep(SortedSets, sortedSet);
             case ListValue list:
                 list.Recycle();
-                return Keep(static () => _lists, list);
+                return Keep(Lists, list);
             default:
                 return false;
         }
@@ -138,16 +138,20 @@ internal static class ValuePool
     {
         lock (Gate)
         {
-            _arrays = NewArrays();
-            _hashes = new();
-            _sets = new();
-            _sortedSets = new();
-            _lists = new();
+            foreach (var stack in Arrays)
+            {
+                Empty(stack);
+            }
+
+            Empty(Hashes);
+            Empty(Sets);
+            Empty(SortedSets);
+            Empty(Lists);
             _bytes = 0;
         }
     }
 
-    private static T? Take<T>(Func<Stack<T>> stack) where T : class
+    private static T? Take<T>(Stack<T> stack) where T : class
     {
         if (_bytes == 0)
         {
@@ -156,7 +160,7 @@ internal static class ValuePool
 
         lock (Gate)
         {
-            if (stack().TryPop(out var value))
+            if (stack.TryPop(out var value))
             {
                 _bytes -= ObjectBytes;
                 return value;
@@ -166,7 +170,7 @@ internal static class ValuePool
         return null;
     }
 
-    private static bool Keep<T>(Func<Stack<T>> stack, T value)
+    private static bool Keep<T>(Stack<T> stack, T value)
     {
         lock (Gate)
         {
@@ -175,10 +179,17 @@ internal static class ValuePool
                 return false;
             }
 
-            stack().Push(value);
+            stack.Push(value);
             _bytes += ObjectBytes;
             return true;
         }
+    }
+
+    // Drops what the stack holds and its storage.
+    private static void Empty<T>(Stack<T> stack)
+    {
+        stack.Clear();
+        stack.TrimExcess();
     }
 
     private static Stack<byte[]>[] NewArrays()
