@@ -26,7 +26,16 @@ internal static class MemoryEstimate
             return (int)Math.Min(int.MaxValue, size);
         }
 
-        return (int)Math.Min(int.MaxValue, size + OfValue(entry.RawValue!));
+        // A collection that goes back into the block when the batch ends is counted as it rests there
+        // (InlineValue), not twice while a command has it expanded.
+        object value = entry.RawValue!;
+        int inline = InlineValue.IsCandidate(value) ? InlineValue.LengthOf(value) : -1;
+        if (inline >= 0)
+        {
+            return (int)KeyBlock.AllocatedBytes(KeyBlock.KeyLength(entry.Block), inline);
+        }
+
+        return (int)Math.Min(int.MaxValue, size + OfValue(value));
     }
 
     /// <summary>Estimated bytes of a value outside the key's block (not an inline string).</summary>
@@ -38,6 +47,7 @@ internal static class MemoryEstimate
         HashValue hash => hash.AllocatedBytes,
         SetValue set => set.AllocatedBytes,
         SortedSet zset => ObjectHeader + 8 + zset.AllocatedBytes,
+        InlineValue => 0,
         StreamValue stream => ObjectHeader + 128 + (stream.Length * 48L) + (stream.BlockCount * 96L),
         _ => ObjectHeader + 64,
     };

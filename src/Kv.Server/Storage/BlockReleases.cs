@@ -7,18 +7,20 @@ namespace Kv.Server.Storage;
 /// hold a span over a key or a value it then deletes or overwrites (GETDEL's value, an expired key's
 /// name for its notification): freeing at the end of the batch of commands — or of the cron's slice,
 /// under the same keyspace lock — keeps every such span valid without each command having to care.
-/// Tables dropped whole (FLUSHDB, FLUSHALL) are freed at the same point.
+/// Tables dropped whole (FLUSHDB, FLUSHALL) are freed at the same point, and small collections the batch
+/// expanded go back into their keys' blocks first (<see cref="InlineValue"/>).
 /// </summary>
 internal sealed unsafe class BlockReleases
 {
     private nint[] _blocks = new nint[64];
     private int _count;
     private readonly List<KeyTable> _tables = [];
+    private readonly List<KeyTable> _expanded = [];
     private object[] _values = new object[16];
     private int _valueCount;
 
     /// <summary>True when something waits to be freed.</summary>
-    public bool Pending => _count != 0 || _tables.Count != 0 || _valueCount != 0;
+    public bool Pending => _count != 0 || _tables.Count != 0 || _valueCount != 0 || _expanded.Count != 0;
 
     /// <summary>
     /// Estimated bytes of dropped values the pool had no room for (<see cref="ValuePool.Recycle"/>): garbage for
@@ -47,11 +49,30 @@ internal sealed unsafe class BlockReleases
         _blocks[_count++] = (nint)block;
     }
 
-    public void Add(KeyTable table) => _tables.Add(table);
+    /// <summary>
+    /// A table dropped whole, freed when the batch ends; or, with <paramref name="expanded"/>, one whose
+    /// collections go inline then (<see cref="KeyTable.InlineExpanded"/>).
+    /// </summary>
+    public void Add(KeyTable table, bool expanded = false) => (expanded ? _expanded : _tables).Add(table);
+
+    /// <summary>
+    /// Puts expanded collections back inline now: at the end of a batch, or while loading a file (nothing
+    /// holds a value then either) so the load never holds more than a slice of keys as objects.
+    /// </summary>
+    public void InlineExpanded()
+    {
+        foreach (var table in _expanded)
+        {
+            table.InlineExpanded();
+        }
+
+        _expanded.Clear();
+    }
 
     /// <summary>Frees everything dropped so far (under the keyspace lock, with no command running).</summary>
     public void FreeAll()
     {
+        InlineExpanded();
         FreeQueuedBlocks();
         _count = 0;
         if (_blocks.Length > 4096)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Kv.Server.Storage;
@@ -58,6 +59,36 @@ internal sealed class HashValue
         _length = 0;
         _cursorIndex = 0;
         _cursorOffset = 0;
+    }
+
+    /// <summary>Bytes of the hash held in its key's block (<see cref="InlineValue"/>), or -1 when it is not compact.</summary>
+    internal int InlineLength => _data is byte[] ? 2 + _length : -1;
+
+    /// <summary>Writes the form <see cref="InlineLength"/> measures: the field count, then the compact array.</summary>
+    internal void WriteInline(Span<byte> target)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(target, _count);
+        Packed.AsSpan(0, _length).CopyTo(target[2..]);
+    }
+
+    /// <summary>
+    /// The hash <see cref="WriteInline"/> wrote: from the pool for the keyspace (<paramref name="pooled"/>), or a
+    /// copy of its own for a reader outside it (a save).
+    /// </summary>
+    internal static HashValue FromInline(ReadOnlySpan<byte> inline, bool pooled)
+    {
+        var hash = pooled ? Create() : new HashValue();
+        int length = inline.Length - 2;
+        if (length > 0)
+        {
+            var data = pooled ? ValuePool.RentArray(length) : new byte[length];
+            inline[2..].CopyTo(data);
+            hash._data = data;
+        }
+
+        hash._count = BinaryPrimitives.ReadUInt16LittleEndian(inline);
+        hash._length = (ushort)length;
+        return hash;
     }
 
     /// <summary>An empty hash about to receive <paramref name="capacity"/> fields (an RDB load): a table when the compact form could not hold them.</summary>

@@ -20,7 +20,7 @@ internal static unsafe class KeyBlock
     public const int HeaderSize = 8;
 
     /// <summary>
-    /// Bytes of blocks allocated and not yet freed, process-wide (<see cref="AllocatedBytes"/> each). Kept
+    /// Bytes of blocks allocated and not yet freed, process-wide (<see cref="AllocatedBytes(byte*)"/> each). Kept
     /// without atomics — blocks come and go under a keyspace lock — so it is exact in the kv-server process
     /// (one server) and approximate when several embedded servers share a process; only the former reads it
     /// (<see cref="Persistence.MemoryReclaim"/>).
@@ -35,6 +35,17 @@ internal static unsafe class KeyBlock
         *(int*)(block + 4) = value.Length;
         key.CopyTo(new Span<byte>(block + HeaderSize, key.Length));
         value.CopyTo(new Span<byte>(block + HeaderSize + key.Length, value.Length));
+        LiveBytes += AllocatedBytes(block);
+        return block;
+    }
+
+    /// <summary>A new block holding <paramref name="key"/> and room for <paramref name="valueLength"/> bytes of value, not yet written.</summary>
+    public static byte* Allocate(ReadOnlySpan<byte> key, int valueLength)
+    {
+        byte* block = (byte*)NativeMemory.Alloc((nuint)((long)HeaderSize + key.Length + valueLength));
+        *(int*)block = key.Length;
+        *(int*)(block + 4) = valueLength;
+        key.CopyTo(new Span<byte>(block + HeaderSize, key.Length));
         LiveBytes += AllocatedBytes(block);
         return block;
     }
@@ -55,9 +66,12 @@ internal static unsafe class KeyBlock
     /// Bytes the allocator hands out for the block: glibc's malloc rounds a request plus its 8-byte
     /// chunk header up to 16 (32 at least), and maps requests from 128 KB on in whole pages.
     /// </summary>
-    public static long AllocatedBytes(byte* block)
+    public static long AllocatedBytes(byte* block) => AllocatedBytes(KeyLength(block), ValueLength(block));
+
+    /// <summary>What <see cref="AllocatedBytes(byte*)"/> answers for a block of these lengths.</summary>
+    public static long AllocatedBytes(int keyLength, int valueLength)
     {
-        long request = HeaderSize + (long)KeyLength(block) + ValueLength(block);
+        long request = HeaderSize + (long)keyLength + valueLength;
         return request >= 128 * 1024 ? (request + 16 + 4095) & ~4095L : Math.Max(32, (request + 8 + 15) & ~15L);
     }
 

@@ -17,7 +17,10 @@ internal unsafe struct KeyEntry
     /// <summary>The key's block (<see cref="KeyBlock"/>); null for a free slot.</summary>
     internal byte* Block;
 
-    /// <summary>The value; null for a string held in <see cref="Block"/> (the cheapest test on the read path).</summary>
+    /// <summary>
+    /// The value; null for a string held in <see cref="Block"/> (the cheapest test on the read path), an
+    /// <see cref="InlineValue"/> marker for a small collection held there.
+    /// </summary>
     internal object? RawValue;
 
     public int HashCode;
@@ -46,9 +49,16 @@ internal unsafe struct KeyEntry
 
     /// <summary>
     /// The value as an object. A string held in the block is copied out into a byte[] of its own (use
-    /// <see cref="KeyTable.TryGetString"/> on hot paths); change values through <see cref="KeyTable.Replace"/>.
+    /// <see cref="KeyTable.TryGetString"/> on hot paths), and so is a collection held there (<see cref="InlineValue"/>)
+    /// when nothing has expanded it (<see cref="KeyTable.Find(ReadOnlySpan{byte}, int)"/> does); change values
+    /// through <see cref="KeyTable.Replace"/>.
     /// </summary>
-    public readonly object Value => RawValue ?? (Block == null ? null! : KeyBlock.ValueOf(Block).ToArray());
+    public readonly object Value => RawValue switch
+    {
+        null => Block == null ? null! : KeyBlock.ValueOf(Block).ToArray(),
+        InlineValue inline => inline.Expand(KeyBlock.ValueOf(Block), pooled: false),
+        var value => value,
+    };
 
     /// <summary>The value's TYPE name (<see cref="ValueTypes.NameOf"/>) without copying a string out.</summary>
     public readonly ReadOnlySpan<byte> TypeName => RawValue is null && Block != null ? "string"u8 : ValueTypes.NameOf(RawValue);
@@ -88,6 +98,11 @@ internal sealed unsafe class KeyTable
 
     // Where dropped blocks wait for the end of the command (null: freed at once, for a table of its own).
     private readonly BlockReleases? _releases;
+
+    // Entries holding a collection that may go inline when the batch ends (InlineValue): expanded by Find,
+    // added or replaced. Only with _releases, which calls InlineExpanded.
+    private int[] _expanded = [];
+    private int _expandedCount;
     private Persistence.Rdb.TableSnapshot? _snapshot;
     private bool _retired;
 
@@ -152,6 +167,13 @@ internal sealed unsafe class KeyTable
             {
                 // A background save writes the key's snapshot-time state before anyone may change it.
                 Snapshot?.BeforeAccess(i);
+                if (entry.RawValue is InlineValue inline)
+                {
+                    // Commands see objects only: this one goes back into the block when the batch ends.
+                    entry.RawValue = inline.Expand(KeyBlock.ValueOf(entry.Block), pooled: true);
+                    Expanded(i);
+                }
+
                 return i;
             }
 
@@ -171,9 +193,14 @@ internal sealed unsafe class KeyTable
 
         int index = NewEntry(hash);
         ref var entry = ref _entries[index];
-        entry.Block = KeyBlock.Allocate(key, default);
+        entry.Block = KeyBlock.Allocate(key, 0);
         entry.RawValue = value;
         Account(index);
+        if (InlineValue.IsCandidate(value))
+        {
+            Expanded(index);
+        }
+
         return index;
     }
 
@@ -227,6 +254,10 @@ internal sealed unsafe class KeyTable
 
             entry.RawValue = value;
             Account(index);
+            if (InlineValue.IsCandidate(value))
+            {
+                Expanded(index);
+            }
         }
     }
 
@@ -277,6 +308,82 @@ internal sealed unsafe class KeyTable
         byte* old = entry.Block;
         entry.Block = KeyBlock.Allocate(KeyBlock.KeyOf(old), value);
         Release(old);
+    }
+
+    private void Expanded(int index)
+    {
+        if (_releases is null)
+        {
+            return;
+        }
+
+        if (_expandedCount == 0)
+        {
+            _releases.Add(this, expanded: true);
+        }
+
+        if (_expandedCount == _expanded.Length)
+        {
+            Array.Resize(ref _expanded, Math.Max(16, _expandedCount * 2));
+        }
+
+        _expanded[_expandedCount++] = index;
+    }
+
+    /// <summary>
+    /// The batch has ended (no command holds a value): every collection expanded, added or replaced since
+    /// the last call that is small enough goes into its key's block (<see cref="InlineValue"/>), and its
+    /// object and array back to the pool. A collection that grew past the inline form stays an object.
+    /// </summary>
+    internal void InlineExpanded()
+    {
+        for (int k = 0; k < _expandedCount && !_retired; k++)
+        {
+            int index = _expanded[k];
+            ref var entry = ref _entries[index];
+            if (!entry.IsFree && entry.RawValue is { } value && InlineValue.IsCandidate(value))
+            {
+                Inline(index, value);
+            }
+        }
+
+        _expandedCount = 0;
+        if (_expanded.Length > 4096)
+        {
+            _expanded = [];
+        }
+    }
+
+    private void Inline(int index, object value)
+    {
+        ref var entry = ref _entries[index];
+        int length = InlineValue.LengthOf(value);
+        if (length < 0)
+        {
+            if (KeyBlock.ValueLength(entry.Block) != 0)
+            {
+                // What the block held before the collection grew out of it.
+                Rewrite(ref entry, default);
+                Account(index);
+            }
+
+            return;
+        }
+
+        if (KeyBlock.ValueLength(entry.Block) != length)
+        {
+            byte* old = entry.Block;
+            entry.Block = KeyBlock.Allocate(KeyBlock.KeyOf(old), length);
+            Release(old);
+        }
+
+        entry.RawValue = InlineValue.Write(value, KeyBlock.ValueOf(entry.Block));
+        if (!ValuePool.Recycle(value))
+        {
+            DroppedObjectBytes += Persistence.MemoryEstimate.OfValue(value);
+        }
+
+        Account(index);
     }
 
     private void Release(byte* block)
@@ -343,7 +450,7 @@ internal sealed unsafe class KeyTable
         }
 
         EstimatedBytes -= _sizes[index];
-        if (entry.RawValue is not null && !keepValue && !DropValue(entry.RawValue))
+        if (entry.RawValue is not (null or InlineValue) && !keepValue && !DropValue(entry.RawValue))
         {
             // Measured now: without maxmemory, _sizes is not kept up to date as a collection grows.
             DroppedObjectBytes += Persistence.MemoryEstimate.Of(in entry);

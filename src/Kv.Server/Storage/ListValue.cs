@@ -63,6 +63,50 @@ internal sealed class ListValue
         Count = 0;
     }
 
+    /// <summary>
+    /// Bytes of the list held in its key's block (<see cref="InlineValue"/>): its entry count and its one
+    /// chunk's entries; -1 when it has more than one chunk.
+    /// </summary>
+    internal int InlineLength => _chunkCount switch
+    {
+        0 => 2,
+        1 when ChunkAt(0) is var c => 2 + c.End - c.Start,
+        _ => -1,
+    };
+
+    /// <summary>Writes the form <see cref="InlineLength"/> measures.</summary>
+    internal void WriteInline(Span<byte> target)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(target, (ushort)Count);
+        if (_chunkCount == 1)
+        {
+            var c = ChunkAt(0);
+            c.Data.AsSpan(c.Start, c.End - c.Start).CopyTo(target[2..]);
+        }
+    }
+
+    /// <summary>
+    /// The list <see cref="WriteInline"/> wrote: from the pool for the keyspace (<paramref name="pooled"/>), or a
+    /// copy of its own for a reader outside it (a save).
+    /// </summary>
+    internal static ListValue FromInline(ReadOnlySpan<byte> inline, bool pooled)
+    {
+        var list = pooled ? Create() : new ListValue();
+        int count = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(inline);
+        if (count > 0)
+        {
+            var entries = inline[2..];
+            var c = pooled ? list.NewChunk(entries.Length, atEnd: false) : new Chunk(entries.Length, atEnd: false);
+            entries.CopyTo(c.Data);
+            c.End = entries.Length;
+            c.Count = count;
+            list.InsertChunk(0, c);
+            list.Count = count;
+        }
+
+        return list;
+    }
+
     // A list's first chunk reuses the spare a recycled list kept (Recycle), else is new.
     private Chunk NewChunk(int capacity, bool atEnd)
     {

@@ -65,6 +65,25 @@ internal sealed class SortedSet
         _store = Empty;
     }
 
+    /// <summary>Bytes of the set held in its key's block (<see cref="InlineValue"/>), or -1 when it is not compact.</summary>
+    internal int InlineLength => _store is byte[] data ? TableEnd(CountOf(data)) + UsedEntryBytes(data) : -1;
+
+    /// <summary>Writes the form <see cref="InlineLength"/> measures: the compact array without its slack.</summary>
+    internal void WriteInline(Span<byte> target) => Data.AsSpan(0, target.Length).CopyTo(target);
+
+    /// <summary>
+    /// The set <see cref="WriteInline"/> wrote: from the pool for the keyspace (<paramref name="pooled"/>), or a
+    /// copy of its own for a reader outside it (a save).
+    /// </summary>
+    internal static SortedSet FromInline(ReadOnlySpan<byte> inline, bool pooled)
+    {
+        var set = pooled ? Create(listpack: true) : new SortedSet(listpack: true);
+        var data = pooled ? ValuePool.RentArray(inline.Length) : new byte[inline.Length];
+        inline.CopyTo(data);
+        set._store = data;
+        return set;
+    }
+
     /// <summary>True while Redis would keep this set as a listpack; it turns false once (<see cref="ConvertToSkiplist"/>) and stays false.</summary>
     public bool IsListpack => _store is not SortedSkipList skip || skip.IsListpack;
 

@@ -16,6 +16,7 @@ internal static class ValueTypes
         SortedSet => "zset"u8,
         ListValue => "list"u8,
         StreamValue => "stream"u8,
+        InlineValue inline => inline.TypeName,
         _ => "unknown"u8,
     };
 
@@ -28,6 +29,7 @@ internal static class ValueTypes
         SortedSet zset => zset.IsListpack ? "listpack" : "skiplist",
         ListValue => ListValue.Encoding,
         StreamValue => "stream",
+        InlineValue inline => inline.Encoding,
         _ => "unknown",
     };
 

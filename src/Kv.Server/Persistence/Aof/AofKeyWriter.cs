@@ -20,7 +20,8 @@ internal sealed class AofKeyWriter
 
     public void Write(RespWriter w, ReadOnlySpan<byte> key, in KeyEntry entry, long expiresAt, KeyTable table, int index)
     {
-        var value = entry.RawValue;
+        // A collection held in the key's block comes out as a copy of its own (KeyEntry.Value).
+        var value = entry.IsInlineString ? null : entry.Value;
         if (entry.IsInlineString || value is byte[] or MutableString)
         {
             table.TryGetString(index, out var bytes);

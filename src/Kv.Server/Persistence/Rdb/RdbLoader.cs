@@ -247,6 +247,7 @@ internal static class RdbLoader
                             if (++inBatch == KeysPerLock || delay.Due)
                             {
                                 inBatch = 0;
+                                keyspace.Releases.InlineExpanded();
                                 keyspace.Lock.Exit();
                                 locked = false;
                                 progress.Loaded(progressBase + r.Offset);
@@ -273,6 +274,7 @@ internal static class RdbLoader
         {
             if (locked)
             {
+                keyspace.Releases.InlineExpanded();
                 keyspace.Lock.Exit();
             }
         }
