@@ -173,6 +173,11 @@ internal sealed unsafe class KeyTable
                     entry.RawValue = inline.Expand(KeyBlock.ValueOf(entry.Block), pooled: true);
                     Expanded(i);
                 }
+                else if (entry.RawValue is HashValue or SortedSet or ListValue)
+                {
+                    // Too big to rest inline so far: the batch may shrink it.
+                    Expanded(i);
+                }
 
                 return i;
             }

@@ -162,6 +162,85 @@ public sealed class KeyTableTests
     }
 
     [Fact]
+    public unsafe void SmallCollectionsRestInTheKeysBlockBetweenBatches()
+    {
+        var releases = new BlockReleases();
+        var table = new KeyTable(releases);
+        var zset = SortedSet.Create(listpack: true);
+        zset.Insert(B("alice"), 1);
+        zset.Insert(B("bob"), 2.5);
+        var hash = HashValue.Create();
+        hash.Set(B("user"), B("u1"));
+        var list = ListValue.Create();
+        list.PushTail(B("a"));
+        list.PushTail(B("b"));
+        int z = table.Add(B("z"), KeyTable.Hash(B("z")), zset);
+        int h = table.Add(B("h"), KeyTable.Hash(B("h")), hash);
+        int l = table.Add(B("l"), KeyTable.Hash(B("l")), list);
+        Assert.Same(zset, table.At(z).RawValue); // the batch that made them still holds them
+
+        releases.FreeAll();
+        Assert.Same(InlineValue.SortedSet, table.At(z).RawValue);
+        Assert.Same(InlineValue.Hash, table.At(h).RawValue);
+        Assert.Same(InlineValue.List, table.At(l).RawValue);
+        Assert.Equal("zset", S(table.At(z).TypeName));
+        Assert.Equal("list", S(table.At(l).TypeName));
+        Assert.False(table.TryGetString(z, out _));
+        Assert.False(table.IsString(h));
+
+        // A reader outside the command path gets a copy; the entry stays inline.
+        var copy = (HashValue)table.At(h).Value;
+        Assert.Equal("u1", S(copy.ValueAt(copy.Find(B("user")))));
+        Assert.Same(InlineValue.Hash, table.At(h).RawValue);
+
+        // Find hands commands the object, with its contents.
+        Assert.Equal(z, table.Find(B("z")));
+        var expanded = Assert.IsType<SortedSet>(table.At(z).RawValue);
+        Assert.True(expanded.TryGetScore(B("bob"), out double score));
+        Assert.Equal(2.5, score);
+        Assert.Equal(l, table.Find(B("l")));
+        var expandedList = Assert.IsType<ListValue>(table.At(l).RawValue);
+        Assert.Equal(2, expandedList.Count);
+        Assert.Equal("b", S(expandedList.Tail));
+
+        // Grown past the inline form, it stays an object, and the block keeps only the key.
+        for (int i = 0; i < 40; i++)
+        {
+            expanded.Insert(B("member-with-a-long-name-" + i), i);
+        }
+
+        releases.FreeAll();
+        Assert.Same(expanded, table.At(z).RawValue);
+        Assert.Equal(KeyBlock.AllocatedBytes(1, 0), KeyBlock.AllocatedBytes(table.At(z).Block));
+        Assert.Same(InlineValue.List, table.At(l).RawValue);
+
+        // Shrunk again (the command's own Find registers it), it goes back inline.
+        Assert.Equal(z, table.Find(B("z")));
+        for (int i = 0; i < 40; i++)
+        {
+            expanded.Remove(B("member-with-a-long-name-" + i));
+        }
+
+        releases.FreeAll();
+        Assert.Same(InlineValue.SortedSet, table.At(z).RawValue);
+        Assert.Equal(z, table.Find(B("z")));
+        var back = Assert.IsType<SortedSet>(table.At(z).RawValue);
+        Assert.Equal(2, back.Count);
+        Assert.Equal("alice", S(back.MemberAt(back.First)));
+
+        // Counted at what the block holds, not twice while expanded.
+        long estimate = table.EstimatedBytes;
+        releases.FreeAll();
+        Assert.Equal(estimate, table.EstimatedBytes);
+        table.RemoveAt(z);
+        table.RemoveAt(h);
+        table.RemoveAt(l);
+        releases.FreeAll();
+        Assert.Equal(0, table.EstimatedBytes);
+        Assert.Equal(0, table.DroppedObjectBytes);
+    }
+
+    [Fact]
     public void ToMutableKeepsTheBytesAndTheKey()
     {
         var table = new KeyTable();
