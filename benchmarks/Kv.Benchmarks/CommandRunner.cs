@@ -19,15 +19,20 @@ internal sealed class CommandRunner
     private readonly ArgRangeList _args = new();
     private readonly ScratchBuffer _scratch = new();
     private readonly CommandContext _context;
+    private readonly ServerState _server;
 
     public CommandRunner()
     {
         var server = new ServerState(new ServerConfig(), TimeProvider.System, NullLogger.Instance);
+        _server = server;
         var session = new ClientSession(1, "127.0.0.1:1", "127.0.0.1:6379", 0) { Authenticated = true };
         _context = new CommandContext(server, session, new RespWriter(_output));
     }
 
-    /// <summary>Runs one encoded request; returns the reply's length.</summary>
+    /// <summary>
+    /// Runs one encoded request as a batch of its own, as a connection does for a client that waits for each
+    /// reply (dropped keys freed, small collections put back in their blocks); returns the reply's length.
+    /// </summary>
     public int Run(byte[] request)
     {
         _args.Clear();
@@ -36,6 +41,7 @@ internal sealed class CommandRunner
         RespRequestParser.Parse(request, limits, _args, _scratch);
         _context.SetArguments(request, _args, 0, _args.Count);
         CommandDispatcher.Execute(_context);
+        _server.Keyspace.FreeReleased();
         return _output.WrittenCount;
     }
 

@@ -3,7 +3,7 @@ namespace Kv.Server.Storage;
 /// <summary>
 /// A small collection at rest in its key's block, after the key, as a string is (<see cref="KeyBlock"/>):
 /// the entry's value is then one of these shared markers, which says the type, and the block holds the
-/// bytes. Redis keeps a small hash, sorted set or list as one listpack allocation; an object and its array on
+/// bytes. Redis keeps a small hash, sorted set or list as one listpack allocation (a small set as one intset or, since 7.2, listpack); an object and its array on
 /// the GC heap cost 48 bytes more per key (a million sessions or rate-limit logs: 48 MB) and stay as
 /// garbage when dropped. In the block they cost what their bytes cost and are freed at once.
 /// </summary>
@@ -12,7 +12,7 @@ namespace Kv.Server.Storage;
 /// Commands never see the inline form. <see cref="KeyTable"/> expands an inline value into its object
 /// (from <see cref="ValuePool"/>) when <see cref="KeyTable.Find(ReadOnlySpan{byte}, int)"/> reaches the key,
 /// and writes every value it expanded or was given back into the block when the batch of commands ends
-/// (<see cref="BlockReleases"/>), so a command holds a plain <see cref="HashValue"/>, <see cref="SortedSet"/> or <see cref="ListValue"/>
+/// (<see cref="BlockReleases"/>), so a command holds a plain <see cref="HashValue"/>, <see cref="SortedSet"/>, <see cref="ListValue"/> or <see cref="SetValue"/>
 /// for as long as it runs, and an object lives only during the batch that touched its key.
 /// </para>
 /// <para>
@@ -32,6 +32,8 @@ internal sealed class InlineValue
 
     public static readonly InlineValue List = new(Kind.List);
 
+    public static readonly InlineValue Set = new(Kind.Set);
+
     private readonly Kind _kind;
 
     private InlineValue(Kind kind) => _kind = kind;
@@ -41,6 +43,7 @@ internal sealed class InlineValue
         Hash,
         SortedSet,
         List,
+        Set,
     }
 
     /// <summary>The TYPE name of what the block holds.</summary>
@@ -48,14 +51,12 @@ internal sealed class InlineValue
     {
         Kind.Hash => "hash"u8,
         Kind.SortedSet => "zset"u8,
+        Kind.Set => "set"u8,
         _ => "list"u8,
     };
 
-    /// <summary>Its OBJECT ENCODING (what the expanded object would report).</summary>
-    public string Encoding => _kind == Kind.List ? ListValue.Encoding : "listpack";
-
     /// <summary>True for the types that may go inline (whether this value can is <see cref="LengthOf"/>'s answer).</summary>
-    public static bool IsCandidate(object value) => value is HashValue or Storage.SortedSet or ListValue;
+    public static bool IsCandidate(object value) => value is HashValue or Storage.SortedSet or ListValue or SetValue;
 
     /// <summary>Bytes of <paramref name="value"/>'s inline form, or -1 when it stays an object.</summary>
     public static int LengthOf(object value)
@@ -65,6 +66,7 @@ internal sealed class InlineValue
             HashValue hash => hash.InlineLength,
             Storage.SortedSet set => set.InlineLength,
             ListValue list => list.InlineLength,
+            SetValue set => set.InlineLength,
             _ => -1,
         };
         return length <= MaxLength ? length : -1;
@@ -81,6 +83,9 @@ internal sealed class InlineValue
             case Storage.SortedSet set:
                 set.WriteInline(target);
                 return SortedSet;
+            case SetValue set:
+                set.WriteInline(target);
+                return Set;
             default:
                 ((ListValue)value).WriteInline(target);
                 return List;
@@ -95,6 +100,7 @@ internal sealed class InlineValue
     {
         Kind.Hash => HashValue.FromInline(inline, pooled),
         Kind.SortedSet => Storage.SortedSet.FromInline(inline, pooled),
+        Kind.Set => SetValue.FromInline(inline, pooled),
         _ => ListValue.FromInline(inline, pooled),
     };
 }

@@ -173,7 +173,7 @@ internal sealed unsafe class KeyTable
                     entry.RawValue = inline.Expand(KeyBlock.ValueOf(entry.Block), pooled: true);
                     Expanded(i);
                 }
-                else if (entry.RawValue is HashValue or SortedSet or ListValue)
+                else if (entry.RawValue is HashValue or SortedSet or ListValue or SetValue)
                 {
                     // Too big to rest inline so far: the batch may shrink it.
                     Expanded(i);

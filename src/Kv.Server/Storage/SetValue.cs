@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Kv.Protocol;
 
@@ -95,6 +96,40 @@ internal sealed class SetValue
         _cursorIndex = 0;
         _cursorOffset = 0;
         _isCompact = false;
+    }
+
+    /// <summary>
+    /// Bytes of the set held in its key's block (<see cref="InlineValue"/>): which array form, the member count
+    /// and the array; -1 for a table.
+    /// </summary>
+    internal int InlineLength => _store is byte[] ? 3 + (_isCompact ? _length : _count * 8) : -1;
+
+    /// <summary>Writes the form <see cref="InlineLength"/> measures.</summary>
+    internal void WriteInline(Span<byte> target)
+    {
+        target[0] = _isCompact ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt16LittleEndian(target[1..], (ushort)_count);
+        Data.AsSpan(0, target.Length - 3).CopyTo(target[3..]);
+    }
+
+    /// <summary>
+    /// The set <see cref="WriteInline"/> wrote: from the pool for the keyspace (<paramref name="pooled"/>), or a
+    /// copy of its own for a reader outside it (a save).
+    /// </summary>
+    internal static SetValue FromInline(ReadOnlySpan<byte> inline, bool pooled)
+    {
+        var set = pooled ? Create(compact: inline[0] != 0) : new SetValue { _isCompact = inline[0] != 0 };
+        int length = inline.Length - 3;
+        if (length > 0)
+        {
+            var data = pooled ? ValuePool.RentArray(length) : new byte[length];
+            inline[3..].CopyTo(data);
+            set._store = data;
+        }
+
+        set._count = BinaryPrimitives.ReadUInt16LittleEndian(inline[1..]);
+        set._length = set._isCompact ? (ushort)length : (ushort)0;
+        return set;
     }
 
     public SetValue Clone()

@@ -29,7 +29,6 @@ internal static class ValueTypes
         SortedSet zset => zset.IsListpack ? "listpack" : "skiplist",
         ListValue => ListValue.Encoding,
         StreamValue => "stream",
-        InlineValue inline => inline.Encoding,
         _ => "unknown",
     };
 

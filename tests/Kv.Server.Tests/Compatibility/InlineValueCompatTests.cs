@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Kv.Server.Tests.Compatibility;
 
 /// <summary>
-/// kv-server keeps a small hash, sorted set or list in its key's block between batches of commands and
+/// kv-server keeps a small hash, set, sorted set or list in its key's block between batches of commands and
 /// hands commands an object expanded from it (Storage.InlineValue). Collections crossing the inline size
 /// both ways — growing past it one member at a time, then shrinking back — with TTLs, moves, copies,
 /// DUMP/RESTORE and transactions in between, must answer every read exactly as redis-server does.
@@ -29,6 +29,8 @@ public sealed class InlineValueCompatTests : IClassFixture<RedisServerFixture>
             await session.CompareAsync(["HSET", "h", "f" + N(i), Long(i)]);
             await session.CompareAsync(["ZADD", "z", N(i), Long(i)]);
             await session.CompareAsync(["RPUSH", "l", Long(i)]);
+            await session.CompareAsync(["SADD", "s", Long(i)]);
+            await session.CompareAsync(["SADD", "ints", N(i * 1000)]);
             await ReadAllAsync(session);
             if (i == 5)
             {
@@ -54,13 +56,17 @@ public sealed class InlineValueCompatTests : IClassFixture<RedisServerFixture>
             await session.CompareAsync(["HDEL", "h", "f" + N(i)]);
             await session.CompareAsync(["ZREM", "z", Long(i)]);
             await session.CompareAsync(["LPOP", "l"]);
+            await session.CompareAsync(["SREM", "s", Long(i)]);
+            await session.CompareAsync(["SREM", "ints", N(i * 1000)]);
+            await session.CompareAsync(["SADD", "ints", "-1"]);
             if (i < 23)
             {
                 await ReadAllAsync(session);
             }
         }
 
-        await session.CompareAsync(["EXISTS", "h", "z", "l"]);
+        await session.CompareAsync(["EXISTS", "h", "z", "l", "s"]);
+        await session.CompareAsync(["SMEMBERS", "ints"], ReplyMatch.Unordered);
         await session.CompareAsync(["ZRANGE", "z2", "0", "-1", "WITHSCORES"]);
         await session.CompareAsync(["DBSIZE"]);
     }
@@ -127,5 +133,10 @@ public sealed class InlineValueCompatTests : IClassFixture<RedisServerFixture>
         await session.CompareAsync(["LINDEX", "l", "-1"]);
         await session.CompareAsync(["TYPE", "l"]);
         await session.CompareAsync(["TTL", "h"]);
+        await session.CompareAsync(["SMEMBERS", "s"], ReplyMatch.Unordered);
+        await session.CompareAsync(["SISMEMBER", "s", Long(2)]);
+        await session.CompareAsync(["OBJECT", "ENCODING", "s"]);
+        await session.CompareAsync(["SMEMBERS", "ints"]);
+        await session.CompareAsync(["OBJECT", "ENCODING", "ints"]);
     }
 }

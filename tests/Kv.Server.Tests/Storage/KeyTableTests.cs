@@ -177,12 +177,17 @@ public sealed class KeyTableTests
         int z = table.Add(B("z"), KeyTable.Hash(B("z")), zset);
         int h = table.Add(B("h"), KeyTable.Hash(B("h")), hash);
         int l = table.Add(B("l"), KeyTable.Hash(B("l")), list);
+        var set = SetValue.CreateFor(B("12"));
+        set.Add(B("12"), 512);
+        set.Add(B("-7"), 512);
+        int s = table.Add(B("s"), KeyTable.Hash(B("s")), set);
         Assert.Same(zset, table.At(z).RawValue); // the batch that made them still holds them
 
         releases.FreeAll();
         Assert.Same(InlineValue.SortedSet, table.At(z).RawValue);
         Assert.Same(InlineValue.Hash, table.At(h).RawValue);
         Assert.Same(InlineValue.List, table.At(l).RawValue);
+        Assert.Same(InlineValue.Set, table.At(s).RawValue);
         Assert.Equal("zset", S(table.At(z).TypeName));
         Assert.Equal("list", S(table.At(l).TypeName));
         Assert.False(table.TryGetString(z, out _));
@@ -202,6 +207,11 @@ public sealed class KeyTableTests
         var expandedList = Assert.IsType<ListValue>(table.At(l).RawValue);
         Assert.Equal(2, expandedList.Count);
         Assert.Equal("b", S(expandedList.Tail));
+        Assert.Equal(s, table.Find(B("s")));
+        var expandedSet = Assert.IsType<SetValue>(table.At(s).RawValue);
+        Assert.True(expandedSet.IsIntset);
+        Assert.Equal(2, expandedSet.Count);
+        Assert.True(expandedSet.Contains(B("-7")));
 
         // Grown past the inline form, it stays an object, and the block keeps only the key.
         for (int i = 0; i < 40; i++)
@@ -235,6 +245,7 @@ public sealed class KeyTableTests
         table.RemoveAt(z);
         table.RemoveAt(h);
         table.RemoveAt(l);
+        table.RemoveAt(s);
         releases.FreeAll();
         Assert.Equal(0, table.EstimatedBytes);
         Assert.Equal(0, table.DroppedObjectBytes);
