@@ -85,7 +85,12 @@ internal sealed unsafe class BlockReleases
             table.FreeBlocks();
         }
 
-        _tables.Clear();
+        if (_tables.Count != 0)
+        {
+            // A whole database's blocks, those of the commands this thread ran among them: its arena's top goes back.
+            Persistence.MemoryReclaim.TrimThisThreadsArena();
+            _tables.Clear();
+        }
         RecycleValues();
     }
 
