@@ -251,20 +251,17 @@ internal sealed partial class MemoryReclaim
 
         try
         {
+            // (The trim threshold stays glibc's own: a fixed one made the main arena shrink and regrow its
+            // top on the command path, about 20% of HSET/HGET throughput on new keys at pipeline 1.)
             mallopt(MallocArenaMax, 1);
-
-            // A fixed threshold: glibc otherwise raises it (up to 64 MB) each time a large block is freed,
-            // and a heap's free top below it is never returned.
-            mallopt(MallocTrimThreshold, 256 * 1024);
         }
         catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
         {
         }
     }
 
-    // glibc's M_ARENA_MAX and M_TRIM_THRESHOLD.
+    // glibc's M_ARENA_MAX.
     private const int MallocArenaMax = -8;
-    private const int MallocTrimThreshold = -1;
 
     /// <summary>
     /// Gives back the free top of the calling thread's malloc arena. <c>malloc_trim</c> returns the main
