@@ -173,7 +173,7 @@ internal sealed unsafe class KeyTable
                     entry.RawValue = inline.Expand(KeyBlock.ValueOf(entry.Block), pooled: true);
                     Expanded(i);
                 }
-                else if (entry.RawValue is HashValue or SortedSet or ListValue or SetValue)
+                else if (entry.RawValue is { } value && InlineValue.IsCandidate(value))
                 {
                     // Too big to rest inline so far: the batch may shrink it.
                     Expanded(i);
