@@ -153,7 +153,7 @@ internal sealed class BlockingKeys
                 while (queue.Waiters.First is { } node)
                 {
                     var waiter = node.Value;
-                    var value = db.Peek(queue.Key, now) is int index and >= 0 ? db.Table.At(index).Value : null;
+                    var value = db.Peek(queue.Key, now) is int index and >= 0 ? db.Table.ValueAt(index) : null;
                     if (value is null || value.GetType() != waiter.ValueType)
                     {
                         ServeGone(queue, now);

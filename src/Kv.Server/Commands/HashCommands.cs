@@ -159,7 +159,7 @@ internal static class HashCommands
             return true;
         }
 
-        if (db.Table.At(index).Value is HashValue found)
+        if (db.Table.ValueAt(index) is HashValue found)
         {
             hash = found;
             return true;

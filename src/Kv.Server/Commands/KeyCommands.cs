@@ -101,7 +101,7 @@ internal static class KeyCommands
         var db = c.Db;
         int index = db.Peek(c.Arg(1), c.Now);
         CountLookups(c, index >= 0 ? 1 : 0, index >= 0 ? 0 : 1);
-        c.Reply.SimpleString(index >= 0 ? db.Table.At(index).TypeName : ValueTypes.NameOf(null));
+        c.Reply.SimpleString(index >= 0 ? db.Table.TypeNameAt(index) : ValueTypes.NameOf(null));
     }
 
     private static void Touch(CommandContext c)
@@ -158,8 +158,7 @@ internal static class KeyCommands
         }
 
         // Take what moves before removing the source: its slot may be reused by the Add below.
-        ref var entry = ref table.At(sourceIndex);
-        object value = entry.Value;
+        object value = table.ValueAt(sourceIndex);
         long expiresAt = table.ExpiresAt(sourceIndex);
         table.RemoveAt(sourceIndex, keepValue: true);
         int added = db.Add(destination, value);
@@ -245,7 +244,7 @@ internal static class KeyCommands
 
         // Read the source before Add: growing the table (same database) would move the entry array.
         long expiresAt = source.Table.ExpiresAt(index);
-        object copy = ValueTypes.Clone(source.Table.At(index).Value);
+        object copy = ValueTypes.Clone(source.Table.ValueAt(index));
         int added = target.Add(newKey, copy);
         if (expiresAt != 0)
         {
@@ -280,7 +279,7 @@ internal static class KeyCommands
             return;
         }
 
-        object value = source.Table.At(index).Value;
+        object value = source.Table.ValueAt(index);
         long expiresAt = source.Table.ExpiresAt(index);
         source.Table.RemoveAt(index, keepValue: true);
         int added = target.Add(key, value);
@@ -428,7 +427,7 @@ internal static class KeyCommands
                     continue;
                 }
 
-                if (typeArg > 0 && !Ascii.EqualsIgnoreCase(typeName, entry.TypeName))
+                if (typeArg > 0 && !Ascii.EqualsIgnoreCase(typeName, table.TypeNameAt(index)))
                 {
                     continue;
                 }

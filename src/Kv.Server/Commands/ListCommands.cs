@@ -124,7 +124,7 @@ internal static class ListCommands
             return null;
         }
 
-        if (c.Db.Table.At(index).Value is ListValue list)
+        if (c.Db.Table.ValueAt(index) is ListValue list)
         {
             return list;
         }

@@ -81,7 +81,7 @@ internal static class MemoryCommands
             return;
         }
 
-        c.Reply.Integer(MemoryEstimate.Of(in db.Table.At(index)) + EntryOverhead);
+        c.Reply.Integer(db.Table.Measure(index) + EntryOverhead);
     }
 
     // What the key table spends per key besides the key and value: its entry, bucket and size slot.

@@ -129,7 +129,7 @@ internal static class ObjectCommands
             return false;
         }
 
-        value = db.Table.At(index).Value;
+        value = db.Table.ValueAt(index);
         return true;
     }
 }

@@ -112,7 +112,7 @@ internal static class PersistenceCommands
         }
         else
         {
-            var value = db.Table.At(index).Value;
+            var value = db.Table.ValueAt(index);
             output.WriteByte(RdbValueWriter.TypeOf(value));
             new RdbValueWriter(config.ListMaxListpackSize).WriteBody(output, value);
         }

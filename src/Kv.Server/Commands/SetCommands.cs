@@ -125,7 +125,7 @@ internal static class SetCommands
             return true;
         }
 
-        set = db.Table.At(index).Value as SetValue;
+        set = db.Table.ValueAt(index) as SetValue;
         if (set is null)
         {
             c.Reply.Error(Errors.WrongType);
@@ -562,8 +562,8 @@ internal static class SetCommands
             return;
         }
 
-        var source = db.Table.At(sourceIndex).Value as SetValue;
-        var destination = destinationIndex < 0 ? null : db.Table.At(destinationIndex).Value as SetValue;
+        var source = db.Table.ValueAt(sourceIndex) as SetValue;
+        var destination = destinationIndex < 0 ? null : db.Table.ValueAt(destinationIndex) as SetValue;
         if (source is null || (destinationIndex >= 0 && destination is null))
         {
             c.Reply.Error(Errors.WrongType);

@@ -563,7 +563,7 @@ internal static class SortCommands
             return c.Db.Table.TryGetString(index, out found);
         }
 
-        if (c.Db.Table.At(index).RawValue is not HashValue hash)
+        if (c.Db.Table.RawValueAt(index) is not HashValue hash)
         {
             return false;
         }

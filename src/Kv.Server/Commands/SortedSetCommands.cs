@@ -222,7 +222,7 @@ internal static class SortedSetCommands
             return true;
         }
 
-        if (c.Db.Table.At(index).Value is SortedSet s)
+        if (c.Db.Table.ValueAt(index) is SortedSet s)
         {
             set = s;
             return true;

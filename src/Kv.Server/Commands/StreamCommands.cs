@@ -167,7 +167,7 @@ internal static class StreamCommands
             return null;
         }
 
-        if (c.Db.Table.At(index).Value is StreamValue stream)
+        if (c.Db.Table.ValueAt(index) is StreamValue stream)
         {
             return stream;
         }
@@ -196,7 +196,7 @@ internal static class StreamCommands
     private static StreamValue? PeekStream(CommandContext c, ReadOnlySpan<byte> key, out bool wrongType)
     {
         int index = c.Db.Peek(key, c.Now);
-        var value = index >= 0 ? c.Db.Table.At(index).Value : null;
+        var value = index >= 0 ? c.Db.Table.ValueAt(index) : null;
         wrongType = value is not (null or StreamValue);
         if (wrongType)
         {
@@ -1139,7 +1139,7 @@ internal static class StreamCommands
     private static StreamValue? Lookup(CommandContext c, ReadOnlySpan<byte> key)
     {
         int index = c.Db.Peek(key, c.Now);
-        return index >= 0 ? c.Db.Table.At(index).Value as StreamValue : null;
+        return index >= 0 ? c.Db.Table.ValueAt(index) as StreamValue : null;
     }
 
     /// <summary>

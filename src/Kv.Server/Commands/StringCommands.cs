@@ -123,7 +123,7 @@ internal static class StringCommands
     internal static object? Read(CommandContext c, ReadOnlySpan<byte> key)
     {
         int index = ReadIndex(c, key);
-        return index < 0 ? null : c.Db.Table.At(index).Value;
+        return index < 0 ? null : c.Db.Table.ValueAt(index);
     }
 
     /// <summary>Redis's lookupKeyRead: the index of a live key or -1, counted as a keyspace hit or miss.</summary>

@@ -18,21 +18,21 @@ internal static class MemoryEstimate
     private const int ArrayHeader = 24;
     private const int ObjectHeader = 16;
 
-    public static unsafe int Of(in KeyEntry entry)
+    /// <summary>Estimated bytes of a key: its <paramref name="block"/> and its <paramref name="value"/> (<see cref="KeyTable.RawValueAt"/>; null for a string in the block).</summary>
+    public static unsafe int Of(byte* block, object? value)
     {
-        long size = KeyBlock.AllocatedBytes(entry.Block);
-        if (entry.IsInlineString)
+        long size = KeyBlock.AllocatedBytes(block);
+        if (value is null)
         {
             return (int)Math.Min(int.MaxValue, size);
         }
 
         // A collection that goes back into the block when the batch ends is counted as it rests there
         // (InlineValue), not twice while a command has it expanded.
-        object value = entry.RawValue!;
         int inline = InlineValue.IsCandidate(value) ? InlineValue.LengthOf(value) : -1;
         if (inline >= 0)
         {
-            return (int)KeyBlock.AllocatedBytes(KeyBlock.KeyLength(entry.Block), inline);
+            return (int)KeyBlock.AllocatedBytes(KeyBlock.KeyLength(block), inline);
         }
 
         return (int)Math.Min(int.MaxValue, size + OfValue(value));

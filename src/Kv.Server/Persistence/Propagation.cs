@@ -602,7 +602,7 @@ internal sealed class Propagation
                 // Redis: "HSET key field <new value>".
                 var key = c.Arg(1);
                 int index = table.Find(key);
-                if (index < 0 || table.At(index).RawValue is not HashValue hash || hash.Find(c.Arg(2)) is var field && field < 0)
+                if (index < 0 || table.RawValueAt(index) is not HashValue hash || hash.Find(c.Arg(2)) is var field && field < 0)
                 {
                     Verbatim(c, db);
                     return;
@@ -729,7 +729,7 @@ internal sealed class Propagation
     {
         var key = c.Arg(1);
         int index = table.Find(key);
-        if (index < 0 || table.At(index).RawValue is not StreamValue stream)
+        if (index < 0 || table.RawValueAt(index) is not StreamValue stream)
         {
             Verbatim(c, db);
             return;

@@ -100,11 +100,11 @@ internal sealed class Database
     /// <summary>Seconds between two access clocks, across a wrap as Redis's estimateObjectIdleTime.</summary>
     public static uint IdleSeconds(uint lastAccess, uint now) => now >= lastAccess ? now - lastAccess : now + (ClockMax - lastAccess);
 
-    /// <summary>The value of a live key, or null. A small string comes back as a copy (see <see cref="KeyEntry.Value"/>); string commands use <see cref="TryGetString"/>.</summary>
+    /// <summary>The value of a live key, or null. A small string comes back as a copy (see <see cref="KeyTable.ValueAt"/>); string commands use <see cref="TryGetString"/>.</summary>
     public object? Get(ReadOnlySpan<byte> key, long now)
     {
         int index = Find(key, now);
-        return index < 0 ? null : Table.At(index).Value;
+        return index < 0 ? null : Table.ValueAt(index);
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, clearing any TTL (as SET does); returns the index.</summary>
@@ -195,10 +195,9 @@ internal sealed class Database
     /// </summary>
     public void SignalIfStream(int index)
     {
-        ref readonly var entry = ref Table.At(index);
-        if (entry.RawValue is StreamValue)
+        if (Table.RawValueAt(index) is StreamValue)
         {
-            Keyspace.Blocking.SignalReady(Id, entry.Key);
+            Keyspace.Blocking.SignalReady(Id, Table.At(index).Key);
         }
     }
 

@@ -25,7 +25,7 @@ internal static class HashFieldExpiry
         {
             int slot = random.Next(index.Count);
             int entry = table.Find(index.At(slot));
-            if (entry < 0 || table.At(entry).Value is not HashValue { VolatileCount: > 0 } hash)
+            if (entry < 0 || table.ValueAt(entry) is not HashValue { VolatileCount: > 0 } hash)
             {
                 // A stale hint: the key went away, was renamed or overwritten, or lost its field TTLs.
                 index.RemoveAt(slot);

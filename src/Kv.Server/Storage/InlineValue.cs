@@ -18,7 +18,7 @@ namespace Kv.Server.Storage;
 /// <para>
 /// Only compact collections of at most <see cref="MaxLength"/> bytes go inline; bigger ones (and hashes
 /// with field TTLs, which an index refers to) stay objects, where a write does not copy the whole value twice.
-/// Readers outside the command path (a save, an AOF rewrite) get a copy of their own through <see cref="KeyEntry.Value"/>.
+/// Readers outside the command path (a save, an AOF rewrite) get a copy of their own through <see cref="KeyTable.ValueAt"/>.
 /// </para>
 /// </remarks>
 internal sealed class InlineValue

@@ -75,6 +75,20 @@ internal static unsafe class KeyBlock
         return request >= 128 * 1024 ? (request + 16 + 4095) & ~4095L : Math.Max(32, (request + 8 + 15) & ~15L);
     }
 
+    /// <summary>
+    /// The block with room for <paramref name="valueLength"/> bytes of value, not yet written, and the key kept: grown
+    /// or shrunk in place when the allocator can (realloc), else moved. The old pointer is invalid afterwards, so
+    /// only for a block nothing else refers to (a batch's end, when no command holds a span of it).
+    /// </summary>
+    public static byte* Resize(byte* block, int valueLength)
+    {
+        LiveBytes -= AllocatedBytes(block);
+        block = (byte*)NativeMemory.Realloc(block, (nuint)((long)HeaderSize + KeyLength(block) + valueLength));
+        *(int*)(block + 4) = valueLength;
+        LiveBytes += AllocatedBytes(block);
+        return block;
+    }
+
     public static void Free(byte* block)
     {
         LiveBytes -= AllocatedBytes(block);

@@ -5,23 +5,20 @@ using System.Runtime.InteropServices;
 namespace Kv.Server.Storage;
 
 /// <summary>
-/// One key of a database: its block, its value, its slot in the TTL index and its access clock, in
-/// 32 bytes. The key's bytes — and a string value's bytes after them — live in one block of native
-/// memory (<see cref="KeyBlock"/>), outside the GC heap: a deleted, overwritten or evicted key's
-/// memory is freed at once, as Redis's allocator frees it, instead of waiting as garbage for the GC's
-/// next full collection (under eviction churn that garbage kept the process at 2.5–3.5x maxmemory).
-/// Read strings with <see cref="KeyTable.TryGetString"/> and change entries through <see cref="KeyTable"/> only.
+/// One key of a database: its block, its slot in the TTL index and its access clock, in 24 bytes of
+/// native memory (<see cref="NativePagedArray{T}"/>). The key's bytes — and a string value's bytes after
+/// them — live in one block of native memory (<see cref="KeyBlock"/>), outside the GC heap: a deleted,
+/// overwritten or evicted key's memory is freed at once, as Redis's allocator frees it, instead of waiting
+/// as garbage for the GC's next full collection (under eviction churn that garbage kept the process at
+/// 2.5–3.5x maxmemory). A value that is an object (a collection, or an <see cref="InlineValue"/> marker
+/// for a small one held in the block) sits in the table's value slots, the only part of a key on the GC
+/// heap; <see cref="HasObject"/> says so without reading them. Read values with <see cref="KeyTable.TryGetString"/>,
+/// <see cref="KeyTable.ValueAt"/> and change entries through <see cref="KeyTable"/> only.
 /// </summary>
 internal unsafe struct KeyEntry
 {
     /// <summary>The key's block (<see cref="KeyBlock"/>); null for a free slot.</summary>
     internal byte* Block;
-
-    /// <summary>
-    /// The value; null for a string held in <see cref="Block"/> (the cheapest test on the read path), an
-    /// <see cref="InlineValue"/> marker for a small collection held there.
-    /// </summary>
-    internal object? RawValue;
 
     public int HashCode;
 
@@ -31,14 +28,25 @@ internal unsafe struct KeyEntry
     /// <summary>Slot in the volatile index while the key has a TTL; -1 otherwise.</summary>
     public int VolatileSlot;
 
-    // Bits 8..31: the access clock (Redis's LRU clock is 24 bits of seconds too).
+    // Bits 8..31: the access clock (Redis's LRU clock is 24 bits of seconds too). Bit 0: HasObject.
     private uint _meta;
 
     /// <summary>True for a free slot (no key).</summary>
     public readonly bool IsFree => Block == null;
 
+    /// <summary>
+    /// True when the value is an object in the table's value slots (<see cref="KeyTable.RawValueAt"/>): any
+    /// value but a string held in the block (the cheapest test on the read path).
+    /// </summary>
+    public bool HasObject
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        readonly get => (_meta & 1) != 0;
+        set => _meta = value ? _meta | 1 : _meta & ~1u;
+    }
+
     /// <summary>True when the value is a string held in the key's block after the key.</summary>
-    public readonly bool IsInlineString => RawValue is null && Block != null;
+    public readonly bool IsInlineString => !HasObject && Block != null;
 
     /// <summary>The key's bytes (empty for a free slot). Valid until the entry changes and the command ends (<see cref="BlockReleases"/>).</summary>
     public readonly ReadOnlySpan<byte> Key
@@ -47,27 +55,11 @@ internal unsafe struct KeyEntry
         get => Block == null ? default : KeyBlock.KeyOf(Block);
     }
 
-    /// <summary>
-    /// The value as an object. A string held in the block is copied out into a byte[] of its own (use
-    /// <see cref="KeyTable.TryGetString"/> on hot paths), and so is a collection held there (<see cref="InlineValue"/>)
-    /// when nothing has expanded it (<see cref="KeyTable.Find(ReadOnlySpan{byte}, int)"/> does); change values
-    /// through <see cref="KeyTable.Replace"/>.
-    /// </summary>
-    public readonly object Value => RawValue switch
-    {
-        null => Block == null ? null! : KeyBlock.ValueOf(Block).ToArray(),
-        InlineValue inline => inline.Expand(KeyBlock.ValueOf(Block), pooled: false),
-        var value => value,
-    };
-
-    /// <summary>The value's TYPE name (<see cref="ValueTypes.NameOf"/>) without copying a string out.</summary>
-    public readonly ReadOnlySpan<byte> TypeName => RawValue is null && Block != null ? "string"u8 : ValueTypes.NameOf(RawValue);
-
     /// <summary>Seconds clock (24 bits, as Redis's LRU clock) of the last access, for OBJECT IDLETIME.</summary>
     public uint LastAccess
     {
         readonly get => _meta >> 8;
-        set => _meta = value << 8;
+        set => _meta = (value << 8) | (_meta & 0xFF);
     }
 }
 
@@ -84,16 +76,23 @@ internal struct VolatileKey
 /// entry never moves while it lives, so every key present for a whole scan is returned), random
 /// access for RANDOMKEY and sampling, and a dense index of the keys with a TTL for active expiry
 /// (which also holds their expiry times, so keys without a TTL pay nothing for one). Entries grow a
-/// page at a time (<see cref="PagedArray{T}"/>) and never move; only the buckets double.
+/// page at a time (<see cref="NativePagedArray{T}"/>) and never move; only the buckets double. Everything
+/// but the value slots is native memory, freed with the table (<see cref="FreeBlocks"/>): a data set of
+/// small keys leaves the GC little to scan, move or keep committed room for.
 /// </summary>
 internal sealed unsafe class KeyTable
 {
-    private int[] _buckets;
-    private PagedArray<KeyEntry> _entries;
+    // Buckets hold entry index + 1 (0: empty). An empty table points at a shared empty bucket and holds no native memory.
+    private static readonly int* NoBuckets = (int*)NativeMemory.AllocZeroed(sizeof(int));
+    private int* _buckets = NoBuckets;
+    private int _bucketCount;
+    private int _bucketMask;
+    private NativePagedArray<KeyEntry> _entries;
+    private PagedArray<object?> _values;
     private int _used;          // entries handed out so far (high-water mark)
     private int _freeList = -1;
     private int _freeCount;
-    private PagedArray<VolatileKey> _volatile;
+    private NativePagedArray<VolatileKey> _volatile;
     private int _volatileCount;
 
     // Where dropped blocks wait for the end of the command (null: freed at once, for a table of its own).
@@ -125,16 +124,12 @@ internal sealed unsafe class KeyTable
     }
 
     // maxmemory accounting: each entry's estimated bytes when last measured, and their sum.
-    private PagedArray<int> _sizes;
+    private NativePagedArray<int> _sizes;
 
-    public KeyTable(BlockReleases? releases = null, int capacity = 16)
+    public KeyTable(BlockReleases? releases = null)
     {
         _releases = releases;
-        capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
-        _buckets = new int[capacity];
-        _entries = new PagedArray<KeyEntry>(capacity);
-        _sizes = new PagedArray<int>(capacity);
-        _volatile = new PagedArray<VolatileKey>(4);
+        _values = new PagedArray<object?>(4);
     }
 
     /// <summary>Live keys.</summary>
@@ -154,12 +149,47 @@ internal sealed unsafe class KeyTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref KeyEntry At(int index) => ref _entries[index];
 
+    /// <summary>
+    /// The value at <paramref name="index"/> as stored: null for a string held in the block (and a free slot),
+    /// an <see cref="InlineValue"/> marker for a small collection held there, else the value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public object? RawValueAt(int index) => _entries[index].HasObject ? _values[index] : null;
+
+    /// <summary>
+    /// The value at <paramref name="index"/> as an object. A string held in the block is copied out into a byte[]
+    /// of its own (use <see cref="TryGetString"/> on hot paths), and so is a collection held there
+    /// (<see cref="InlineValue"/>) when nothing has expanded it (<see cref="Find(ReadOnlySpan{byte}, int)"/> does);
+    /// change values through <see cref="Replace"/>.
+    /// </summary>
+    public object ValueAt(int index)
+    {
+        ref var entry = ref _entries[index];
+        return RawValueAt(index) switch
+        {
+            null => entry.Block == null ? null! : KeyBlock.ValueOf(entry.Block).ToArray(),
+            InlineValue inline => inline.Expand(KeyBlock.ValueOf(entry.Block), pooled: false),
+            var value => value,
+        };
+    }
+
+    /// <summary>The value's TYPE name (<see cref="ValueTypes.NameOf"/>) without copying a string out.</summary>
+    public ReadOnlySpan<byte> TypeNameAt(int index) => _entries[index].IsInlineString ? "string"u8 : ValueTypes.NameOf(RawValueAt(index));
+
+    // Stores the value at an entry: null for a string held in the block.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetRawValue(int index, ref KeyEntry entry, object? value)
+    {
+        _values[index] = value;
+        entry.HasObject = value is not null;
+    }
+
     /// <summary>Index of <paramref name="key"/>, or -1.</summary>
     public int Find(ReadOnlySpan<byte> key) => Find(key, Hash(key));
 
     public int Find(ReadOnlySpan<byte> key, int hash)
     {
-        int i = _buckets[hash & (_buckets.Length - 1)] - 1;
+        int i = _buckets[hash & _bucketMask] - 1;
         while (i >= 0)
         {
             ref var entry = ref _entries[i];
@@ -167,16 +197,20 @@ internal sealed unsafe class KeyTable
             {
                 // A background save writes the key's snapshot-time state before anyone may change it.
                 Snapshot?.BeforeAccess(i);
-                if (entry.RawValue is InlineValue inline)
+                if (entry.HasObject)
                 {
-                    // Commands see objects only: this one goes back into the block when the batch ends.
-                    entry.RawValue = inline.Expand(KeyBlock.ValueOf(entry.Block), pooled: true);
-                    Expanded(i);
-                }
-                else if (entry.RawValue is { } value && InlineValue.IsCandidate(value))
-                {
-                    // Too big to rest inline so far: the batch may shrink it.
-                    Expanded(i);
+                    object value = _values[i]!;
+                    if (value is InlineValue inline)
+                    {
+                        // Commands see objects only: this one goes back into the block when the batch ends.
+                        _values[i] = inline.Expand(KeyBlock.ValueOf(entry.Block), pooled: true);
+                        Expanded(i);
+                    }
+                    else if (InlineValue.IsCandidate(value))
+                    {
+                        // Too big to rest inline so far: the batch may shrink it.
+                        Expanded(i);
+                    }
                 }
 
                 return i;
@@ -199,7 +233,7 @@ internal sealed unsafe class KeyTable
         int index = NewEntry(hash);
         ref var entry = ref _entries[index];
         entry.Block = KeyBlock.Allocate(key, 0);
-        entry.RawValue = value;
+        SetRawValue(index, ref entry, value);
         Account(index);
         if (InlineValue.IsCandidate(value))
         {
@@ -215,7 +249,7 @@ internal sealed unsafe class KeyTable
         int index = NewEntry(hash);
         ref var entry = ref _entries[index];
         entry.Block = KeyBlock.Allocate(key, value);
-        entry.RawValue = null;
+        SetRawValue(index, ref entry, null);
         Account(index);
         return index;
     }
@@ -225,15 +259,14 @@ internal sealed unsafe class KeyTable
     public bool TryGetString(int index, out ReadOnlySpan<byte> bytes)
     {
         ref var entry = ref _entries[index];
-        object? value = entry.RawValue;
-        if (value is null)
+        if (!entry.HasObject)
         {
             // A free slot has no block: no string (never a read of address zero).
             bytes = entry.Block == null ? default : KeyBlock.ValueOf(entry.Block);
             return entry.Block != null;
         }
 
-        return StringValue.TryGet(value, out bytes);
+        return StringValue.TryGet(_values[index]!, out bytes);
     }
 
     /// <summary>Replaces the value at <paramref name="index"/>; a byte[] string is stored as <see cref="SetString"/> does.</summary>
@@ -252,12 +285,13 @@ internal sealed unsafe class KeyTable
                 Rewrite(ref entry, default);
             }
 
-            if (!ReferenceEquals(entry.RawValue, value))
+            object? old = RawValueAt(index);
+            if (!ReferenceEquals(old, value))
             {
-                DropValue(entry.RawValue);
+                DropValue(old);
             }
 
-            entry.RawValue = value;
+            SetRawValue(index, ref entry, value);
             Account(index);
             if (InlineValue.IsCandidate(value))
             {
@@ -270,7 +304,7 @@ internal sealed unsafe class KeyTable
     public bool IsString(int index)
     {
         ref var entry = ref _entries[index];
-        return entry.RawValue is null ? entry.Block != null : StringValue.IsString(entry.RawValue);
+        return entry.HasObject ? StringValue.IsString(_values[index]!) : entry.Block != null;
     }
 
     /// <summary>
@@ -280,15 +314,15 @@ internal sealed unsafe class KeyTable
     public void SetString(int index, ReadOnlySpan<byte> value)
     {
         ref var entry = ref _entries[index];
-        if (entry.RawValue is null && KeyBlock.ValueLength(entry.Block) == value.Length)
+        if (!entry.HasObject && KeyBlock.ValueLength(entry.Block) == value.Length)
         {
             value.CopyTo(KeyBlock.ValueOf(entry.Block));
         }
         else
         {
             Rewrite(ref entry, value);
-            DropValue(entry.RawValue);
-            entry.RawValue = null;
+            DropValue(RawValueAt(index));
+            SetRawValue(index, ref entry, null);
         }
 
         Account(index);
@@ -346,7 +380,7 @@ internal sealed unsafe class KeyTable
         {
             int index = _expanded[k];
             ref var entry = ref _entries[index];
-            if (!entry.IsFree && entry.RawValue is { } value && InlineValue.IsCandidate(value))
+            if (!entry.IsFree && RawValueAt(index) is { } value && InlineValue.IsCandidate(value))
             {
                 Inline(index, value);
             }
@@ -377,12 +411,11 @@ internal sealed unsafe class KeyTable
 
         if (KeyBlock.ValueLength(entry.Block) != length)
         {
-            byte* old = entry.Block;
-            entry.Block = KeyBlock.Allocate(KeyBlock.KeyOf(old), length);
-            Release(old);
+            // The batch has ended: no command holds a span of the block, so it may move (in place when it can).
+            entry.Block = KeyBlock.Resize(entry.Block, length);
         }
 
-        entry.RawValue = InlineValue.Write(value, KeyBlock.ValueOf(entry.Block));
+        SetRawValue(index, ref entry, InlineValue.Write(value, KeyBlock.ValueOf(entry.Block)));
         if (!ValuePool.Recycle(value))
         {
             DroppedObjectBytes += Persistence.MemoryEstimate.OfValue(value);
@@ -410,8 +443,7 @@ internal sealed unsafe class KeyTable
     /// </summary>
     public MutableString ToMutable(int index, int length)
     {
-        ref var entry = ref _entries[index];
-        if (entry.RawValue is MutableString mutable)
+        if (RawValueAt(index) is MutableString mutable)
         {
             mutable.Encoding = "raw";
             return mutable;
@@ -432,7 +464,7 @@ internal sealed unsafe class KeyTable
     {
         Snapshot?.BeforeAccess(index);
         ref var entry = ref _entries[index];
-        ref int bucket = ref _buckets[entry.HashCode & (_buckets.Length - 1)];
+        ref int bucket = ref _buckets[entry.HashCode & _bucketMask];
         int i = bucket - 1, last = -1;
         while (i != index)
         {
@@ -455,14 +487,16 @@ internal sealed unsafe class KeyTable
         }
 
         EstimatedBytes -= _sizes[index];
-        if (entry.RawValue is not (null or InlineValue) && !keepValue && !DropValue(entry.RawValue))
+        object? value = RawValueAt(index);
+        if (value is not (null or InlineValue) && !keepValue && !DropValue(value))
         {
             // Measured now: without maxmemory, _sizes is not kept up to date as a collection grows.
-            DroppedObjectBytes += Persistence.MemoryEstimate.Of(in entry);
+            DroppedObjectBytes += Persistence.MemoryEstimate.Of(entry.Block, value);
         }
 
         _sizes[index] = 0;
         Release(entry.Block);
+        _values[index] = null;
         entry = default;
         entry.VolatileSlot = -1;
         // Encode the free list so a free entry's Next is never a valid chain index (as Dictionary does).
@@ -553,7 +587,7 @@ internal sealed unsafe class KeyTable
     }
 
     /// <summary>Bytes this table holds for its own arrays (not keys and values).</summary>
-    public long OverheadBytes => (_buckets.Length * 4L) + (_entries.Capacity * (long)Unsafe.SizeOf<KeyEntry>()) + (_volatile.Capacity * (long)Unsafe.SizeOf<VolatileKey>());
+    public long OverheadBytes => (_bucketCount * 4L) + _entries.AllocatedBytes + (_values.Capacity * 8L) + _sizes.AllocatedBytes + _volatile.AllocatedBytes;
 
     /// <summary>
     /// The table is dropped (FLUSHDB, FLUSHALL, a reload): its blocks are freed when
@@ -575,7 +609,10 @@ internal sealed unsafe class KeyTable
         }
     }
 
-    /// <summary>Frees every key's block; the table is not used after this.</summary>
+    /// <summary>
+    /// Frees every key's block and the table's own native memory; the table is left empty (a late reader
+    /// finds no key), and is not used after this.
+    /// </summary>
     internal void FreeBlocks()
     {
         for (int i = 0; i < _used; i++)
@@ -588,6 +625,15 @@ internal sealed unsafe class KeyTable
             }
         }
 
+        _used = 0;
+        _freeList = -1;
+        _freeCount = 0;
+        _volatileCount = 0;
+        _entries.Free();
+        _sizes.Free();
+        _volatile.Free();
+        _values = new PagedArray<object?>(4);
+        SetBuckets(NoBuckets, 0);
         GC.SuppressFinalize(this);
     }
 
@@ -630,10 +676,13 @@ internal sealed unsafe class KeyTable
         }
     }
 
+    /// <summary>The key's estimated bytes now (<see cref="Persistence.MemoryEstimate"/>).</summary>
+    public int Measure(int index) => Persistence.MemoryEstimate.Of(_entries[index].Block, RawValueAt(index));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Account(int index)
     {
-        int size = Persistence.MemoryEstimate.Of(in _entries[index]);
+        int size = Measure(index);
         EstimatedBytes += size - _sizes[index];
         _sizes[index] = size;
     }
@@ -654,19 +703,18 @@ internal sealed unsafe class KeyTable
         {
             if (_used == _entries.Capacity)
             {
-                _entries.Grow(_used + 1);
-                _sizes.Grow(_used + 1);
+                Grow(_used + 1);
             }
 
             index = _used++;
         }
 
-        if (_used - _freeCount > _buckets.Length)
+        if (_used - _freeCount > _bucketCount)
         {
-            Rehash(_buckets.Length * 2);
+            Rehash(Math.Max(16, _bucketCount * 2));
         }
 
-        ref int bucket = ref _buckets[hash & (_buckets.Length - 1)];
+        ref int bucket = ref _buckets[hash & _bucketMask];
         ref var entry = ref _entries[index];
         entry.HashCode = hash;
         entry.VolatileSlot = -1;
@@ -691,28 +739,46 @@ internal sealed unsafe class KeyTable
     /// <summary>Makes room for <paramref name="count"/> keys at once (RDB loading's RESIZEDB, as Redis's dictExpand).</summary>
     public void EnsureCapacity(int count)
     {
-        _entries.Grow(count);
-        _sizes.Grow(count);
-        if (count > _buckets.Length)
+        Grow(count);
+        if (count > _bucketCount)
         {
             Rehash((int)BitOperations.RoundUpToPowerOf2((uint)count));
         }
+    }
+
+    private void Grow(int count)
+    {
+        _entries.Grow(count);
+        _sizes.Grow(count);
+        _values.Grow(_entries.Capacity);
     }
 
     // More keys than buckets: twice the buckets, every chain rebuilt. Entries never move (pages), so
     // indices — SCAN's cursor — stay valid.
     private void Rehash(int size)
     {
-        _buckets = new int[size];
+        SetBuckets((int*)NativeMemory.AllocZeroed((nuint)size, sizeof(int)), size);
         for (int i = 0; i < _used; i++)
         {
             ref var entry = ref _entries[i];
             if (!entry.IsFree)
             {
-                ref int bucket = ref _buckets[entry.HashCode & (size - 1)];
+                ref int bucket = ref _buckets[entry.HashCode & _bucketMask];
                 entry.Next = bucket - 1;
                 bucket = i + 1;
             }
         }
+    }
+
+    private void SetBuckets(int* buckets, int count)
+    {
+        if (_buckets != NoBuckets)
+        {
+            NativeMemory.Free(_buckets);
+        }
+
+        _buckets = buckets;
+        _bucketCount = count;
+        _bucketMask = Math.Max(count - 1, 0);
     }
 }

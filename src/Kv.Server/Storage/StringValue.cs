@@ -69,7 +69,7 @@ internal sealed class MutableString
 /// <summary>
 /// How string values are held: bytes in the key's native block (<see cref="KeyBlock"/>; OBJECT ENCODING
 /// <c>int</c> when they read as an integer, <c>embstr</c> up to 44 bytes, else <c>raw</c>), a
-/// <c>byte[]</c> outside the table (<see cref="KeyEntry.Value"/>'s copy), or a <see cref="MutableString"/>.
+/// <c>byte[]</c> outside the table (<see cref="KeyTable.ValueAt"/>'s copy), or a <see cref="MutableString"/>.
 /// Read and write strings through <see cref="KeyTable.TryGetString"/> and <see cref="KeyTable.SetString"/>.
 /// A value's bytes belong to one key only, so they may be overwritten in place.
 /// </summary>

@@ -25,9 +25,10 @@ public sealed class KeyTableTests
     }
 
     [Fact]
-    public void EntriesAreThirtyTwoBytes()
+    public void EntriesAreTwentyFourBytes()
     {
-        Assert.Equal(32, Unsafe.SizeOf<KeyEntry>());
+        // Plus 8 for the value slot on the GC heap: 32 a key, as before the entries moved to native memory.
+        Assert.Equal(24, Unsafe.SizeOf<KeyEntry>());
     }
 
     [Fact]
@@ -67,8 +68,8 @@ public sealed class KeyTableTests
         Assert.Equal("val:1", StringAt(table, index));
         Assert.Equal(index, table.Find(B("key:1")));
         Assert.Equal(-1, table.Find(B("key:1val:1")));
-        Assert.Equal("val:1", S((byte[])entry.Value));
-        Assert.Equal("string", S(entry.TypeName));
+        Assert.Equal("val:1", S((byte[])table.ValueAt(index)));
+        Assert.Equal("string", S(table.TypeNameAt(index)));
     }
 
     [Fact]
@@ -90,7 +91,7 @@ public sealed class KeyTableTests
         table.SetString(index, large);
         Assert.True(table.At(index).IsInlineString);
         Assert.Equal("k", S(table.At(index).Key));
-        Assert.Equal(large, (byte[])table.At(index).Value);
+        Assert.Equal(large, (byte[])table.ValueAt(index));
 
         table.SetString(index, B(""));
         Assert.Equal("", StringAt(table, index));
@@ -116,7 +117,7 @@ public sealed class KeyTableTests
         var hash = new object();
         table.Replace(index, hash);
         Assert.False(table.At(index).IsInlineString);
-        Assert.Same(hash, table.At(index).Value);
+        Assert.Same(hash, table.ValueAt(index));
         Assert.Equal("key:2", S(table.At(index).Key));
         Assert.Equal(index, table.Find(B("key:2")));
         Assert.False(table.TryGetString(index, out _));
@@ -158,7 +159,9 @@ public sealed class KeyTableTests
         Assert.True(releases.Pending);
         Assert.False(table.At(index).IsFree); // still readable until the command ends
         releases.FreeAll();
-        Assert.True(table.At(index).IsFree);
+        Assert.Equal(0, table.Count); // its native memory is freed too: a late reader finds nothing
+        Assert.Equal(-1, table.Find(B("key:5")));
+        Assert.Equal(0, table.IndexLimit);
     }
 
     [Fact]
@@ -181,34 +184,34 @@ public sealed class KeyTableTests
         set.Add(B("12"), 512);
         set.Add(B("-7"), 512);
         int s = table.Add(B("s"), KeyTable.Hash(B("s")), set);
-        Assert.Same(zset, table.At(z).RawValue); // the batch that made them still holds them
+        Assert.Same(zset, table.RawValueAt(z)); // the batch that made them still holds them
 
         releases.FreeAll();
-        Assert.Same(InlineValue.SortedSet, table.At(z).RawValue);
-        Assert.Same(InlineValue.Hash, table.At(h).RawValue);
-        Assert.Same(InlineValue.List, table.At(l).RawValue);
-        Assert.Same(InlineValue.Set, table.At(s).RawValue);
-        Assert.Equal("zset", S(table.At(z).TypeName));
-        Assert.Equal("list", S(table.At(l).TypeName));
+        Assert.Same(InlineValue.SortedSet, table.RawValueAt(z));
+        Assert.Same(InlineValue.Hash, table.RawValueAt(h));
+        Assert.Same(InlineValue.List, table.RawValueAt(l));
+        Assert.Same(InlineValue.Set, table.RawValueAt(s));
+        Assert.Equal("zset", S(table.TypeNameAt(z)));
+        Assert.Equal("list", S(table.TypeNameAt(l)));
         Assert.False(table.TryGetString(z, out _));
         Assert.False(table.IsString(h));
 
         // A reader outside the command path gets a copy; the entry stays inline.
-        var copy = (HashValue)table.At(h).Value;
+        var copy = (HashValue)table.ValueAt(h);
         Assert.Equal("u1", S(copy.ValueAt(copy.Find(B("user")))));
-        Assert.Same(InlineValue.Hash, table.At(h).RawValue);
+        Assert.Same(InlineValue.Hash, table.RawValueAt(h));
 
         // Find hands commands the object, with its contents.
         Assert.Equal(z, table.Find(B("z")));
-        var expanded = Assert.IsType<SortedSet>(table.At(z).RawValue);
+        var expanded = Assert.IsType<SortedSet>(table.RawValueAt(z));
         Assert.True(expanded.TryGetScore(B("bob"), out double score));
         Assert.Equal(2.5, score);
         Assert.Equal(l, table.Find(B("l")));
-        var expandedList = Assert.IsType<ListValue>(table.At(l).RawValue);
+        var expandedList = Assert.IsType<ListValue>(table.RawValueAt(l));
         Assert.Equal(2, expandedList.Count);
         Assert.Equal("b", S(expandedList.Tail));
         Assert.Equal(s, table.Find(B("s")));
-        var expandedSet = Assert.IsType<SetValue>(table.At(s).RawValue);
+        var expandedSet = Assert.IsType<SetValue>(table.RawValueAt(s));
         Assert.True(expandedSet.IsIntset);
         Assert.Equal(2, expandedSet.Count);
         Assert.True(expandedSet.Contains(B("-7")));
@@ -220,9 +223,9 @@ public sealed class KeyTableTests
         }
 
         releases.FreeAll();
-        Assert.Same(expanded, table.At(z).RawValue);
+        Assert.Same(expanded, table.RawValueAt(z));
         Assert.Equal(KeyBlock.AllocatedBytes(1, 0), KeyBlock.AllocatedBytes(table.At(z).Block));
-        Assert.Same(InlineValue.List, table.At(l).RawValue);
+        Assert.Same(InlineValue.List, table.RawValueAt(l));
 
         // Shrunk again (the command's own Find registers it), it goes back inline.
         Assert.Equal(z, table.Find(B("z")));
@@ -232,9 +235,9 @@ public sealed class KeyTableTests
         }
 
         releases.FreeAll();
-        Assert.Same(InlineValue.SortedSet, table.At(z).RawValue);
+        Assert.Same(InlineValue.SortedSet, table.RawValueAt(z));
         Assert.Equal(z, table.Find(B("z")));
-        var back = Assert.IsType<SortedSet>(table.At(z).RawValue);
+        var back = Assert.IsType<SortedSet>(table.RawValueAt(z));
         Assert.Equal(2, back.Count);
         Assert.Equal("alice", S(back.MemberAt(back.First)));
 
@@ -258,7 +261,7 @@ public sealed class KeyTableTests
         int index = AddString(table, "key:3", "abc");
         var mutable = table.ToMutable(index, 10);
         mutable.Append(B("def"));
-        Assert.Same(mutable, table.At(index).Value);
+        Assert.Same(mutable, table.ValueAt(index));
         Assert.Equal("abcdef", StringAt(table, index));
         Assert.Equal(index, table.Find(B("key:3")));
     }

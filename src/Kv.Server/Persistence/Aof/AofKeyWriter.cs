@@ -20,8 +20,8 @@ internal sealed class AofKeyWriter
 
     public void Write(RespWriter w, ReadOnlySpan<byte> key, in KeyEntry entry, long expiresAt, KeyTable table, int index)
     {
-        // A collection held in the key's block comes out as a copy of its own (KeyEntry.Value).
-        var value = entry.IsInlineString ? null : entry.Value;
+        // A collection held in the key's block comes out as a copy of its own (KeyTable.ValueAt).
+        var value = entry.IsInlineString ? null : table.ValueAt(index);
         if (entry.IsInlineString || value is byte[] or MutableString)
         {
             table.TryGetString(index, out var bytes);

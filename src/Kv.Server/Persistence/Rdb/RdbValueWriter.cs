@@ -67,7 +67,7 @@ internal sealed class RdbValueWriter
             return;
         }
 
-        var value = entry.Value;
+        var value = table.ValueAt(index);
         output.WriteByte(TypeOf(value));
         output.WriteString(entry.Key);
         WriteBody(output, value);
