@@ -135,7 +135,9 @@ class Server:
         if "errors: 0" not in r.stdout:
             raise SystemExit(f"{self.kind}: load failed: {r.stdout} {r.stderr}")
 
-    def rss(self, settle=1.0):
+    def rss(self, settle=2.0):
+        # kv-server gives back what a bulk load left (GC young generation, malloc's free chunks) after a
+        # second without commands, from its cron; 2 s lets that happen (redis-server's jemalloc purges over time too).
         time.sleep(settle)
         return proc_kb(self.proc.pid, "VmRSS")
 

@@ -202,8 +202,13 @@ internal sealed partial class MemoryReclaim
             return false;
         }
 
-        return now - _quietSince >= IdleTicks && GC.GetTotalAllocatedBytes(false) - _allocatedAtRun >= IdleReclaimAllocation;
+        return now - _quietSince >= IdleTicks && AllocatedSoFar() - _allocatedAtRun >= IdleReclaimAllocation;
     }
+
+    // What the GC and the key blocks have handed out so far: a bulk load of small keys allocates little on
+    // the GC heap (the key table and the blocks are native), yet leaves the GC's young generation and malloc's
+    // free chunks to give back.
+    private static long AllocatedSoFar() => GC.GetTotalAllocatedBytes(false) + Storage.KeyBlock.AllocatedTotal;
 
     /// <summary>MEMORY PURGE, or a due reclaim: compacting full collection, then the C heap's trim.</summary>
     public void Run()
@@ -212,7 +217,7 @@ internal sealed partial class MemoryReclaim
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         TrimNativeHeap();
         _lastRun = Stopwatch.GetTimestamp();
-        _allocatedAtRun = GC.GetTotalAllocatedBytes(false);
+        _allocatedAtRun = AllocatedSoFar();
         _droppedSinceRun = 0;
         _garbage = 0;
     }

@@ -27,6 +27,9 @@ internal static unsafe class KeyBlock
     /// </summary>
     public static long LiveBytes { get; private set; }
 
+    /// <summary>Bytes of blocks allocated so far, process-wide and never decreasing (kept as <see cref="LiveBytes"/> is).</summary>
+    public static long AllocatedTotal { get; private set; }
+
     /// <summary>A new block holding <paramref name="key"/> and the string <paramref name="value"/> (empty for other types).</summary>
     public static byte* Allocate(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -35,7 +38,7 @@ internal static unsafe class KeyBlock
         *(int*)(block + 4) = value.Length;
         key.CopyTo(new Span<byte>(block + HeaderSize, key.Length));
         value.CopyTo(new Span<byte>(block + HeaderSize + key.Length, value.Length));
-        LiveBytes += AllocatedBytes(block);
+        Allocated(block);
         return block;
     }
 
@@ -46,7 +49,7 @@ internal static unsafe class KeyBlock
         *(int*)block = key.Length;
         *(int*)(block + 4) = valueLength;
         key.CopyTo(new Span<byte>(block + HeaderSize, key.Length));
-        LiveBytes += AllocatedBytes(block);
+        Allocated(block);
         return block;
     }
 
@@ -85,8 +88,15 @@ internal static unsafe class KeyBlock
         LiveBytes -= AllocatedBytes(block);
         block = (byte*)NativeMemory.Realloc(block, (nuint)((long)HeaderSize + KeyLength(block) + valueLength));
         *(int*)(block + 4) = valueLength;
-        LiveBytes += AllocatedBytes(block);
+        Allocated(block);
         return block;
+    }
+
+    private static void Allocated(byte* block)
+    {
+        long bytes = AllocatedBytes(block);
+        LiveBytes += bytes;
+        AllocatedTotal += bytes;
     }
 
     public static void Free(byte* block)
