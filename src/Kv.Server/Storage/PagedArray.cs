@@ -3,12 +3,12 @@ using System.Runtime.CompilerServices;
 namespace Kv.Server.Storage;
 
 /// <summary>
-/// An array that grows a page at a time instead of doubling and copying: the key table's entries, sizes
-/// and TTL index. A doubled array wasted up to half its slots (36 bytes each for entries) and left the
-/// old array as large-object-heap garbage that the process kept until the GC's next full collection.
-/// Pages of 2048 elements (64 KB of 32-byte entries) stay under the large-object threshold and are
-/// never copied; below one page the first page doubles, so an empty database costs a few hundred bytes.
-/// References to elements stay valid across growth.
+/// An array that grows a page at a time instead of doubling and copying: the key table's value slots
+/// (its other arrays are native, <see cref="NativePagedArray{T}"/>). A doubled array wasted up to half its
+/// slots and left the old array as large-object-heap garbage that the process kept until the GC's next
+/// full collection. Pages of 2048 elements (16 KB of references) stay under the large-object threshold and
+/// are never copied; below one page the first page doubles, so an empty database costs a few hundred bytes.
+/// References to elements of full pages stay valid across growth.
 /// </summary>
 internal struct PagedArray<T>
 {
